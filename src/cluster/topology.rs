@@ -1,0 +1,87 @@
+//! The shape of a cluster: racks of hosts of executors, named as CONTRACTS §2 fixes them
+//! (`rack-0`, `host-0` numbered rack by rack, `exec-0` numbered host by host).
+
+/// The `[cluster]` table of a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSpec {
+    pub racks: usize,
+    pub hosts_per_rack: usize,
+    pub executors_per_host: usize,
+    pub cores_per_executor: u32,
+    /// Storage memory per executor, in bytes.
+    pub storage_memory: u64,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            racks: 1,
+            hosts_per_rack: 2,
+            executors_per_host: 1,
+            cores_per_executor: 2,
+            storage_memory: 64 << 20,
+        }
+    }
+}
+
+/// One executor of a cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutorSpec {
+    pub id: usize,
+    pub name: String,
+    pub host: String,
+    pub rack: String,
+    pub cores: u32,
+    pub storage_memory: u64,
+}
+
+impl ClusterSpec {
+    /// A cluster of `executors` executors of `cores` cores, one per host, on one rack.
+    pub fn flat(executors: usize, cores: u32) -> Self {
+        ClusterSpec {
+            racks: 1,
+            hosts_per_rack: executors.max(1),
+            executors_per_host: 1,
+            cores_per_executor: cores.max(1),
+            ..Default::default()
+        }
+    }
+
+    /// Every executor, in id order.
+    ///
+    /// ```
+    /// use ember::cluster::ClusterSpec;
+    /// let spec = ClusterSpec { racks: 2, hosts_per_rack: 2, executors_per_host: 2, ..Default::default() };
+    /// let e = spec.executors();
+    /// assert_eq!(e.len(), 8);
+    /// assert_eq!((e[5].name.as_str(), e[5].host.as_str(), e[5].rack.as_str()), ("exec-5", "host-2", "rack-1"));
+    /// ```
+    pub fn executors(&self) -> Vec<ExecutorSpec> {
+        let mut out = Vec::new();
+        for r in 0..self.racks {
+            for h in 0..self.hosts_per_rack {
+                let host = r * self.hosts_per_rack + h;
+                for _ in 0..self.executors_per_host {
+                    let id = out.len();
+                    out.push(ExecutorSpec {
+                        id,
+                        name: format!("exec-{id}"),
+                        host: format!("host-{host}"),
+                        rack: format!("rack-{r}"),
+                        cores: self.cores_per_executor,
+                        storage_memory: self.storage_memory,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Total cores.
+    pub fn total_cores(&self) -> usize {
+        self.racks
+            * self.hosts_per_rack
+            * self.executors_per_host
+            * self.cores_per_executor as usize
+    }
+}

@@ -1,0 +1,287 @@
+//! `Context`: the driver's entry point (Spark's `SparkContext`).
+//!
+//! A context owns a run: its cluster and clock ([`Runtime`]), its event bus and log, and the
+//! RDD id counter. Users make source RDDs from it and actions come back to it to run jobs. It
+//! does not schedule: it hands jobs to the schedulers and waits for them on the run's clock.
+//! Jobs run one at a time, as Spark runs the jobs of one driver thread; calling an action from
+//! inside a task is not supported.
+
+use crate::cluster::{Clock, ClusterError, ClusterSpec, CostModel, Runtime, RuntimeConfig};
+use crate::events::log::{EventLogError, EventLogWriter};
+use crate::events::{EventBus, EventKind, EventListener, EventRecorder};
+use crate::rdd::{source, Data, Dependency, Rdd, RddNode};
+use crate::scheduler::{JobError, ResultFunction, SchedulerConfig};
+use std::any::Any;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Why a context could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    EventLog(#[from] EventLogError),
+}
+
+/// The driver's handle on a run. Cloning is cheap and shares the run.
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    next_rdd_id: AtomicUsize,
+    runtime: Mutex<Runtime>,
+    clock: Clock,
+    seed: u64,
+    stopped: AtomicBool,
+}
+
+/// Settings for a new [`Context`].
+pub struct ContextBuilder {
+    app: String,
+    cluster: ClusterSpec,
+    clock: Clock,
+    seed: u64,
+    scheduler: SchedulerConfig,
+    cost: CostModel,
+    event_log: Option<PathBuf>,
+    listeners: Vec<Box<dyn EventListener>>,
+    work_dir: Option<PathBuf>,
+}
+
+impl ContextBuilder {
+    /// The application's name (in `AppStart`).
+    pub fn app(mut self, name: impl Into<String>) -> Self {
+        self.app = name.into();
+        self
+    }
+    /// The cluster's shape.
+    pub fn cluster(mut self, spec: ClusterSpec) -> Self {
+        self.cluster = spec;
+        self
+    }
+    /// The clock.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// The seed of every random choice the engine makes.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Scheduler settings (its seed is replaced by the context's).
+    pub fn scheduler(mut self, config: SchedulerConfig) -> Self {
+        self.scheduler = config;
+        self
+    }
+    /// The virtual clock's cost model.
+    pub fn cost(mut self, cost: CostModel) -> Self {
+        self.cost = cost;
+        self
+    }
+    /// Writes the event log to `path`.
+    pub fn event_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.event_log = Some(path.into());
+        self
+    }
+    /// Adds a listener that sees every event.
+    pub fn listener(mut self, l: impl EventListener + 'static) -> Self {
+        self.listeners.push(Box::new(l));
+        self
+    }
+    /// Keeps the run's files (shuffle files, executors' folders) in `dir` instead of a
+    /// temporary folder removed at the end.
+    pub fn work_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.work_dir = Some(dir.into());
+        self
+    }
+
+    /// Starts the run: posts `AppStart`, starts the executors.
+    pub fn build(self) -> Result<Context, ContextError> {
+        let mut bus = EventBus::new();
+        if let Some(p) = &self.event_log {
+            bus.add_listener(Box::new(EventLogWriter::create(p)?));
+        }
+        for l in self.listeners {
+            bus.add_listener(l);
+        }
+        bus.post(
+            0,
+            EventKind::AppStart {
+                app: self.app,
+                clock: self.clock.name().to_string(),
+                seed: self.seed,
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+        );
+        let mut scheduler = self.scheduler;
+        scheduler.seed = self.seed;
+        let runtime = Runtime::start(
+            RuntimeConfig {
+                cluster: self.cluster,
+                clock: self.clock,
+                scheduler,
+                cost: self.cost,
+                work_dir: self.work_dir,
+            },
+            bus,
+        )?;
+        Ok(Context {
+            inner: Arc::new(Inner {
+                next_rdd_id: AtomicUsize::new(0),
+                runtime: Mutex::new(runtime),
+                clock: self.clock,
+                seed: self.seed,
+                stopped: AtomicBool::new(false),
+            }),
+        })
+    }
+}
+
+impl Context {
+    /// Settings for a new context: by default a virtual clock, seed 0, and the default cluster
+    /// (2 hosts of one 2-core executor).
+    pub fn builder() -> ContextBuilder {
+        ContextBuilder {
+            app: "ember".into(),
+            cluster: ClusterSpec::default(),
+            clock: Clock::Virtual,
+            seed: 0,
+            scheduler: SchedulerConfig::default(),
+            cost: CostModel::default(),
+            event_log: None,
+            listeners: Vec::new(),
+            work_dir: None,
+        }
+    }
+
+    /// A virtual-clock context with `executors` one-core executors, one per host, recording
+    /// nothing. Panics if its temporary work folder cannot be created.
+    pub fn local(executors: usize) -> Context {
+        match Self::builder()
+            .cluster(ClusterSpec::flat(executors, 1))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => panic!("cannot start a local context: {e}"),
+        }
+    }
+
+    /// A context like [`Context::local`] whose events are also kept in the returned recorder.
+    pub fn local_recorded(executors: usize) -> (Context, EventRecorder) {
+        let rec = EventRecorder::new();
+        let ctx = match Self::builder()
+            .cluster(ClusterSpec::flat(executors, 1))
+            .listener(rec.clone())
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => panic!("cannot start a local context: {e}"),
+        };
+        (ctx, rec)
+    }
+
+    /// The run's clock.
+    pub fn clock(&self) -> Clock {
+        self.inner.clock
+    }
+
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+
+    pub(crate) fn new_rdd_id(&self) -> usize {
+        self.inner.next_rdd_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    fn runtime(&self) -> std::sync::MutexGuard<'_, Runtime> {
+        // A panic while holding the lock leaves a consistent runtime (jobs run to their end or
+        // fail as a whole), so a poisoned lock is taken over.
+        self.inner.runtime.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An RDD of `data` split into `slices` partitions as Spark slices it.
+    pub fn parallelize<T: Data>(&self, data: Vec<T>, slices: usize) -> Rdd<T> {
+        source::parallelize(self, data, slices)
+    }
+
+    /// An RDD of the lines of a text file, or of every file of a folder (one partition each).
+    pub fn text_file(&self, path: impl AsRef<Path>) -> std::io::Result<Rdd<String>> {
+        source::text_file(self, path.as_ref())
+    }
+
+    pub(crate) fn run_job(
+        &self,
+        rdd: Arc<RddNode>,
+        partitions: Vec<usize>,
+        action: &str,
+        func: Arc<dyn ResultFunction>,
+    ) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
+        if let Some(bad) = partitions.iter().find(|p| **p >= rdd.num_partitions) {
+            return Err(JobError::Internal(format!(
+                "partition {bad} does not exist: the RDD has {} partitions",
+                rdd.num_partitions
+            )));
+        }
+        self.runtime().run_job(rdd, partitions, func, action)
+    }
+
+    /// Runs only the map stage of the shuffle that feeds `rdd` (Spark's `submitMapStage`).
+    /// Fails if `rdd` has no shuffle dependency of its own.
+    pub fn run_map_stage<T: Data>(&self, rdd: &Rdd<T>) -> Result<(), JobError> {
+        let dep = rdd
+            .node()
+            .deps
+            .iter()
+            .find_map(|d| match d {
+                Dependency::Shuffle(s) => Some(s.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                JobError::Internal(format!("RDD {} has no shuffle dependency", rdd.id()))
+            })?;
+        self.runtime().run_map_stage(&dep)
+    }
+
+    /// Microseconds since the run started, on its clock.
+    pub fn now_us(&self) -> u64 {
+        self.runtime().now()
+    }
+
+    /// Posts an event at the current time (workloads use this for `IterationEnd`).
+    pub fn post(&self, kind: EventKind) {
+        self.runtime().post(kind);
+    }
+
+    /// The executor names, hosts and racks of the run.
+    pub fn executors(&self) -> Vec<crate::cluster::ExecutorSpec> {
+        self.runtime().executors().to_vec()
+    }
+
+    /// Ends the run: posts `AppEnd` with `result` and flushes the log. Later calls do nothing.
+    pub fn stop(&self, result: &str) {
+        if !self.inner.stopped.swap(true, Ordering::SeqCst) {
+            let mut rt = self.runtime();
+            rt.post(EventKind::AppEnd {
+                result: result.to_string(),
+            });
+            rt.bus.flush();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if !self.stopped.load(Ordering::SeqCst) {
+            let rt = self.runtime.get_mut().unwrap_or_else(|p| p.into_inner());
+            rt.post(EventKind::AppEnd {
+                result: "stopped".into(),
+            });
+        }
+    }
+}

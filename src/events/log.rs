@@ -1,0 +1,140 @@
+//! The event log: one JSON object per line (CONTRACTS §3).
+//!
+//! [`EventLogWriter`] is an [`EventListener`] that writes each event as it comes and flushes at
+//! the end of every job and of the run, so a log cut short by a crash still replays up to its
+//! last whole line. [`read_event_log`] and [`parse_event_log`] read a log back. Importing Apache
+//! Spark's own logs is not here (a later step).
+
+use super::{Event, EventKind, EventListener};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What can go wrong reading or writing an event log.
+#[derive(Debug, thiserror::Error)]
+pub enum EventLogError {
+    /// The file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A whole line is not a valid event.
+    #[error("{path}:{line}: not a valid ember event: {message}")]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// Writes events as JSON lines.
+pub struct EventLogWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    error: Option<std::io::Error>,
+}
+
+impl EventLogWriter {
+    /// Creates (or truncates) the log at `path`.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self, EventLogError> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::create(&path).map_err(|source| EventLogError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Self {
+            out: BufWriter::new(file),
+            path,
+            error: None,
+        })
+    }
+
+    /// The first write error met, if any (a listener cannot return errors as it goes).
+    pub fn take_error(&mut self) -> Option<EventLogError> {
+        self.error.take().map(|source| EventLogError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// One event as its JSON line (without the newline).
+pub fn to_json_line(event: &Event) -> String {
+    // Serializing these plain data types cannot fail.
+    serde_json::to_string(event).unwrap_or_default()
+}
+
+impl EventListener for EventLogWriter {
+    fn on_event(&mut self, event: &Event) {
+        if self.error.is_some() {
+            return;
+        }
+        let line = to_json_line(event);
+        let result = self
+            .out
+            .write_all(line.as_bytes())
+            .and_then(|_| self.out.write_all(b"\n"));
+        if let Err(e) = result {
+            self.error = Some(e);
+            return;
+        }
+        if matches!(
+            event.kind,
+            EventKind::JobEnd { .. } | EventKind::AppEnd { .. }
+        ) {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Err(e) = self.out.flush() {
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+impl Drop for EventLogWriter {
+    fn drop(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+/// Reads an event log from a file. See [`parse_event_log`] for the rules.
+pub fn read_event_log(path: impl AsRef<Path>) -> Result<Vec<Event>, EventLogError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| EventLogError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_event_log(&String::from_utf8_lossy(&bytes), path)
+}
+
+/// Parses event-log text. Blank lines are skipped. A last line with no newline that does not
+/// parse is a log cut short: it is dropped and the events before it are returned. Any other
+/// line that does not parse is an error naming its line number (1-based).
+pub fn parse_event_log(text: &str, path: &Path) -> Result<Vec<Event>, EventLogError> {
+    let mut events = Vec::new();
+    let ends_whole = text.ends_with('\n');
+    let lines: Vec<&str> = text.split('\n').collect();
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Event>(line) {
+            Ok(e) => events.push(e),
+            Err(_) if i == last && !ends_whole => break,
+            Err(e) => {
+                return Err(EventLogError::Malformed {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok(events)
+}

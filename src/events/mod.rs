@@ -1,0 +1,396 @@
+//! Events: the spine of ember (DESIGN principle 3).
+//!
+//! This module owns the [`Event`] type (CONTRACTS §3), the [`EventBus`] that fans events out to
+//! listeners, the JSON-lines log writer and reader ([`log`]), and the run summary folded from
+//! events ([`summary`]). It does not decide anything: the schedulers, stores and drivers decide
+//! and emit; everything that shows or checks a run (the `run` summary, the UI, tests) reads
+//! events.
+
+pub mod log;
+pub mod summary;
+
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+
+/// One thing that happened, at `time_us` microseconds since the run started (on the run's clock).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// What happened (serialized with its `"event"` tag first).
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// Microseconds since the run started, on the run's clock.
+    pub time_us: u64,
+}
+
+/// The event names and fields of CONTRACTS §3.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event")]
+pub enum EventKind {
+    /// The run began.
+    AppStart {
+        app: String,
+        clock: String,
+        seed: u64,
+        version: String,
+    },
+    /// An executor joined the cluster.
+    ExecutorAdded {
+        executor: String,
+        host: String,
+        rack: String,
+        cores: u32,
+        storage_memory: u64,
+    },
+    /// An executor left the cluster.
+    ExecutorRemoved { executor: String, reason: String },
+    /// An action submitted a job; `stages` lists every stage registered to it, skipped or not.
+    JobStart {
+        job: usize,
+        action: String,
+        rdds: Vec<RddInfo>,
+        stages: Vec<StageInfo>,
+    },
+    /// A job ended.
+    JobEnd {
+        job: usize,
+        result: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A stage attempt was submitted for the partitions it computes.
+    StageSubmitted {
+        stage: usize,
+        attempt: usize,
+        partitions: Vec<usize>,
+        reason: SubmitReason,
+    },
+    /// A stage attempt ended.
+    StageCompleted {
+        stage: usize,
+        attempt: usize,
+        result: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A task set's delay-scheduling level changed.
+    LocalityChanged {
+        stage: usize,
+        attempt: usize,
+        level: Locality,
+        waited_us: u64,
+    },
+    /// A task attempt was launched on an executor.
+    TaskStart {
+        task: usize,
+        stage: usize,
+        attempt: usize,
+        partition: usize,
+        executor: String,
+        host: String,
+        locality: Locality,
+        speculative: bool,
+    },
+    /// A task attempt ended.
+    TaskEnd {
+        task: usize,
+        stage: usize,
+        attempt: usize,
+        partition: usize,
+        executor: String,
+        reason: TaskEndReason,
+        duration_us: u64,
+        metrics: TaskMetrics,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A block was stored by an executor's block manager.
+    BlockStored {
+        block: String,
+        executor: String,
+        storage: String,
+        bytes: u64,
+    },
+    /// A block was evicted from memory.
+    BlockEvicted {
+        block: String,
+        executor: String,
+        bytes: u64,
+        to_disk: bool,
+        for_block: String,
+    },
+    /// A block was removed.
+    BlockRemoved {
+        block: String,
+        executor: String,
+        reason: String,
+    },
+    /// A partition of a persisted RDD was computed again.
+    PartitionRecomputed {
+        rdd: usize,
+        partition: usize,
+        executor: String,
+        reason: String,
+    },
+    /// Map outputs of a shuffle were lost.
+    MapOutputsLost {
+        shuffle: usize,
+        maps: Vec<usize>,
+        executor: String,
+    },
+    /// A fault of a fault plan was injected.
+    FaultInjected {
+        kind: String,
+        target: String,
+        at: String,
+    },
+    /// An iteration of an iterative workload ended.
+    IterationEnd {
+        engine: String,
+        iteration: usize,
+        duration_us: u64,
+    },
+    /// The run ended.
+    AppEnd { result: String },
+}
+
+/// `succeeded` or `failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+}
+
+/// Why a stage attempt runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitReason {
+    /// The first attempt of the stage in this job.
+    New,
+    /// A retry after a fetch failure (the failed stage or its parent map stage).
+    FetchFailed,
+    /// A retry because map outputs were lost while the stage ran.
+    MissingOutputs,
+}
+
+/// How a task attempt ended (CONTRACTS §3; Spark's `TaskEndReason` classes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskEndReason {
+    Success,
+    Exception,
+    FetchFailed,
+    ExecutorLost,
+    Killed,
+    Resubmitted,
+}
+
+/// Spark's locality levels, most local first (`TaskLocality`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Locality {
+    #[serde(rename = "PROCESS_LOCAL")]
+    ProcessLocal,
+    #[serde(rename = "NODE_LOCAL")]
+    NodeLocal,
+    #[serde(rename = "NO_PREF")]
+    NoPref,
+    #[serde(rename = "RACK_LOCAL")]
+    RackLocal,
+    #[serde(rename = "ANY")]
+    Any,
+}
+
+impl Locality {
+    /// Spark's name for the level.
+    pub fn name(self) -> &'static str {
+        match self {
+            Locality::ProcessLocal => "PROCESS_LOCAL",
+            Locality::NodeLocal => "NODE_LOCAL",
+            Locality::NoPref => "NO_PREF",
+            Locality::RackLocal => "RACK_LOCAL",
+            Locality::Any => "ANY",
+        }
+    }
+}
+
+/// An RDD as a `JobStart` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RddInfo {
+    pub rdd: usize,
+    /// Spark's class name for the RDD (`MapPartitionsRDD`, `ShuffledRDD`, ...).
+    pub name: String,
+    /// The operation that made it (`map`, `reduce_by_key`, ...).
+    pub op: String,
+    pub partitions: usize,
+    /// A storage level name (`NONE`, `MEMORY_ONLY`, ...).
+    pub storage: String,
+    pub parents: Vec<ParentInfo>,
+}
+
+/// An edge of the lineage graph.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParentInfo {
+    pub rdd: usize,
+    /// `narrow` or `shuffle`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuffle: Option<usize>,
+}
+
+/// A stage as a `JobStart` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageInfo {
+    pub stage: usize,
+    /// `shuffle_map` or `result`.
+    pub kind: String,
+    /// The stage's last RDD.
+    pub rdd: usize,
+    /// Every RDD pipelined in the stage.
+    pub rdds: Vec<usize>,
+    /// Parent stage ids.
+    pub parents: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuffle: Option<usize>,
+    /// Tasks the stage has (its partition count).
+    pub tasks: usize,
+}
+
+/// What a task did: the inputs of the cost model and of the UI.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskMetrics {
+    /// Records read from a source (parallelized collection, text file, cache).
+    pub input_records: u64,
+    /// Bytes read from a source.
+    pub input_bytes: u64,
+    /// Records read from shuffle blocks.
+    pub shuffle_records_read: u64,
+    /// Shuffle bytes read from this executor's own files.
+    pub shuffle_local_bytes: u64,
+    /// Shuffle bytes fetched from other executors.
+    pub shuffle_remote_bytes: u64,
+    /// Shuffle blocks read from this executor's own files.
+    pub shuffle_local_blocks: u64,
+    /// Shuffle blocks fetched from other executors.
+    pub shuffle_remote_blocks: u64,
+    /// Records written to shuffle files.
+    pub shuffle_records_written: u64,
+    /// Bytes written to shuffle files.
+    pub shuffle_bytes_written: u64,
+    /// Records the task's result function consumed.
+    pub result_records: u64,
+    /// Bytes written to output files (`save_as_text_file`).
+    pub output_bytes: u64,
+}
+
+impl TaskMetrics {
+    /// Adds every counter of `other` to `self`.
+    pub fn add(&mut self, other: &TaskMetrics) {
+        self.input_records += other.input_records;
+        self.input_bytes += other.input_bytes;
+        self.shuffle_records_read += other.shuffle_records_read;
+        self.shuffle_local_bytes += other.shuffle_local_bytes;
+        self.shuffle_remote_bytes += other.shuffle_remote_bytes;
+        self.shuffle_local_blocks += other.shuffle_local_blocks;
+        self.shuffle_remote_blocks += other.shuffle_remote_blocks;
+        self.shuffle_records_written += other.shuffle_records_written;
+        self.shuffle_bytes_written += other.shuffle_bytes_written;
+        self.result_records += other.result_records;
+        self.output_bytes += other.output_bytes;
+    }
+}
+
+/// Something that wants every event as it happens.
+pub trait EventListener: Send {
+    /// Called once per event, in order.
+    fn on_event(&mut self, event: &Event);
+    /// Called at the end of each job and of the run: a good moment to flush.
+    fn flush(&mut self) {}
+}
+
+/// Keeps every event in memory; cloning shares the same list.
+#[derive(Clone, Default)]
+pub struct EventRecorder {
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl EventRecorder {
+    /// A new, empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of the events recorded so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+impl EventListener for EventRecorder {
+    fn on_event(&mut self, event: &Event) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event.clone());
+        }
+    }
+}
+
+/// Fans events out to listeners, in registration order.
+#[derive(Default)]
+pub struct EventBus {
+    listeners: Vec<Box<dyn EventListener>>,
+}
+
+impl EventBus {
+    /// A bus with no listeners.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a listener; it sees events posted from now on.
+    pub fn add_listener(&mut self, listener: Box<dyn EventListener>) {
+        self.listeners.push(listener);
+    }
+
+    /// Delivers `kind` at `time_us` to every listener.
+    pub fn post(&mut self, time_us: u64, kind: EventKind) {
+        let event = Event { kind, time_us };
+        for l in &mut self.listeners {
+            l.on_event(&event);
+        }
+    }
+
+    /// Delivers an already stamped event.
+    pub fn post_event(&mut self, event: Event) {
+        for l in &mut self.listeners {
+            l.on_event(&event);
+        }
+    }
+
+    /// Asks every listener to flush.
+    pub fn flush(&mut self) {
+        for l in &mut self.listeners {
+            l.flush();
+        }
+    }
+}
+
+/// Where the schedulers put events before the runtime stamps and posts them.
+///
+/// The schedulers are state machines that take the current time as an argument; they collect
+/// what they decided here, and the driver posts it to the [`EventBus`].
+#[derive(Default, Debug)]
+pub struct EventSink {
+    pending: Vec<Event>,
+}
+
+impl EventSink {
+    /// Records `kind` as happening at `time_us`.
+    pub fn emit(&mut self, time_us: u64, kind: EventKind) {
+        self.pending.push(Event { kind, time_us });
+    }
+
+    /// Takes everything recorded so far, in order.
+    pub fn drain(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.pending)
+    }
+}

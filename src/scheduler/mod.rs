@@ -1,0 +1,239 @@
+//! Scheduling: the [`DagScheduler`](dag::DagScheduler) that turns jobs into stages and task
+//! sets, and the [`TaskScheduler`](task_scheduler::TaskScheduler) that hands tasks to free
+//! cores, glued together by [`Scheduler`].
+//!
+//! Both are deterministic state machines (DESIGN principle 2): every entry point takes the
+//! current time and returns what to do; none reads a clock, sleeps or spawns a thread. The
+//! drivers in [`crate::cluster`] feed them, on the virtual clock or the wall clock. What they
+//! decide is recorded as events, drained with [`Scheduler::drain_events`].
+
+pub mod dag;
+pub mod stage;
+pub mod task;
+pub mod task_scheduler;
+pub mod task_set_manager;
+
+pub use stage::JobOutcome;
+pub use task::{ResultFunction, StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
+
+use crate::events::{Event, EventKind, EventSink, TaskEndReason};
+use crate::rdd::{RddNode, ShuffleDependency};
+use dag::{DagAction, DagScheduler};
+use std::sync::Arc;
+use task_scheduler::{CompletionResult, TaskScheduler};
+
+/// Why a job did not give an answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JobError {
+    /// The job was aborted (a task or a stage failed too often); Spark's message.
+    #[error("{0}")]
+    Aborted(String),
+    /// The driver could not read or write a file the action needs.
+    #[error("{0}")]
+    Io(String),
+    /// The engine broke one of its own rules (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Where a task would rather run (Spark's `TaskLocation`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskLocation {
+    /// Any executor on this host (an input block's replica).
+    Host(String),
+    /// This executor, which caches the partition.
+    ExecutorCache { host: String, executor: usize },
+}
+
+impl TaskLocation {
+    /// The host of the location.
+    pub fn host(&self) -> &str {
+        match self {
+            TaskLocation::Host(h) => h,
+            TaskLocation::ExecutorCache { host, .. } => host,
+        }
+    }
+}
+
+/// The scheduler settings of CONTRACTS §2 `[scheduler]`, with Spark's defaults.
+#[derive(Clone, Debug)]
+pub struct SchedulerConfig {
+    /// `spark.locality.wait.process`, µs.
+    pub locality_wait_process_us: u64,
+    /// `spark.locality.wait.node`, µs.
+    pub locality_wait_node_us: u64,
+    /// `spark.locality.wait.rack`, µs.
+    pub locality_wait_rack_us: u64,
+    /// `spark.locality.wait.legacyResetOnTaskLaunch`.
+    pub legacy_locality_reset: bool,
+    /// `spark.scheduler.revive.interval`, µs.
+    pub revive_interval_us: u64,
+    /// `spark.task.maxFailures`.
+    pub max_task_failures: u32,
+    /// `spark.stage.maxConsecutiveAttempts`.
+    pub max_stage_attempts: u32,
+    /// `DAGScheduler.RESUBMIT_TIMEOUT`, µs.
+    pub resubmit_timeout_us: u64,
+    /// Seeds the offer shuffling.
+    pub seed: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            locality_wait_process_us: 3_000_000,
+            locality_wait_node_us: 3_000_000,
+            locality_wait_rack_us: 3_000_000,
+            legacy_locality_reset: false,
+            revive_interval_us: 1_000_000,
+            max_task_failures: 4,
+            max_stage_attempts: 4,
+            resubmit_timeout_us: 200_000,
+            seed: 0,
+        }
+    }
+}
+
+/// The DAG scheduler and the task scheduler, and the events they emit.
+pub struct Scheduler {
+    /// Jobs, stages, map outputs.
+    pub dag: DagScheduler,
+    /// Task sets, offers, running tasks.
+    pub tasks: TaskScheduler,
+    events: EventSink,
+    revive_requested: bool,
+}
+
+impl Scheduler {
+    /// A scheduler with no executors and no jobs.
+    pub fn new(config: SchedulerConfig) -> Self {
+        Scheduler {
+            dag: DagScheduler::new(config.clone()),
+            tasks: TaskScheduler::new(config),
+            events: EventSink::default(),
+            revive_requested: false,
+        }
+    }
+
+    /// Registers an executor (the driver posts its `ExecutorAdded`).
+    pub fn add_executor(
+        &mut self,
+        id: usize,
+        name: String,
+        host: String,
+        rack: String,
+        cores: u32,
+    ) {
+        self.dag.executor_added(id, &host);
+        self.tasks.add_executor(id, name, host, rack, cores);
+        self.revive_requested = true;
+    }
+
+    /// Submits a job; see [`DagScheduler::submit_job`].
+    pub fn submit_job(
+        &mut self,
+        now: u64,
+        rdd: Arc<RddNode>,
+        partitions: Vec<usize>,
+        func: Arc<dyn ResultFunction>,
+        action: &str,
+    ) -> usize {
+        let job = self
+            .dag
+            .submit_job(now, rdd, partitions, func, action, &mut self.events);
+        self.apply(now);
+        job
+    }
+
+    /// Submits a map-stage job; see [`DagScheduler::submit_map_stage`].
+    pub fn submit_map_stage(&mut self, now: u64, dep: &Arc<ShuffleDependency>) -> usize {
+        let job = self.dag.submit_map_stage(now, dep, &mut self.events);
+        self.apply(now);
+        job
+    }
+
+    fn apply(&mut self, now: u64) {
+        for a in self.dag.take_actions() {
+            match a {
+                DagAction::Submit(ts) => {
+                    self.tasks.submit_task_set(ts, now);
+                    self.revive_requested = true;
+                }
+                DagAction::Zombify(stage) => self.tasks.zombify_stage(stage),
+            }
+        }
+    }
+
+    /// Whether a full offer round was asked for (a task set arrived, a task failed) since the
+    /// last call; clears the request.
+    pub fn take_revive_request(&mut self) -> bool {
+        std::mem::take(&mut self.revive_requested)
+    }
+
+    /// One offer round: all executors (`None`) or one (`Some(e)`).
+    pub fn resource_offers(&mut self, now: u64, only: Option<usize>) -> Vec<TaskDescription> {
+        self.tasks.resource_offers(now, only, &mut self.events)
+    }
+
+    /// Takes an executor's report on a task: posts `TaskEnd`, then moves the job on.
+    pub fn status_update(&mut self, now: u64, update: StatusUpdate) {
+        let exec_name = self.tasks.executor_name(update.executor);
+        let Some(c) = self.tasks.status_update(now, update) else {
+            return;
+        };
+        let error = match &c.result {
+            CompletionResult::Failed(e) => Some(e.to_string()),
+            _ => None,
+        };
+        if c.reason != TaskEndReason::Success {
+            self.revive_requested = true;
+        }
+        self.events.emit(
+            now,
+            EventKind::TaskEnd {
+                task: c.task_id,
+                stage: c.stage_id,
+                attempt: c.stage_attempt,
+                partition: c.partition,
+                executor: exec_name,
+                reason: c.reason,
+                duration_us: c.duration_us,
+                metrics: c.metrics.clone(),
+                error,
+            },
+        );
+        self.dag.handle_task_completion(now, c, &mut self.events);
+        self.apply(now);
+    }
+
+    /// When [`Self::on_timer`] is next due.
+    pub fn next_timer(&self) -> Option<u64> {
+        self.dag.next_timer()
+    }
+
+    /// Runs the DAG scheduler's timers due at `now`.
+    pub fn on_timer(&mut self, now: u64) {
+        self.dag.on_timer(now, &mut self.events);
+        self.apply(now);
+    }
+
+    /// Whether the job has ended.
+    pub fn job_finished(&self, job: usize) -> bool {
+        self.dag.job_finished(job)
+    }
+
+    /// Takes a finished job's outcome.
+    pub fn take_job_outcome(&mut self, job: usize) -> Option<JobOutcome> {
+        self.dag.take_job_outcome(job)
+    }
+
+    /// Whether some task set still has tasks to launch.
+    pub fn has_pending_tasks(&self) -> bool {
+        self.tasks.has_pending_tasks()
+    }
+
+    /// Takes the events decided since the last call, in order.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        self.events.drain()
+    }
+}

@@ -1,0 +1,411 @@
+//! `TaskScheduler`: offer rounds over executors' free cores (Spark's `TaskSchedulerImpl`).
+//!
+//! It owns the executors' free cores, every live [`TaskSetManager`] in FIFO order (job, then
+//! stage), the running tasks, the task id counter and the seeded RNG that shuffles offers. It
+//! decides which task goes to which core; it does not know about stages' parents or map
+//! outputs (the [`DagScheduler`](super::dag::DagScheduler)'s business). Reference §2.3.
+
+use super::task::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
+use super::task_set_manager::{
+    ClusterView, FailureVerdict, LocalityWaits, TaskSetManager, TaskTemplate,
+};
+use super::SchedulerConfig;
+use crate::events::{EventKind, EventSink, Locality, TaskEndReason, TaskMetrics};
+use crate::shuffle::{MapStatus, ShuffleInputs};
+use crate::task_context::TaskError;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A stage attempt's tasks as the DAG scheduler hands them over.
+pub struct TaskSet {
+    pub stage_id: usize,
+    pub stage_attempt: usize,
+    /// The job it runs for: its FIFO priority.
+    pub job_id: usize,
+    pub epoch: u64,
+    pub tasks: Vec<TaskTemplate>,
+    pub binary: TaskBinary,
+    pub shuffle_inputs: Arc<ShuffleInputs>,
+}
+
+/// An executor as the task scheduler sees it.
+#[derive(Clone, Debug)]
+pub struct ExecutorSlot {
+    pub name: String,
+    pub host: String,
+    pub rack: String,
+    pub cores: u32,
+    pub free: u32,
+    pub alive: bool,
+}
+
+struct Running {
+    key: TsmKey,
+    index: usize,
+    partition: usize,
+    stage_id: usize,
+    stage_attempt: usize,
+    executor: usize,
+    launched_at: u64,
+    epoch: u64,
+}
+
+type TsmKey = (usize, usize, usize);
+
+/// What the DAG scheduler needs to know of a finished task attempt.
+pub struct Completion {
+    pub task_id: usize,
+    pub stage_id: usize,
+    pub stage_attempt: usize,
+    pub partition: usize,
+    pub executor: usize,
+    pub epoch: u64,
+    pub reason: TaskEndReason,
+    pub duration_us: u64,
+    pub metrics: TaskMetrics,
+    pub result: CompletionResult,
+    /// Set when this failure aborted the whole task set.
+    pub aborted: Option<String>,
+}
+
+/// The payload of a completion.
+pub enum CompletionResult {
+    MapOutput(MapStatus),
+    Value(Box<dyn Any + Send>),
+    Failed(TaskError),
+}
+
+/// Offer rounds, FIFO task sets, running tasks.
+pub struct TaskScheduler {
+    config: SchedulerConfig,
+    rng: ChaCha8Rng,
+    executors: BTreeMap<usize, ExecutorSlot>,
+    task_sets: BTreeMap<TsmKey, (TaskSetManager, TaskSet)>,
+    no_rejects_since_reset: BTreeMap<TsmKey, bool>,
+    running: BTreeMap<usize, Running>,
+    next_task_id: usize,
+}
+
+struct View<'a>(&'a BTreeMap<usize, ExecutorSlot>);
+
+impl ClusterView for View<'_> {
+    fn executor_alive(&self, e: usize) -> bool {
+        self.0.get(&e).is_some_and(|x| x.alive)
+    }
+    fn host_alive(&self, host: &str) -> bool {
+        self.0.values().any(|x| x.alive && x.host == host)
+    }
+    fn rack_alive(&self, rack: &str) -> bool {
+        self.0.values().any(|x| x.alive && x.rack == rack)
+    }
+    fn rack_of(&self, host: &str) -> Option<String> {
+        self.0
+            .values()
+            .find(|x| x.host == host)
+            .map(|x| x.rack.clone())
+    }
+}
+
+impl TaskScheduler {
+    /// A scheduler with no executors.
+    pub fn new(config: SchedulerConfig) -> Self {
+        TaskScheduler {
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            config,
+            executors: BTreeMap::new(),
+            task_sets: BTreeMap::new(),
+            no_rejects_since_reset: BTreeMap::new(),
+            running: BTreeMap::new(),
+            next_task_id: 0,
+        }
+    }
+
+    /// Registers an executor with all its cores free.
+    pub fn add_executor(
+        &mut self,
+        id: usize,
+        name: String,
+        host: String,
+        rack: String,
+        cores: u32,
+    ) {
+        self.executors.insert(
+            id,
+            ExecutorSlot {
+                name,
+                host,
+                rack,
+                cores,
+                free: cores,
+                alive: true,
+            },
+        );
+        let view = View(&self.executors);
+        for (tsm, _) in self.task_sets.values_mut() {
+            tsm.compute_valid_locality_levels(&view);
+        }
+    }
+
+    /// The executors known, alive or not.
+    pub fn executors(&self) -> &BTreeMap<usize, ExecutorSlot> {
+        &self.executors
+    }
+
+    /// Takes a stage attempt's tasks. Earlier attempts of the stage become zombies.
+    pub fn submit_task_set(&mut self, ts: TaskSet, now: u64) {
+        for ((_, stage, _), (tsm, _)) in self.task_sets.iter_mut() {
+            if *stage == ts.stage_id {
+                tsm.zombie = true;
+            }
+        }
+        let waits = LocalityWaits {
+            process: self.config.locality_wait_process_us,
+            node: self.config.locality_wait_node_us,
+            rack: self.config.locality_wait_rack_us,
+        };
+        let tsm = TaskSetManager::new(
+            ts.stage_id,
+            ts.stage_attempt,
+            ts.job_id,
+            ts.tasks.clone(),
+            waits,
+            self.config.max_task_failures,
+            &View(&self.executors),
+            now,
+        );
+        self.task_sets
+            .insert((ts.job_id, ts.stage_id, ts.stage_attempt), (tsm, ts));
+        self.drop_finished();
+    }
+
+    /// Makes every task set of `stage` a zombie (its running tasks still report).
+    pub fn zombify_stage(&mut self, stage: usize) {
+        for ((_, s, _), (tsm, _)) in self.task_sets.iter_mut() {
+            if *s == stage {
+                tsm.zombie = true;
+            }
+        }
+        self.drop_finished();
+    }
+
+    fn drop_finished(&mut self) {
+        let done: Vec<TsmKey> = self
+            .task_sets
+            .iter()
+            .filter(|(_, (t, _))| t.is_finished())
+            .map(|(k, _)| *k)
+            .collect();
+        for k in done {
+            self.task_sets.remove(&k);
+            self.no_rejects_since_reset.remove(&k);
+        }
+    }
+
+    /// Whether some task set still has tasks to launch.
+    pub fn has_pending_tasks(&self) -> bool {
+        self.task_sets.values().any(|(t, _)| !t.zombie)
+    }
+
+    /// Whether any task is running.
+    pub fn has_running_tasks(&self) -> bool {
+        !self.running.is_empty()
+    }
+
+    /// One offer round (Spark's `resourceOffers`): `only` makes it a partial offer of one
+    /// executor's free cores, `None` a full offer of every executor's.
+    pub fn resource_offers(
+        &mut self,
+        now: u64,
+        only: Option<usize>,
+        events: &mut EventSink,
+    ) -> Vec<TaskDescription> {
+        let full = only.is_none();
+        let mut offers: Vec<usize> = self
+            .executors
+            .iter()
+            .filter(|(id, e)| e.alive && only.is_none_or(|o| o == **id))
+            .map(|(id, _)| *id)
+            .collect();
+        offers.shuffle(&mut self.rng);
+        let mut avail: Vec<u32> = offers.iter().map(|e| self.executors[e].free).collect();
+        if avail.iter().all(|a| *a == 0) {
+            return Vec::new();
+        }
+        let mut launched = Vec::new();
+        let keys: Vec<TsmKey> = self.task_sets.keys().copied().collect();
+        for key in keys {
+            let Some((tsm, ts)) = self.task_sets.get_mut(&key) else {
+                continue;
+            };
+            if tsm.zombie {
+                continue;
+            }
+            let (mut launched_any, mut no_rejects, mut global_min) =
+                (false, true, None::<Locality>);
+            for max_loc in tsm.levels().to_vec() {
+                loop {
+                    let mut launched_here = false;
+                    for (i, exec) in offers.iter().enumerate() {
+                        if avail[i] == 0 {
+                            continue;
+                        }
+                        let slot = &self.executors[exec];
+                        let (task, rejected) = tsm.resource_offer(
+                            *exec,
+                            &slot.host,
+                            Some(&slot.rack),
+                            max_loc,
+                            now,
+                            self.config.legacy_locality_reset,
+                            events,
+                        );
+                        no_rejects &= !rejected;
+                        if let Some((index, locality)) = task {
+                            avail[i] -= 1;
+                            launched_here = true;
+                            global_min = Some(global_min.map_or(locality, |g| g.min(locality)));
+                            let task_id = self.next_task_id;
+                            self.next_task_id += 1;
+                            let attempt_number = tsm.launched(index, task_id);
+                            let partition = tsm.partition_of(index);
+                            events.emit(
+                                now,
+                                EventKind::TaskStart {
+                                    task: task_id,
+                                    stage: ts.stage_id,
+                                    attempt: ts.stage_attempt,
+                                    partition,
+                                    executor: slot.name.clone(),
+                                    host: slot.host.clone(),
+                                    locality,
+                                    speculative: false,
+                                },
+                            );
+                            self.running.insert(
+                                task_id,
+                                Running {
+                                    key,
+                                    index,
+                                    partition,
+                                    stage_id: ts.stage_id,
+                                    stage_attempt: ts.stage_attempt,
+                                    executor: *exec,
+                                    launched_at: now,
+                                    epoch: ts.epoch,
+                                },
+                            );
+                            launched.push(TaskDescription {
+                                task_id,
+                                stage_id: ts.stage_id,
+                                stage_attempt: ts.stage_attempt,
+                                job_id: ts.job_id,
+                                partition,
+                                index,
+                                attempt_number,
+                                executor: *exec,
+                                locality,
+                                speculative: false,
+                                epoch: ts.epoch,
+                                binary: ts.binary.clone(),
+                                shuffle_inputs: ts.shuffle_inputs.clone(),
+                            });
+                        }
+                    }
+                    launched_any |= launched_here;
+                    if !launched_here {
+                        break;
+                    }
+                }
+            }
+            if !self.config.legacy_locality_reset {
+                // SPARK-18886: reset the timer only after a round with no delay-scheduling reject.
+                let since = self.no_rejects_since_reset.entry(key).or_insert(true);
+                if no_rejects {
+                    if launched_any && (full || *since) {
+                        tsm.reset_delay_timer(global_min, now);
+                        *since = true;
+                    }
+                } else {
+                    *since = false;
+                }
+            }
+        }
+        for (i, exec) in offers.iter().enumerate() {
+            if let Some(e) = self.executors.get_mut(exec) {
+                e.free = avail[i];
+            }
+        }
+        launched
+    }
+
+    /// Takes an executor's report on a task. Returns `None` for a task it does not know (a
+    /// report from an executor already declared lost).
+    pub fn status_update(&mut self, now: u64, update: StatusUpdate) -> Option<Completion> {
+        let run = self.running.remove(&update.task_id)?;
+        if let Some(e) = self.executors.get_mut(&run.executor) {
+            if e.alive {
+                e.free = (e.free + 1).min(e.cores);
+            }
+        }
+        let view = View(&self.executors);
+        let (reason, result, aborted) = match update.outcome {
+            TaskOutcome::MapOutput(s) => {
+                (TaskEndReason::Success, CompletionResult::MapOutput(s), None)
+            }
+            TaskOutcome::Result(v) => (TaskEndReason::Success, CompletionResult::Value(v), None),
+            TaskOutcome::Failed(e) => {
+                let fetch = matches!(e, TaskError::FetchFailed { .. });
+                let reason = if fetch {
+                    TaskEndReason::FetchFailed
+                } else {
+                    TaskEndReason::Exception
+                };
+                let mut aborted = None;
+                if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
+                    if let FailureVerdict::Abort(msg) = tsm.handle_failure(
+                        run.index,
+                        update.task_id,
+                        !fetch,
+                        fetch,
+                        &e.to_string(),
+                        &view,
+                    ) {
+                        aborted = Some(msg);
+                    }
+                }
+                (reason, CompletionResult::Failed(e), aborted)
+            }
+        };
+        if reason == TaskEndReason::Success {
+            if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
+                tsm.handle_success(run.index, update.task_id);
+            }
+        }
+        self.drop_finished();
+        Some(Completion {
+            task_id: update.task_id,
+            stage_id: run.stage_id,
+            stage_attempt: run.stage_attempt,
+            partition: run.partition,
+            executor: run.executor,
+            epoch: run.epoch,
+            reason,
+            duration_us: now.saturating_sub(run.launched_at),
+            metrics: update.metrics,
+            result,
+            aborted,
+        })
+    }
+
+    /// The name of executor `id` (`exec-<id>` if unknown).
+    pub fn executor_name(&self, id: usize) -> String {
+        self.executors
+            .get(&id)
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| format!("exec-{id}"))
+    }
+}

@@ -1,0 +1,417 @@
+//! `TaskSetManager`: one stage attempt's tasks, handed out under delay scheduling.
+//!
+//! It owns the pending lists (stacks with lazy deletion, filled in reverse index order so that
+//! low indices go first), the locality levels and their timer (reference §2.2–2.5), and each
+//! task's attempts and failures (§4.1). It does not know executors' free cores or the FIFO
+//! order of task sets: that is the [`TaskScheduler`](super::task_scheduler::TaskScheduler)'s.
+
+use super::TaskLocation;
+use crate::events::{EventKind, EventSink, Locality};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One task of a task set, before it is launched.
+#[derive(Clone, Debug)]
+pub struct TaskTemplate {
+    /// The partition it computes.
+    pub partition: usize,
+    /// Where it would rather run.
+    pub prefs: Vec<TaskLocation>,
+}
+
+#[derive(Default, Debug)]
+struct PendingLists {
+    for_executor: BTreeMap<usize, Vec<usize>>,
+    for_host: BTreeMap<String, Vec<usize>>,
+    for_rack: BTreeMap<String, Vec<usize>>,
+    no_prefs: Vec<usize>,
+    all: Vec<usize>,
+}
+
+/// The cluster as a task set sees it when it (re)computes its locality levels.
+pub trait ClusterView {
+    /// Whether executor `e` is alive.
+    fn executor_alive(&self, e: usize) -> bool;
+    /// Whether some alive executor is on `host`.
+    fn host_alive(&self, host: &str) -> bool;
+    /// Whether some alive host is in `rack`.
+    fn rack_alive(&self, rack: &str) -> bool;
+    /// The rack of `host`, if known.
+    fn rack_of(&self, host: &str) -> Option<String>;
+}
+
+/// Waits per locality level, in microseconds.
+#[derive(Clone, Copy, Debug)]
+pub struct LocalityWaits {
+    pub process: u64,
+    pub node: u64,
+    pub rack: u64,
+}
+
+/// What became of a failed task.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FailureVerdict {
+    /// Re-queued for another attempt (or not, if it is already done).
+    Retry,
+    /// The task failed too often: the task set is aborted.
+    Abort(String),
+}
+
+/// One stage attempt's tasks.
+pub struct TaskSetManager {
+    pub stage_id: usize,
+    pub stage_attempt: usize,
+    /// The job whose priority this task set runs at.
+    pub priority: usize,
+    tasks: Vec<TaskTemplate>,
+    successful: Vec<bool>,
+    copies_running: Vec<u32>,
+    num_failures: Vec<u32>,
+    attempts: Vec<usize>,
+    tasks_successful: usize,
+    /// A zombie launches nothing new but still tracks its running tasks.
+    pub zombie: bool,
+    pending: PendingLists,
+    levels: Vec<Locality>,
+    level_waits: Vec<u64>,
+    current_level: usize,
+    last_reset: u64,
+    waits: LocalityWaits,
+    max_failures: u32,
+    /// Tasks of this set that are running.
+    pub running: BTreeSet<usize>,
+}
+
+impl TaskSetManager {
+    /// A task set over `tasks`; `now` starts its locality timer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        stage_id: usize,
+        stage_attempt: usize,
+        priority: usize,
+        tasks: Vec<TaskTemplate>,
+        waits: LocalityWaits,
+        max_failures: u32,
+        cluster: &dyn ClusterView,
+        now: u64,
+    ) -> Self {
+        let n = tasks.len();
+        let mut tsm = TaskSetManager {
+            stage_id,
+            stage_attempt,
+            priority,
+            tasks,
+            successful: vec![false; n],
+            copies_running: vec![0; n],
+            num_failures: vec![0; n],
+            attempts: vec![0; n],
+            tasks_successful: 0,
+            zombie: false,
+            pending: PendingLists::default(),
+            levels: Vec::new(),
+            level_waits: Vec::new(),
+            current_level: 0,
+            last_reset: now,
+            waits,
+            max_failures,
+            running: BTreeSet::new(),
+        };
+        for i in (0..n).rev() {
+            tsm.add_pending_task(i, cluster);
+        }
+        tsm.compute_valid_locality_levels(cluster);
+        tsm
+    }
+
+    /// The number of tasks.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether the set has no tasks.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// The partition task `index` computes.
+    pub fn partition_of(&self, index: usize) -> usize {
+        self.tasks[index].partition
+    }
+
+    /// The locality levels this set may use, most local first.
+    pub fn levels(&self) -> &[Locality] {
+        &self.levels
+    }
+
+    /// Whether every task has succeeded.
+    pub fn all_succeeded(&self) -> bool {
+        self.tasks_successful == self.tasks.len()
+    }
+
+    fn add_pending_task(&mut self, index: usize, cluster: &dyn ClusterView) {
+        let p = &mut self.pending;
+        for loc in &self.tasks[index].prefs {
+            if let TaskLocation::ExecutorCache { executor, .. } = loc {
+                p.for_executor.entry(*executor).or_default().push(index);
+            }
+            let host = loc.host();
+            p.for_host.entry(host.to_string()).or_default().push(index);
+            if let Some(rack) = cluster.rack_of(host) {
+                p.for_rack.entry(rack).or_default().push(index);
+            }
+        }
+        if self.tasks[index].prefs.is_empty() {
+            p.no_prefs.push(index);
+        }
+        p.all.push(index);
+    }
+
+    /// Spark's `computeValidLocalityLevels`.
+    pub fn compute_valid_locality_levels(&mut self, cluster: &dyn ClusterView) {
+        let old = self.levels.get(self.current_level).copied();
+        let p = &self.pending;
+        let mut levels = Vec::new();
+        if p.for_executor.keys().any(|e| cluster.executor_alive(*e)) {
+            levels.push(Locality::ProcessLocal);
+        }
+        if p.for_host.keys().any(|h| cluster.host_alive(h)) {
+            levels.push(Locality::NodeLocal);
+        }
+        if !p.no_prefs.is_empty() {
+            levels.push(Locality::NoPref);
+        }
+        if p.for_rack.keys().any(|r| cluster.rack_alive(r)) {
+            levels.push(Locality::RackLocal);
+        }
+        levels.push(Locality::Any);
+        self.level_waits = levels
+            .iter()
+            .map(|l| match l {
+                Locality::ProcessLocal => self.waits.process,
+                Locality::NodeLocal => self.waits.node,
+                Locality::RackLocal => self.waits.rack,
+                _ => 0,
+            })
+            .collect();
+        self.current_level = match old {
+            Some(old) => levels
+                .iter()
+                .position(|l| *l >= old)
+                .unwrap_or(levels.len() - 1),
+            None => 0,
+        };
+        self.levels = levels;
+    }
+
+    /// Pops the next launchable task from `list`, dropping stale entries as it passes.
+    fn dequeue_from(list: &mut Vec<usize>, ok: impl Fn(usize) -> bool) -> Option<usize> {
+        while let Some(i) = list.pop() {
+            if ok(i) {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    fn dequeue_task(
+        &mut self,
+        exec: usize,
+        host: &str,
+        rack: Option<&str>,
+        allowed: Locality,
+    ) -> Option<(usize, Locality)> {
+        let ok = |i: usize| !self.successful[i] && self.copies_running[i] == 0;
+        let p = &mut self.pending;
+        if let Some(l) = p.for_executor.get_mut(&exec) {
+            if let Some(i) = Self::dequeue_from(l, ok) {
+                return Some((i, Locality::ProcessLocal));
+            }
+        }
+        if allowed >= Locality::NodeLocal {
+            if let Some(l) = p.for_host.get_mut(host) {
+                if let Some(i) = Self::dequeue_from(l, ok) {
+                    return Some((i, Locality::NodeLocal));
+                }
+            }
+        }
+        if allowed >= Locality::NoPref {
+            if let Some(i) = Self::dequeue_from(&mut p.no_prefs, ok) {
+                // Spark logs a task with no preference as PROCESS_LOCAL.
+                return Some((i, Locality::ProcessLocal));
+            }
+        }
+        if allowed >= Locality::RackLocal {
+            if let Some(l) = rack.and_then(|r| p.for_rack.get_mut(r)) {
+                if let Some(i) = Self::dequeue_from(l, ok) {
+                    return Some((i, Locality::RackLocal));
+                }
+            }
+        }
+        if allowed >= Locality::Any {
+            if let Some(i) = Self::dequeue_from(&mut p.all, ok) {
+                return Some((i, Locality::Any));
+            }
+        }
+        None
+    }
+
+    /// Whether a level still has launchable tasks (pruning stale entries as Spark does).
+    fn more_tasks_at(&mut self, level: Locality) -> bool {
+        let successful = &self.successful;
+        let copies = &self.copies_running;
+        let ok = |i: &usize| !successful[*i] && copies[*i] == 0;
+        fn prune<K: Ord + Clone>(
+            map: &mut BTreeMap<K, Vec<usize>>,
+            ok: &dyn Fn(&usize) -> bool,
+        ) -> bool {
+            map.retain(|_, l| {
+                l.retain(|i| ok(i));
+                !l.is_empty()
+            });
+            !map.is_empty()
+        }
+        match level {
+            Locality::ProcessLocal => prune(&mut self.pending.for_executor, &ok),
+            Locality::NodeLocal => prune(&mut self.pending.for_host, &ok),
+            Locality::NoPref => !self.pending.no_prefs.is_empty(),
+            Locality::RackLocal => prune(&mut self.pending.for_rack, &ok),
+            Locality::Any => true,
+        }
+    }
+
+    /// Spark's `getAllowedLocalityLevel`: advances past exhausted or waited-out levels.
+    fn allowed_locality(&mut self, now: u64, events: &mut EventSink) -> Locality {
+        let start = self.current_level;
+        let started_at = self.last_reset;
+        while self.current_level + 1 < self.levels.len() {
+            let level = self.levels[self.current_level];
+            if !self.more_tasks_at(level) {
+                self.last_reset = now;
+                self.current_level += 1;
+            } else if now.saturating_sub(self.last_reset) >= self.level_waits[self.current_level] {
+                self.last_reset += self.level_waits[self.current_level];
+                self.current_level += 1;
+            } else {
+                break;
+            }
+        }
+        if self.current_level != start {
+            events.emit(
+                now,
+                EventKind::LocalityChanged {
+                    stage: self.stage_id,
+                    attempt: self.stage_attempt,
+                    level: self.levels[self.current_level],
+                    waited_us: now.saturating_sub(started_at),
+                },
+            );
+        }
+        self.levels[self.current_level]
+    }
+
+    /// Resets the delay timer to the level of `locality` (Spark's `resetDelayScheduleTimer`).
+    pub fn reset_delay_timer(&mut self, locality: Option<Locality>, now: u64) {
+        self.last_reset = now;
+        if let Some(loc) = locality {
+            self.current_level = self.levels.iter().position(|l| *l >= loc).unwrap_or(0);
+        }
+    }
+
+    /// Spark's `resourceOffer`: a task for `exec` at no worse than `max_locality`, if one may
+    /// go there now; and whether the offer was a delay-scheduling reject.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resource_offer(
+        &mut self,
+        exec: usize,
+        host: &str,
+        rack: Option<&str>,
+        max_locality: Locality,
+        now: u64,
+        legacy_reset: bool,
+        events: &mut EventSink,
+    ) -> (Option<(usize, Locality)>, bool) {
+        if self.zombie {
+            return (None, false);
+        }
+        let allowed = if max_locality != Locality::NoPref {
+            self.allowed_locality(now, events).min(max_locality)
+        } else {
+            max_locality
+        };
+        let task = self.dequeue_task(exec, host, rack, allowed);
+        if let Some((_, loc)) = task {
+            if legacy_reset && max_locality != Locality::NoPref {
+                self.reset_delay_timer(Some(loc), now);
+            }
+        }
+        // Spark judges "pending" from the lazily pruned `all` list.
+        let rejected =
+            task.is_none() && max_locality == Locality::Any && !self.pending.all.is_empty();
+        (task, rejected)
+    }
+
+    /// Records that task `index` was launched; returns its attempt number.
+    pub fn launched(&mut self, index: usize, task_id: usize) -> usize {
+        self.copies_running[index] += 1;
+        self.running.insert(task_id);
+        let a = self.attempts[index];
+        self.attempts[index] += 1;
+        a
+    }
+
+    /// A task attempt succeeded. Returns false if the task had already succeeded.
+    pub fn handle_success(&mut self, index: usize, task_id: usize) -> bool {
+        self.running.remove(&task_id);
+        self.copies_running[index] = self.copies_running[index].saturating_sub(1);
+        if self.successful[index] {
+            return false;
+        }
+        self.successful[index] = true;
+        self.tasks_successful += 1;
+        if self.all_succeeded() {
+            self.zombie = true;
+        }
+        true
+    }
+
+    /// A task attempt failed. `counts` says whether the reason counts toward
+    /// `max_task_failures`; `fetch_failed` makes the set a zombie (the DAG scheduler recovers).
+    pub fn handle_failure(
+        &mut self,
+        index: usize,
+        task_id: usize,
+        counts: bool,
+        fetch_failed: bool,
+        error: &str,
+        cluster: &dyn ClusterView,
+    ) -> FailureVerdict {
+        self.running.remove(&task_id);
+        self.copies_running[index] = self.copies_running[index].saturating_sub(1);
+        if fetch_failed {
+            if !self.successful[index] {
+                self.successful[index] = true;
+                self.tasks_successful += 1;
+            }
+            self.zombie = true;
+            return FailureVerdict::Retry;
+        }
+        if counts && !self.successful[index] {
+            self.num_failures[index] += 1;
+            if self.num_failures[index] >= self.max_failures {
+                self.zombie = true;
+                return FailureVerdict::Abort(format!(
+                    "Task {} in stage {}.{} failed {} times, most recent failure: {}",
+                    index, self.stage_id, self.stage_attempt, self.num_failures[index], error
+                ));
+            }
+        }
+        if !self.successful[index] {
+            self.add_pending_task(index, cluster);
+        }
+        FailureVerdict::Retry
+    }
+
+    /// Whether the set can be dropped: a zombie with nothing running.
+    pub fn is_finished(&self) -> bool {
+        self.zombie && self.running.is_empty()
+    }
+}

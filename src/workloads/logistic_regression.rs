@@ -1,0 +1,136 @@
+//! Logistic regression by batch gradient descent: the RDD paper's iterative example.
+//!
+//! The points are generated from a seed and `parallelize`d; each iteration is one job that
+//! folds every partition into a partial gradient (`map_partitions`, as MLlib's
+//! `treeAggregate` does) and sums the partials in partition order (`reduce`). Caching the
+//! points comes with the storage step; `persist` already records the level asked for.
+
+use super::{digest, WorkloadOutput};
+use crate::events::EventKind;
+use crate::rdd::Rdd;
+use crate::scheduler::JobError;
+use crate::storage::StorageLevel;
+use crate::Context;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
+
+/// Parameters of the regression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LrParams {
+    pub points: usize,
+    pub dims: usize,
+    pub partitions: usize,
+    pub iterations: usize,
+    /// The storage level asked for the points.
+    pub persist: StorageLevel,
+    pub seed: u64,
+}
+
+impl Default for LrParams {
+    fn default() -> Self {
+        LrParams {
+            points: 20_000,
+            dims: 10,
+            partitions: 8,
+            iterations: 5,
+            persist: StorageLevel::MEMORY_ONLY,
+            seed: 0,
+        }
+    }
+}
+
+/// One labelled point. Cloning shares the features.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabeledPoint {
+    /// +1 or -1.
+    pub label: f64,
+    pub features: Arc<[f64]>,
+}
+
+/// `n` points in `dims` dimensions, labelled by a hidden hyperplane with a little noise.
+pub fn generate_points(n: usize, dims: usize, seed: u64) -> Vec<LabeledPoint> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let truth: Vec<f64> = (0..dims).map(|i| if i % 2 == 0 { 1.0 } else { -0.5 }).collect();
+    (0..n)
+        .map(|_| {
+            let x: Vec<f64> = (0..dims).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let dot: f64 = x.iter().zip(&truth).map(|(a, b)| a * b).sum();
+            let noise: f64 = rng.gen_range(-0.1..0.1);
+            LabeledPoint {
+                label: if dot + noise > 0.0 { 1.0 } else { -1.0 },
+                features: x.into(),
+            }
+        })
+        .collect()
+}
+
+/// Adds the logistic-loss gradient of `p` at `w` to `acc`.
+#[inline]
+pub fn add_gradient(acc: &mut [f64], w: &[f64], p: &LabeledPoint) {
+    let dot: f64 = w.iter().zip(p.features.iter()).map(|(a, b)| a * b).sum();
+    let scale = (1.0 / (1.0 + (-p.label * dot).exp()) - 1.0) * p.label;
+    for (a, x) in acc.iter_mut().zip(p.features.iter()) {
+        *a += scale * x;
+    }
+}
+
+/// One gradient step's gradient over `points` at `w`: one job.
+pub fn gradient(points: &Rdd<LabeledPoint>, w: &[f64]) -> Result<Vec<f64>, JobError> {
+    sum_partials(&gradient_rdd(points, w), w.len())
+}
+
+/// Sums partial gradients in partition order: one job.
+pub fn sum_partials(partials: &Rdd<Vec<f64>>, dims: usize) -> Result<Vec<f64>, JobError> {
+    let sum = partials.reduce(|mut a, b| {
+        for (x, y) in a.iter_mut().zip(b) {
+            *x += y;
+        }
+        a
+    })?;
+    Ok(sum.unwrap_or_else(|| vec![0.0; dims]))
+}
+
+/// The RDD of per-partition partial gradients at `w`.
+pub fn gradient_rdd(points: &Rdd<LabeledPoint>, w: &[f64]) -> Rdd<Vec<f64>> {
+    let w: Arc<[f64]> = w.into();
+    let dims = w.len();
+    points.map_partitions(move |it| {
+        let mut acc = vec![0.0; dims];
+        for p in it {
+            add_gradient(&mut acc, &w, &p);
+        }
+        std::iter::once(acc)
+    })
+}
+
+/// Runs the regression; the answer is the weights.
+pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
+    let points = ctx
+        .parallelize(generate_points(p.points, p.dims, p.seed), p.partitions.max(1))
+        .persist(p.persist);
+    let mut w = vec![0.0; p.dims];
+    let mut lineage = points.lineage_string();
+    for i in 1..=p.iterations {
+        let start = ctx.now_us();
+        let partials = gradient_rdd(&points, &w);
+        lineage = partials.lineage_string();
+        let g = sum_partials(&partials, p.dims)?;
+        for (wi, gi) in w.iter_mut().zip(g) {
+            *wi -= gi / p.points.max(1) as f64;
+        }
+        let end = ctx.now_us();
+        ctx.post(EventKind::IterationEnd {
+            engine: "spark".into(),
+            iteration: i,
+            duration_us: end - start,
+        });
+    }
+    let shown: Vec<String> = w.iter().take(4).map(|x| format!("{x:.4}")).collect();
+    let bits: Vec<u8> = w.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect();
+    Ok(WorkloadOutput {
+        result: format!("w = [{}{}]", shown.join(", "), if w.len() > 4 { ", ..." } else { "" }),
+        digest: digest(&bits),
+        lineage,
+    })
+}

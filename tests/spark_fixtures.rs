@@ -1,0 +1,118 @@
+//! Real Apache Spark 4.3 as ground truth: the programs of `../shared/fixtures/spark-eventlogs/`
+//! written against ember's API give Spark's jobs, stages (listed, run, skipped) and task counts.
+
+mod common;
+
+use common::job_facts;
+use ember::Context;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn facts(name: &str) -> Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/spark-eventlogs")
+        .join(format!("{name}.facts.json"));
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).expect("facts parse")
+}
+
+fn ids(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_u64().expect("id") as usize)
+        .collect()
+}
+
+/// `dag-twice.scala`: word pairs → reduceByKey(8) → join → sortByKey(4) → collect, twice.
+#[test]
+fn dag_twice_matches_spark_jobs_stages_skips_and_task_counts() {
+    let (ctx, rec) = Context::local_recorded(2);
+    let vocab: Vec<&'static str> = vec![
+        "spark",
+        "stage",
+        "task",
+        "shuffle",
+        "cache",
+        "join",
+        "sort",
+        "block",
+        "executor",
+        "driver",
+        "job",
+        "rdd",
+        "partition",
+        "map",
+        "reduce",
+        "key",
+    ];
+    let v = vocab.clone();
+    let text = ctx
+        .parallelize((0..2000usize).collect(), 4)
+        .map(move |i| v[(i * 7 + i / 3) % v.len()].to_string());
+    let pairs = text.map(|w| (w, 1u64));
+    let counts = pairs.reduce_by_key(|a, b| a + b, 8);
+    let lengths = ctx.parallelize(vocab.iter().map(|w| (w.to_string(), w.len())).collect(), 3);
+    let joined = counts.join(&lengths);
+    // Defining the sorted RDD runs the range partitioner's sampling job (job 0), as in Spark.
+    let sorted = joined.sort_by_key(true, 4).expect("sampling job");
+    let first = sorted.collect().expect("first collect");
+    let second = sorted.collect().expect("second collect");
+    assert_eq!(first, second);
+    assert_eq!(first.len(), 16);
+    assert!(first.windows(2).all(|w| w[0].0 < w[1].0), "sorted by key");
+
+    // The RDD ids Spark assigns: 0..=10, with the join's three RDDs 5, 6, 7 and the sort's
+    // sampling RDDs 8, 9 before the ShuffledRDD 10.
+    assert_eq!(sorted.id(), 10);
+    assert_eq!(joined.id(), 7);
+
+    let spark = facts("dag-twice");
+    let ours = job_facts(&rec.events());
+    let jobs = spark["job_details"].as_array().expect("jobs");
+    assert_eq!(ours.len(), jobs.len(), "number of jobs");
+    for (o, s) in ours.iter().zip(jobs) {
+        assert!(o.succeeded);
+        assert_eq!(
+            o.stages_listed,
+            ids(&s["stage_ids"]),
+            "job {} stages listed",
+            o.job
+        );
+        assert_eq!(
+            o.stages_submitted,
+            ids(&s["stages_submitted"]),
+            "job {} stages run",
+            o.job
+        );
+        assert_eq!(
+            o.stages_skipped,
+            ids(&s["stages_skipped"]),
+            "job {} stages skipped",
+            o.job
+        );
+        let attempts: Vec<(usize, usize, usize)> = s["stage_attempts"]
+            .as_array()
+            .expect("attempts")
+            .iter()
+            .map(|a| {
+                (
+                    a["stage_id"].as_u64().unwrap_or(0) as usize,
+                    a["attempt"].as_u64().unwrap_or(0) as usize,
+                    a["tasks"].as_u64().unwrap_or(0) as usize,
+                )
+            })
+            .collect();
+        assert_eq!(
+            o.attempts, attempts,
+            "job {} stage attempts and task counts",
+            o.job
+        );
+        assert_eq!(
+            o.tasks as u64,
+            s["tasks"].as_u64().unwrap_or(0),
+            "job {} tasks",
+            o.job
+        );
+    }
+}
