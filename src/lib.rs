@@ -39,11 +39,11 @@ pub mod cluster;
 pub mod context;
 pub mod events;
 pub mod rdd;
+pub mod scenario;
 pub mod scheduler;
 pub mod shuffle;
 pub mod storage;
 pub mod task_context;
-pub mod scenario;
 pub mod workloads;
 
 pub use context::{Context, ContextBuilder, ContextError};

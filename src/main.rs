@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ember", version, about = "A workbench for how a Spark-style engine schedules work")]
+#[command(
+    name = "ember",
+    version,
+    about = "A workbench for how a Spark-style engine schedules work"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -162,10 +166,17 @@ fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
                     st.kind,
                     st.tasks,
                     ms(st.duration_us),
-                    if st.attempts > 1 { format!("  ({} attempts)", st.attempts) } else { String::new() }
+                    if st.attempts > 1 {
+                        format!("  ({} attempts)", st.attempts)
+                    } else {
+                        String::new()
+                    }
                 ));
             } else {
-                out.push_str(&format!("  stage {:>3} {:<11} skipped (its output already exists)\n", st.stage, st.kind));
+                out.push_str(&format!(
+                    "  stage {:>3} {:<11} skipped (its output already exists)\n",
+                    st.stage, st.kind
+                ));
             }
         }
     }
@@ -174,8 +185,15 @@ fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
         s.jobs, s.stages, s.stages_skipped, s.tasks, s.task_failures
     ));
     for it in &s.iterations {
-        out.push_str(&format!("iteration {:>2}: {}\n", it.iteration, ms(it.elapsed_us)));
+        out.push_str(&format!(
+            "iteration {:>2}: {}\n",
+            it.iteration,
+            ms(it.elapsed_us)
+        ));
     }
-    out.push_str(&format!("result: {}\nresult digest: {}\n", s.result, s.result_digest));
+    out.push_str(&format!(
+        "result: {}\nresult digest: {}\n",
+        s.result, s.result_digest
+    ));
     out
 }

@@ -105,7 +105,12 @@ impl RunSummary {
                     s.clock = clock.clone();
                     s.seed = *seed;
                 }
-                EventKind::JobStart { job, action, stages, .. } => {
+                EventKind::JobStart {
+                    job,
+                    action,
+                    stages,
+                    ..
+                } => {
                     s.jobs += 1;
                     job_start.insert(*job, (s.job_details.len(), e.time_us));
                     s.job_details.push(JobSummary {
@@ -154,7 +159,9 @@ impl RunSummary {
                         st.duration_us = e.time_us - t0;
                     }
                 }
-                EventKind::TaskStart { locality, stage, .. } => {
+                EventKind::TaskStart {
+                    locality, stage, ..
+                } => {
                     let name = match locality {
                         Locality::NoPref => Locality::ProcessLocal.name(),
                         l => l.name(),
@@ -199,5 +206,8 @@ fn stage_of<'a>(
 ) -> Option<&'a mut StageSummary> {
     let job = stage_job.get(&stage)?;
     let (i, _) = job_start.get(job)?;
-    jobs.get_mut(*i)?.stages.iter_mut().find(|s| s.stage == stage)
+    jobs.get_mut(*i)?
+        .stages
+        .iter_mut()
+        .find(|s| s.stage == stage)
 }

@@ -5,7 +5,7 @@
 //! returning the [`RunSummary`]. The file model, validation and `[expect]` checks arrive with
 //! that step and will produce the same [`Scenario`] value.
 
-use crate::cluster::{ClusterSpec, Clock, CostModel};
+use crate::cluster::{Clock, ClusterSpec, CostModel};
 use crate::events::summary::RunSummary;
 use crate::events::EventRecorder;
 use crate::scheduler::{JobError, SchedulerConfig};
@@ -77,7 +77,10 @@ pub enum RunError {
     Start(#[from] ContextError),
     /// A job failed; the summary is still there.
     #[error("{error}")]
-    Job { error: JobError, summary: Box<RunSummary> },
+    Job {
+        error: JobError,
+        summary: Box<RunSummary>,
+    },
 }
 
 /// How to run a scenario.
@@ -124,7 +127,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunReport, RunError
             lineage: o.lineage,
         }),
         Err(error) => Err(RunError::Job {
-            summary: Box::new(RunSummary::from_events(&scenario.name, &rec.events(), "", "")),
+            summary: Box::new(RunSummary::from_events(
+                &scenario.name,
+                &rec.events(),
+                "",
+                "",
+            )),
             error,
         }),
     }

@@ -51,7 +51,9 @@ pub struct LabeledPoint {
 /// `n` points in `dims` dimensions, labelled by a hidden hyperplane with a little noise.
 pub fn generate_points(n: usize, dims: usize, seed: u64) -> Vec<LabeledPoint> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let truth: Vec<f64> = (0..dims).map(|i| if i % 2 == 0 { 1.0 } else { -0.5 }).collect();
+    let truth: Vec<f64> = (0..dims)
+        .map(|i| if i % 2 == 0 { 1.0 } else { -0.5 })
+        .collect();
     (0..n)
         .map(|_| {
             let x: Vec<f64> = (0..dims).map(|_| rng.gen_range(-1.0..1.0)).collect();
@@ -107,7 +109,10 @@ pub fn gradient_rdd(points: &Rdd<LabeledPoint>, w: &[f64]) -> Rdd<Vec<f64>> {
 /// Runs the regression; the answer is the weights.
 pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
     let points = ctx
-        .parallelize(generate_points(p.points, p.dims, p.seed), p.partitions.max(1))
+        .parallelize(
+            generate_points(p.points, p.dims, p.seed),
+            p.partitions.max(1),
+        )
         .persist(p.persist);
     let mut w = vec![0.0; p.dims];
     let mut lineage = points.lineage_string();
@@ -129,7 +134,11 @@ pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
     let shown: Vec<String> = w.iter().take(4).map(|x| format!("{x:.4}")).collect();
     let bits: Vec<u8> = w.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect();
     Ok(WorkloadOutput {
-        result: format!("w = [{}{}]", shown.join(", "), if w.len() > 4 { ", ..." } else { "" }),
+        result: format!(
+            "w = [{}{}]",
+            shown.join(", "),
+            if w.len() > 4 { ", ..." } else { "" }
+        ),
         digest: digest(&bits),
         lineage,
     })

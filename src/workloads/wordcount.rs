@@ -78,7 +78,11 @@ pub fn run(ctx: &Context, p: &WordCountParams) -> Result<WorkloadOutput, JobErro
     let _ = std::fs::remove_dir_all(&dir);
     let mut all = result?;
     all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let top: Vec<String> = all.iter().take(3).map(|(w, c)| format!("{w}={c}")).collect();
+    let top: Vec<String> = all
+        .iter()
+        .take(3)
+        .map(|(w, c)| format!("{w}={c}"))
+        .collect();
     let exact: String = all.iter().map(|(w, c)| format!("{w}:{c};")).collect();
     Ok(WorkloadOutput {
         result: format!("{} distinct words; top: {}", all.len(), top.join(", ")),

@@ -1,0 +1,432 @@
+//! The DAG scheduler against Spark's `DAGSchedulerSuite` (reference §6): jobs are submitted to
+//! a bare [`Scheduler`] and their tasks are completed by hand, so each test controls exactly
+//! which outputs exist and where.
+
+use ember::events::{Event, EventKind, Locality, SubmitReason};
+use ember::rdd::{Dependency, RddNode, ShuffleDependency};
+use ember::scheduler::{
+    JobOutcome, ResultFunction, Scheduler, SchedulerConfig, StatusUpdate, TaskDescription,
+    TaskOutcome,
+};
+use ember::shuffle::MapStatus;
+use ember::storage::rdd_block_id;
+use ember::task_context::{TaskContext, TaskError};
+use ember::Context;
+use std::any::Any;
+use std::sync::Arc;
+
+/// Never runs: the harness completes tasks itself.
+struct NoRun;
+impl ResultFunction for NoRun {
+    fn run(&self, _: &TaskContext, _: usize) -> Result<Box<dyn Any + Send>, TaskError> {
+        Err(TaskError::Exception("not run in these tests".into()))
+    }
+}
+
+struct Harness {
+    sched: Scheduler,
+    now: u64,
+    events: Vec<Event>,
+    hosts: Vec<&'static str>,
+}
+
+impl Harness {
+    /// One one-core executor per host: exec-0 on hosts[0], ...
+    fn new(hosts: &[&'static str]) -> Self {
+        let mut sched = Scheduler::new(SchedulerConfig::default());
+        for (i, h) in hosts.iter().enumerate() {
+            sched.add_executor(i, format!("exec-{i}"), h.to_string(), "rack-0".into(), 1);
+        }
+        Harness {
+            sched,
+            now: 0,
+            events: Vec::new(),
+            hosts: hosts.to_vec(),
+        }
+    }
+
+    fn pump(&mut self) {
+        self.events.extend(self.sched.drain_events());
+    }
+
+    fn submit(&mut self, rdd: &Arc<RddNode>, parts: Vec<usize>) -> usize {
+        let j = self
+            .sched
+            .submit_job(self.now, rdd.clone(), parts, Arc::new(NoRun), "collect");
+        self.pump();
+        j
+    }
+
+    /// A full offer round; returns the tasks launched.
+    fn offer(&mut self) -> Vec<TaskDescription> {
+        self.now += 1;
+        let t = self.sched.resource_offers(self.now, None);
+        self.pump();
+        t
+    }
+
+    fn update(&mut self, t: &TaskDescription, outcome: TaskOutcome) {
+        self.now += 1;
+        self.sched.status_update(
+            self.now,
+            StatusUpdate {
+                task_id: t.task_id,
+                executor: t.executor,
+                outcome,
+                metrics: Default::default(),
+            },
+        );
+        self.pump();
+    }
+
+    /// Completes a map task as if its output were on its executor, with 10 bytes per reduce.
+    fn complete_map(&mut self, t: &TaskDescription, reduces: usize) {
+        let status = MapStatus {
+            executor: t.executor,
+            host: Arc::from(self.hosts[t.executor]),
+            sizes: (0..reduces as u32).map(|r| (r, 10)).collect(),
+        };
+        self.update(t, TaskOutcome::MapOutput(status));
+    }
+
+    fn complete_result(&mut self, t: &TaskDescription, v: u32) {
+        self.update(t, TaskOutcome::Result(Box::new(v)));
+    }
+
+    fn results(&mut self, job: usize) -> Vec<u32> {
+        match self.sched.take_job_outcome(job) {
+            Some(JobOutcome::Succeeded(v)) => v
+                .into_iter()
+                .map(|b| *b.downcast::<u32>().expect("u32"))
+                .collect(),
+            Some(JobOutcome::Failed(m)) => panic!("job failed: {m}"),
+            None => panic!("job {job} has not finished"),
+        }
+    }
+
+    /// (stage, attempt, partitions) of every StageSubmitted so far.
+    fn submitted(&self) -> Vec<(usize, usize, Vec<usize>)> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::StageSubmitted {
+                    stage,
+                    attempt,
+                    partitions,
+                    ..
+                } => Some((*stage, *attempt, partitions.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn listed(&self, job: usize) -> Vec<usize> {
+        self.events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::JobStart { job: j, stages, .. } if *j == job => {
+                    Some(stages.iter().map(|s| s.stage).collect())
+                }
+                _ => None,
+            })
+            .expect("JobStart")
+    }
+}
+
+fn shuffle_dep(node: &Arc<RddNode>) -> Arc<ShuffleDependency> {
+    node.deps
+        .iter()
+        .find_map(|d| match d {
+            Dependency::Shuffle(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("a shuffle dependency")
+}
+
+#[test]
+fn run_trivial_job() {
+    let ctx = Context::local(1);
+    let rdd = ctx.parallelize(vec![1u32], 1);
+    let mut h = Harness::new(&["hostA"]);
+    let job = h.submit(rdd.node(), vec![0]);
+    let tasks = h.offer();
+    assert_eq!(tasks.len(), 1, "one task set of one task for stage 0");
+    assert_eq!(tasks[0].stage_id, 0);
+    h.complete_result(&tasks[0], 42);
+    assert_eq!(h.results(job), vec![42]);
+    // Every internal map is empty afterwards.
+    assert!(h.sched.dag.stages().is_empty());
+    assert!(h.sched.dag.active_jobs().is_empty());
+    assert!(!h.sched.has_pending_tasks());
+}
+
+#[test]
+fn run_trivial_job_with_dependency() {
+    let ctx = Context::local(1);
+    let rdd = ctx.parallelize(vec![1u32], 1).map(|x| x + 1);
+    let mut h = Harness::new(&["hostA"]);
+    let job = h.submit(rdd.node(), vec![0]);
+    // Narrow edges are pipelined: a single stage holding both RDDs, a single task set.
+    assert_eq!(h.listed(job), vec![0]);
+    let tasks = h.offer();
+    assert_eq!(tasks.len(), 1);
+    h.complete_result(&tasks[0], 42);
+    assert_eq!(h.results(job), vec![42]);
+    assert_eq!(h.submitted(), vec![(0, 0, vec![0])]);
+    let info = h
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::JobStart { stages, .. } => Some(stages[0].clone()),
+            _ => None,
+        })
+        .expect("JobStart");
+    assert_eq!(info.rdds, vec![0, 1]);
+}
+
+#[test]
+fn get_missing_parent_stages_should_consider_all_ancestor_rdds_cache_statuses() {
+    // A --shuffle--> B -> C (cached, all partitions) -> D
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key(|x, y| x + y, 2);
+    let c = b.map_values(|v| v * 10).cache();
+    let d = c.map(|(k, v)| k + v);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    for p in 0..2 {
+        h.sched
+            .dag
+            .block_master
+            .update_block_info(&rdd_block_id(c.id(), p), 1, true);
+    }
+    let job = h.submit(d.node(), vec![0, 1]);
+    assert_eq!(h.listed(job), vec![0, 1], "the map stage is listed");
+    let tasks = h.offer();
+    assert_eq!(
+        h.submitted(),
+        vec![(1, 0, vec![0, 1])],
+        "only the result stage runs"
+    );
+    // The cached copies are on exec-1: both tasks prefer it and run there PROCESS_LOCAL, one
+    // now and one when the core frees up (delay scheduling holds the other back).
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        (tasks[0].executor, tasks[0].locality),
+        (1, Locality::ProcessLocal)
+    );
+    h.complete_result(&tasks[0], 1);
+    let rest = h.offer();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(
+        (rest[0].executor, rest[0].locality),
+        (1, Locality::ProcessLocal)
+    );
+    h.complete_result(&rest[0], 2);
+    assert_eq!(h.results(job), vec![1, 2]);
+}
+
+#[test]
+fn run_trivial_shuffle() {
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key(|x, y| x + y, 1);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    let job = h.submit(b.node(), vec![0]);
+    let maps = h.offer();
+    assert_eq!(maps.len(), 2, "the map stage's two tasks, one per executor");
+    assert!(maps.iter().all(|t| t.stage_id == 0));
+    for t in &maps {
+        h.complete_map(t, 1);
+    }
+    let statuses = h
+        .sched
+        .dag
+        .tracker
+        .statuses(0)
+        .expect("shuffle 0 registered");
+    let mut hosts: Vec<String> = statuses
+        .iter()
+        .map(|s| s.as_ref().expect("output").host.to_string())
+        .collect();
+    hosts.sort();
+    assert_eq!(
+        hosts,
+        vec!["hostA", "hostB"],
+        "map outputs registered on hostA and hostB"
+    );
+    let reduces = h.offer();
+    assert_eq!(reduces.len(), 1);
+    assert_eq!(reduces[0].stage_id, 1);
+    h.complete_result(&reduces[0], 42);
+    assert_eq!(h.results(job), vec![42]);
+}
+
+#[test]
+fn run_trivial_shuffle_with_fetch_failure() {
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key(|x, y| x + y, 2);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    let job = h.submit(b.node(), vec![0, 1]);
+    let maps = h.offer();
+    for t in &maps {
+        h.complete_map(t, 2);
+    }
+    let on_a = maps
+        .iter()
+        .find(|t| t.executor == 0)
+        .expect("a map on hostA")
+        .partition;
+    let reduces = h.offer();
+    assert_eq!(reduces.len(), 2);
+    h.complete_result(&reduces[0], 42);
+    let failed = &reduces[1];
+    h.update(
+        failed,
+        TaskOutcome::Failed(TaskError::FetchFailed {
+            shuffle: 0,
+            map: on_a,
+            reduce: failed.partition,
+            executor: Some(0),
+            message: "hostA is gone".into(),
+        }),
+    );
+    assert!(
+        h.sched.dag.tracker.statuses(0).expect("shuffle")[on_a].is_none(),
+        "hostA's output is unregistered"
+    );
+    // The resubmission waits for the 200 ms resubmit timeout.
+    let due = h.sched.next_timer().expect("a resubmit is scheduled");
+    assert_eq!(due, h.now + 200_000);
+    h.now = due;
+    h.sched.on_timer(due);
+    h.pump();
+    let rerun = h.offer();
+    assert_eq!(rerun.len(), 1, "only the lost map partition reruns");
+    assert_eq!((rerun[0].stage_id, rerun[0].partition), (0, on_a));
+    h.complete_map(&rerun[0], 2);
+    let again = h.offer();
+    assert_eq!(again.len(), 1, "only the failed output reruns");
+    assert_eq!(
+        (
+            again[0].stage_id,
+            again[0].stage_attempt,
+            again[0].partition
+        ),
+        (1, 1, failed.partition)
+    );
+    h.complete_result(&again[0], 43);
+    assert_eq!(h.results(job), vec![42, 43]);
+    let reasons: Vec<SubmitReason> = h
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StageSubmitted { reason, .. } => Some(*reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            SubmitReason::New,
+            SubmitReason::New,
+            SubmitReason::FetchFailed,
+            SubmitReason::FetchFailed
+        ]
+    );
+}
+
+#[test]
+fn simple_map_stage_submission() {
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key(|x, y| x + y, 1);
+    let dep = shuffle_dep(b.node());
+    let mut h = Harness::new(&["hostA", "hostB"]);
+
+    // The map stage on its own.
+    let j0 = h.sched.submit_map_stage(h.now, &dep);
+    h.pump();
+    let maps = h.offer();
+    assert_eq!(maps.len(), 2);
+    for t in &maps {
+        h.complete_map(t, 1);
+    }
+    assert!(h.sched.job_finished(j0));
+    assert!(h.sched.dag.tracker.is_available(0));
+
+    // A reduce job afterwards runs only its result stage: the map stage is listed, skipped.
+    let j1 = h.submit(b.node(), vec![0]);
+    let listed = h.listed(j1);
+    assert_eq!(listed.len(), 2);
+    let reduces = h.offer();
+    assert_eq!(reduces.len(), 1);
+    assert_eq!(reduces[0].stage_id, listed[1]);
+    h.complete_result(&reduces[0], 7);
+    assert_eq!(h.results(j1), vec![7]);
+
+    // Submitting the map stage again runs no tasks.
+    let before = h.submitted().len();
+    let j2 = h.sched.submit_map_stage(h.now, &dep);
+    h.pump();
+    assert!(h.offer().is_empty());
+    assert!(h.sched.job_finished(j2));
+    let after: Vec<_> = h.submitted().into_iter().skip(before).collect();
+    assert!(
+        after.iter().all(|(_, _, parts)| parts.is_empty()),
+        "no partition computed: {after:?}"
+    );
+}
+
+#[test]
+fn a_job_on_zero_partitions_starts_and_ends_at_once() {
+    let ctx = Context::local(1);
+    let rdd = ctx.parallelize(vec![1u32], 1);
+    let mut h = Harness::new(&["hostA"]);
+    let job = h.submit(rdd.node(), vec![]);
+    assert!(h.sched.job_finished(job));
+    assert!(h.offer().is_empty());
+    assert!(h.results(job).is_empty());
+}
+
+#[test]
+fn four_failures_of_one_task_abort_the_job_and_three_do_not() {
+    let ctx = Context::local(1);
+    let rdd = ctx.parallelize(vec![1u32, 2], 2);
+    let mut h = Harness::new(&["hostA"]);
+    let job = h.submit(rdd.node(), vec![0, 1]);
+    let fail = |h: &mut Harness, t: &TaskDescription| {
+        h.update(t, TaskOutcome::Failed(TaskError::Exception("boom".into())));
+    };
+    let first = h.offer();
+    assert_eq!(first.len(), 1);
+    let p0 = first[0].partition;
+    fail(&mut h, &first[0]);
+    for attempt in 1..4 {
+        let t = h.offer();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].partition, p0, "a failed task is retried first");
+        assert_eq!(t[0].attempt_number, attempt);
+        if attempt < 3 {
+            fail(&mut h, &t[0]);
+            assert!(
+                !h.sched.job_finished(job),
+                "{} failures do not abort",
+                attempt + 1
+            );
+        } else {
+            fail(&mut h, &t[0]);
+        }
+    }
+    match h.sched.take_job_outcome(job) {
+        Some(JobOutcome::Failed(m)) => {
+            assert!(
+                m.starts_with(
+                    "Job aborted due to stage failure: Task 0 in stage 0.0 failed 4 times"
+                ),
+                "{m}"
+            )
+        }
+        _ => panic!("the job should have failed"),
+    }
+}
