@@ -15,6 +15,29 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// How long a thread that expects work soon spins before it blocks: a futex wake-up costs tens
+/// of microseconds on a small VM, more than a trivial task takes.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// Waits for a message, spinning for [`SPIN`] first, then blocking up to `timeout`.
+fn recv_soon<T>(rx: &Receiver<T>, timeout: Duration) -> Result<T, RecvTimeoutError> {
+    let start = Instant::now();
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return Ok(v),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                return Err(RecvTimeoutError::Disconnected)
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        let spent = start.elapsed();
+        if spent >= SPIN || spent >= timeout {
+            return rx.recv_timeout(timeout.saturating_sub(spent));
+        }
+        std::hint::spin_loop();
+    }
+}
+
 struct Pool {
     tasks: Option<Sender<TaskDescription>>,
     threads: Vec<JoinHandle<()>>,
@@ -41,7 +64,12 @@ impl WallDriver {
                     let (rx, tx, exec) = (task_rx.clone(), tx.clone(), exec.clone());
                     std::thread::spawn(move || loop {
                         let next = match rx.lock() {
-                            Ok(r) => r.recv(),
+                            Ok(r) => loop {
+                                match recv_soon(&r, Duration::from_secs(3600)) {
+                                    Err(RecvTimeoutError::Timeout) => continue,
+                                    other => break other,
+                                }
+                            },
                             Err(_) => return,
                         };
                         let Ok(task) = next else { return };
@@ -105,7 +133,7 @@ impl WallDriver {
                 .min()
                 .unwrap_or(next_revive);
             let wait = Duration::from_micros(deadline.saturating_sub(now));
-            match self.updates.recv_timeout(wait) {
+            match recv_soon(&self.updates, wait) {
                 Ok(u) => {
                     let exec = u.executor;
                     sched.status_update(self.now(), u);
