@@ -143,3 +143,56 @@ impl VirtualDriver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cluster::{ClusterSpec, CostModel};
+    use crate::events::{EventKind, EventRecorder};
+    use crate::Context;
+
+    #[test]
+    fn task_durations_on_the_virtual_clock_come_from_the_cost_model() {
+        let cost = CostModel {
+            task_launch_us: 1_000.0,
+            cpu_per_record_us: 10.0,
+            ..CostModel::default()
+        };
+        let rec = EventRecorder::new();
+        let ctx = Context::builder()
+            .cluster(ClusterSpec::flat(2, 1))
+            .cost(cost.clone())
+            .listener(rec.clone())
+            .build()
+            .expect("context");
+        ctx.parallelize((0..40u32).collect(), 4)
+            .count()
+            .expect("job");
+        let mut starts = std::collections::BTreeMap::new();
+        let mut ends = 0;
+        for e in rec.events() {
+            match e.kind {
+                EventKind::TaskStart { task, .. } => {
+                    starts.insert(task, e.time_us);
+                }
+                EventKind::TaskEnd {
+                    task,
+                    duration_us,
+                    metrics,
+                    ..
+                } => {
+                    assert_eq!(duration_us, cost.task_duration_us(&metrics));
+                    assert_eq!(
+                        e.time_us,
+                        starts[&task] + duration_us,
+                        "visible at completion"
+                    );
+                    ends += 1;
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(ends, 4);
+        // 10 records each: 1,000 + 10 * 10 µs; two one-core executors run two waves.
+        assert_eq!(ctx.now_us(), 2 * 1_100);
+    }
+}

@@ -415,3 +415,93 @@ impl TaskSetManager {
         self.zombie && self.running.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Flat;
+    impl ClusterView for Flat {
+        fn executor_alive(&self, _: usize) -> bool {
+            true
+        }
+        fn host_alive(&self, _: &str) -> bool {
+            true
+        }
+        fn rack_alive(&self, _: &str) -> bool {
+            true
+        }
+        fn rack_of(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    fn tsm(n: usize) -> TaskSetManager {
+        let tasks = (0..n)
+            .map(|p| TaskTemplate {
+                partition: p,
+                prefs: Vec::new(),
+            })
+            .collect();
+        let waits = LocalityWaits {
+            process: 3,
+            node: 3,
+            rack: 3,
+        };
+        TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Flat, 0)
+    }
+
+    fn offer(t: &mut TaskSetManager, ev: &mut EventSink) -> Option<(usize, Locality)> {
+        t.resource_offer(0, "h", None, Locality::Any, 0, false, ev)
+            .0
+    }
+
+    #[test]
+    fn hands_out_lower_indices_first_and_a_failed_task_before_untouched_ones() {
+        let mut ev = EventSink::default();
+        let mut t = tsm(4);
+        assert_eq!(t.levels(), &[Locality::NoPref, Locality::Any]);
+        assert_eq!(
+            offer(&mut t, &mut ev),
+            Some((0, Locality::ProcessLocal)),
+            "no preference logs as PROCESS_LOCAL"
+        );
+        t.launched(0, 100);
+        assert_eq!(offer(&mut t, &mut ev).map(|x| x.0), Some(1));
+        t.launched(1, 101);
+        assert_eq!(
+            t.handle_failure(1, 101, true, false, "boom", &Flat),
+            FailureVerdict::Retry
+        );
+        assert_eq!(
+            offer(&mut t, &mut ev).map(|x| x.0),
+            Some(1),
+            "the failed task goes first"
+        );
+        t.launched(1, 102);
+        assert_eq!(offer(&mut t, &mut ev).map(|x| x.0), Some(2));
+    }
+
+    #[test]
+    fn a_fetch_failure_makes_the_set_a_zombie_that_launches_nothing() {
+        let mut ev = EventSink::default();
+        let mut t = tsm(2);
+        let (i, _) = offer(&mut t, &mut ev).expect("a task");
+        t.launched(i, 7);
+        t.handle_failure(i, 7, false, true, "fetch", &Flat);
+        assert!(t.zombie);
+        assert_eq!(offer(&mut t, &mut ev), None);
+        assert!(t.is_finished());
+    }
+
+    #[test]
+    fn an_offer_with_nothing_launchable_at_any_is_a_reject_only_while_tasks_are_pending() {
+        let mut ev = EventSink::default();
+        let mut t = tsm(1);
+        let (i, _) = offer(&mut t, &mut ev).expect("a task");
+        t.launched(i, 1);
+        // The only task runs: the `all` list is swept empty, so this is no reject.
+        let (task, rejected) = t.resource_offer(1, "h2", None, Locality::Any, 0, false, &mut ev);
+        assert_eq!((task, rejected), (None, false));
+    }
+}
