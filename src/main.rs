@@ -159,9 +159,15 @@ fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
             ms(j.duration_us)
         ));
         for st in &j.stages {
+            let reads = if st.parents.is_empty() {
+                String::new()
+            } else {
+                let p: Vec<String> = st.parents.iter().map(|x| x.to_string()).collect();
+                format!("  <- reads stage {}", p.join(", "))
+            };
             if st.ran {
                 out.push_str(&format!(
-                    "  stage {:>3} {:<11} ran      {:>5} tasks  {}{}\n",
+                    "  stage {:>3} {:<11} ran      {:>5} tasks  {}{}{reads}\n",
                     st.stage,
                     st.kind,
                     st.tasks,
@@ -174,7 +180,7 @@ fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
                 ));
             } else {
                 out.push_str(&format!(
-                    "  stage {:>3} {:<11} skipped (its output already exists)\n",
+                    "  stage {:>3} {:<11} skipped (its output already exists){reads}\n",
                     st.stage, st.kind
                 ));
             }

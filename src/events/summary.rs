@@ -13,6 +13,8 @@ pub struct StageSummary {
     pub stage: usize,
     /// `shuffle_map` or `result`.
     pub kind: String,
+    /// Parent stages (whose map outputs it reads).
+    pub parents: Vec<usize>,
     /// Whether it ran in this job (`false`: skipped, its output already existed).
     pub ran: bool,
     pub attempts: usize,
@@ -123,6 +125,7 @@ impl RunSummary {
                             .map(|st| StageSummary {
                                 stage: st.stage,
                                 kind: st.kind.clone(),
+                                parents: st.parents.clone(),
                                 ran: false,
                                 attempts: 0,
                                 tasks: 0,
