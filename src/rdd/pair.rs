@@ -122,27 +122,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         f: impl Fn(V, V) -> V + Send + Sync + 'static,
         partitions: usize,
     ) -> Rdd<(K, V)> {
-        let part = Partitioner::Hash(partitions.max(1));
-        let f = Arc::new(f);
-        if self.partitioner() == Some(&part) {
-            return self.derive("MapPartitionsRDD", "reduce_by_key", true, move |_, it| {
-                let f = f.clone();
-                Box::new(combine_by_key(it, &move |a, b| f(a, b)).into_iter())
-            });
-        }
-        let (f1, f2) = (f.clone(), f.clone());
-        let agg = Arc::new(Aggregator {
-            create_combiner: Box::new(|v| v),
-            merge_value: Box::new(move |c, v| f1(c, v)),
-            merge_combiners: Box::new(move |a, b| f2(a, b)),
-        });
-        self.shuffled(
-            "reduce_by_key",
-            part,
-            agg,
-            true,
-            ReduceSide::Combine(Arc::new(move |a, b| f(a, b))),
-        )
+        self.reduce_by_key_as("reduce_by_key", f, partitions)
     }
 
     /// Gathers the values of each key (Spark's `groupByKey(numPartitions)`; no map-side
@@ -335,6 +315,7 @@ impl<T: Key> Rdd<T> {
 }
 
 impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
+    /// `reduce_by_key` under another operation's name (`distinct` is built on it).
     fn reduce_by_key_as(
         &self,
         op: &'static str,
@@ -343,6 +324,12 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
     ) -> Rdd<(K, V)> {
         let part = Partitioner::Hash(partitions.max(1));
         let f = Arc::new(f);
+        if self.partitioner() == Some(&part) {
+            return self.derive("MapPartitionsRDD", op, true, move |_, it| {
+                let f = f.clone();
+                Box::new(combine_by_key(it, &move |a, b| f(a, b)).into_iter())
+            });
+        }
         let (f1, f2) = (f.clone(), f.clone());
         let agg = Arc::new(Aggregator {
             create_combiner: Box::new(|v| v),

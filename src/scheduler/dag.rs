@@ -296,16 +296,7 @@ impl DagScheduler {
                     stages: Vec::new(),
                 },
             );
-            ev.emit(
-                now,
-                EventKind::JobEnd {
-                    job,
-                    result: Outcome::Succeeded,
-                    error: None,
-                },
-            );
-            self.finished_jobs
-                .insert(job, JobOutcome::Succeeded(Vec::new()));
+            self.end_job(now, job, JobOutcome::Succeeded(Vec::new()), ev);
             return job;
         }
         let parents = self.get_or_create_parent_stages(&rdd, job);
@@ -707,16 +698,17 @@ impl DagScheduler {
 
     fn finish_map_stage_job(&mut self, now: u64, job: usize, ev: &mut EventSink) {
         self.cleanup_job(job);
-        ev.emit(
-            now,
-            EventKind::JobEnd {
-                job,
-                result: Outcome::Succeeded,
-                error: None,
-            },
-        );
-        self.finished_jobs
-            .insert(job, JobOutcome::Succeeded(Vec::new()));
+        self.end_job(now, job, JobOutcome::Succeeded(Vec::new()), ev);
+    }
+
+    /// Posts `JobEnd` and keeps the outcome for the driver.
+    fn end_job(&mut self, now: u64, job: usize, outcome: JobOutcome, ev: &mut EventSink) {
+        let (result, error) = match &outcome {
+            JobOutcome::Succeeded(_) => (Outcome::Succeeded, None),
+            JobOutcome::Failed(m) => (Outcome::Failed, Some(m.clone())),
+        };
+        ev.emit(now, EventKind::JobEnd { job, result, error });
+        self.finished_jobs.insert(job, outcome);
     }
 
     /// Spark's `cleanupStateForJobAndIndependentStages`: a stage goes when no job needs it.
@@ -799,16 +791,7 @@ impl DagScheduler {
                     let results = active.results.iter_mut().filter_map(Option::take).collect();
                     self.mark_stage_as_finished(now, c.stage_id, None, ev);
                     self.cleanup_job(job);
-                    ev.emit(
-                        now,
-                        EventKind::JobEnd {
-                            job,
-                            result: Outcome::Succeeded,
-                            error: None,
-                        },
-                    );
-                    self.finished_jobs
-                        .insert(job, JobOutcome::Succeeded(results));
+                    self.end_job(now, job, JobOutcome::Succeeded(results), ev);
                 }
             }
             CompletionResult::Failed(TaskError::FetchFailed {
@@ -963,16 +946,7 @@ impl DagScheduler {
             }
         }
         self.cleanup_job(job);
-        ev.emit(
-            now,
-            EventKind::JobEnd {
-                job,
-                result: Outcome::Failed,
-                error: Some(message.to_string()),
-            },
-        );
-        self.finished_jobs
-            .insert(job, JobOutcome::Failed(message.to_string()));
+        self.end_job(now, job, JobOutcome::Failed(message.to_string()), ev);
     }
 }
 
