@@ -11,14 +11,20 @@ use super::stage::{ActiveJob, JobOutcome, Stage, StageKind};
 use super::task::{ResultFunction, TaskBinary};
 use super::task_scheduler::{Completion, CompletionResult, TaskSet};
 use super::task_set_manager::TaskTemplate;
-use super::{SchedulerConfig, TaskLocation};
-use crate::events::{EventKind, EventSink, Outcome, ParentInfo, RddInfo, StageInfo, SubmitReason};
-use crate::rdd::{Dependency, RddId, RddNode, ShuffleDependency, ShuffleId};
+use super::SchedulerConfig;
+use crate::events::{EventKind, EventSink, Outcome, SubmitReason};
+use crate::rdd::{RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::shuffle::{MapOutputTracker, ShuffleInputs};
-use crate::storage::{rdd_block_id, BlockManagerMaster, StorageLevel};
+use crate::storage::BlockManagerMaster;
 use crate::task_context::TaskError;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+mod graph;
+mod recovery;
+
+pub use graph::{rdd_infos, stage_rdds};
+use recovery::c_meta;
 
 /// What the DAG scheduler asks of the task scheduler.
 pub enum DagAction {
@@ -54,7 +60,7 @@ pub struct DagScheduler {
     actions: Vec<DagAction>,
 }
 
-fn ptr_eq(a: &Arc<ShuffleDependency>, b: &Arc<ShuffleDependency>) -> bool {
+pub(super) fn ptr_eq(a: &Arc<ShuffleDependency>, b: &Arc<ShuffleDependency>) -> bool {
     Arc::ptr_eq(a, b)
 }
 
@@ -126,147 +132,6 @@ impl DagScheduler {
     pub fn on_timer(&mut self, now: u64, ev: &mut EventSink) {
         if self.resubmit_at.is_some_and(|t| t <= now) {
             self.resubmit_failed_stages(now, ev);
-        }
-    }
-
-    // ----- building the stage graph ----------------------------------------------------------
-
-    /// Gives ids to the shuffles of a lineage in the order Spark creates its shuffle
-    /// dependencies: `eagerlyComputePartitionsForRddAndAncestors` asks each RDD for its
-    /// dependencies, visiting parents depth first, last dependency first.
-    fn assign_shuffle_ids(&mut self, rdd: &Arc<RddNode>) {
-        let mut visited = BTreeSet::new();
-        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
-        while let Some(r) = waiting.pop_front() {
-            if !visited.insert(r.id) {
-                continue;
-            }
-            for dep in &r.deps {
-                if let Dependency::Shuffle(s) = dep {
-                    s.assign_id(&mut self.next_shuffle_id);
-                }
-                waiting.push_front(dep.rdd().clone());
-            }
-        }
-    }
-
-    /// Spark's `getShuffleDependenciesAndResourceProfiles`: the shuffle dependencies reached
-    /// from `rdd` through narrow edges only, in the order a depth-first walk meets them.
-    fn direct_shuffle_deps(rdd: &Arc<RddNode>) -> Vec<Arc<ShuffleDependency>> {
-        let mut parents: Vec<Arc<ShuffleDependency>> = Vec::new();
-        let mut visited = BTreeSet::new();
-        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
-        while let Some(r) = waiting.pop_front() {
-            if !visited.insert(r.id) {
-                continue;
-            }
-            for dep in &r.deps {
-                match dep {
-                    Dependency::Shuffle(s) => {
-                        if !parents.iter().any(|p| ptr_eq(p, s)) {
-                            parents.push(s.clone());
-                        }
-                    }
-                    narrow => waiting.push_front(narrow.rdd().clone()),
-                }
-            }
-        }
-        parents
-    }
-
-    fn shuffle_id(&mut self, dep: &ShuffleDependency) -> ShuffleId {
-        dep.assign_id(&mut self.next_shuffle_id)
-    }
-
-    fn get_or_create_parent_stages(&mut self, rdd: &Arc<RddNode>, job: usize) -> Vec<usize> {
-        Self::direct_shuffle_deps(rdd)
-            .iter()
-            .map(|d| self.get_or_create_shuffle_map_stage(d, job))
-            .collect()
-    }
-
-    /// Spark's `getMissingAncestorShuffleDependencies`: unregistered shuffles above `rdd`,
-    /// deepest first.
-    fn missing_ancestor_shuffle_deps(&mut self, rdd: &Arc<RddNode>) -> Vec<Arc<ShuffleDependency>> {
-        let mut ancestors: VecDeque<Arc<ShuffleDependency>> = VecDeque::new();
-        let mut visited = BTreeSet::new();
-        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
-        while let Some(r) = waiting.pop_front() {
-            if !visited.insert(r.id) {
-                continue;
-            }
-            for d in Self::direct_shuffle_deps(&r) {
-                let sid = self.shuffle_id(&d);
-                if !self.shuffle_to_stage.contains_key(&sid) {
-                    waiting.push_front(d.rdd.clone());
-                    ancestors.push_front(d);
-                }
-            }
-        }
-        ancestors.into()
-    }
-
-    fn get_or_create_shuffle_map_stage(
-        &mut self,
-        dep: &Arc<ShuffleDependency>,
-        job: usize,
-    ) -> usize {
-        let sid = self.shuffle_id(dep);
-        if let Some(s) = self.shuffle_to_stage.get(&sid) {
-            return *s;
-        }
-        for anc in self.missing_ancestor_shuffle_deps(&dep.rdd) {
-            let aid = self.shuffle_id(&anc);
-            if !self.shuffle_to_stage.contains_key(&aid) {
-                self.create_shuffle_map_stage(&anc, job);
-            }
-        }
-        self.create_shuffle_map_stage(dep, job)
-    }
-
-    fn create_shuffle_map_stage(&mut self, dep: &Arc<ShuffleDependency>, job: usize) -> usize {
-        let sid = self.shuffle_id(dep);
-        let parents = self.get_or_create_parent_stages(&dep.rdd, job);
-        let id = self.next_stage_id;
-        self.next_stage_id += 1;
-        self.stages.insert(
-            id,
-            Stage {
-                id,
-                rdd: dep.rdd.clone(),
-                num_tasks: dep.num_maps(),
-                parents,
-                first_job_id: job,
-                job_ids: BTreeSet::new(),
-                kind: StageKind::ShuffleMap {
-                    dep: dep.clone(),
-                    map_stage_jobs: Vec::new(),
-                },
-                next_attempt: 0,
-                latest_attempt: 0,
-                failed_attempt_ids: BTreeSet::new(),
-                pending_partitions: BTreeSet::new(),
-                next_reason: SubmitReason::New,
-            },
-        );
-        self.shuffle_to_stage.insert(sid, id);
-        self.register_job_on_stage(job, id);
-        if !self.tracker.contains(sid) {
-            self.tracker
-                .register_shuffle(sid, dep.num_maps(), dep.num_reduces());
-        }
-        id
-    }
-
-    /// Spark's `updateJobIdStageIdMaps`: the job needs this stage and all its ancestors.
-    fn register_job_on_stage(&mut self, job: usize, stage: usize) {
-        let mut todo = vec![stage];
-        while let Some(s) = todo.pop() {
-            if let Some(st) = self.stages.get_mut(&s) {
-                st.job_ids.insert(job);
-                self.job_to_stages.entry(job).or_default().insert(s);
-                todo.extend(st.parents.iter().copied());
-            }
         }
     }
 
@@ -395,25 +260,6 @@ impl DagScheduler {
         );
     }
 
-    /// A stage as `JobStart` lists it.
-    pub fn stage_info(&self, id: usize) -> Option<StageInfo> {
-        let s = self.stages.get(&id)?;
-        Some(StageInfo {
-            stage: id,
-            kind: if s.is_shuffle_map() {
-                "shuffle_map"
-            } else {
-                "result"
-            }
-            .to_string(),
-            rdd: s.rdd.id,
-            rdds: stage_rdds(&s.rdd),
-            parents: s.parents.clone(),
-            shuffle: s.shuffle_dep().and_then(|d| d.shuffle_id()),
-            tasks: s.num_tasks,
-        })
-    }
-
     fn active_job_for_stage(&self, stage: usize) -> Option<usize> {
         self.stages
             .get(&stage)?
@@ -421,100 +267,6 @@ impl DagScheduler {
             .iter()
             .find(|j| self.jobs.contains_key(j))
             .copied()
-    }
-
-    // ----- cache awareness -------------------------------------------------------------------
-
-    /// Where each partition of `rdd` is cached (empty lists for an RDD that is not persisted).
-    fn get_cache_locs(&mut self, rdd: &RddNode) -> Vec<Vec<usize>> {
-        if rdd.storage_level() == StorageLevel::NONE {
-            return vec![Vec::new(); rdd.num_partitions];
-        }
-        if let Some(l) = self.cache_locs.get(&rdd.id) {
-            return l.clone();
-        }
-        let locs: Vec<Vec<usize>> = (0..rdd.num_partitions)
-            .map(|p| self.block_master.locations(&rdd_block_id(rdd.id, p)))
-            .collect();
-        self.cache_locs.insert(rdd.id, locs.clone());
-        locs
-    }
-
-    /// Forgets memoized cache locations (Spark's `clearCacheLocs`).
-    pub fn clear_cache_locs(&mut self) {
-        self.cache_locs.clear();
-    }
-
-    /// Spark's `getMissingParentStages`: parent map stages whose output is not all there. An
-    /// RDD whose partitions are all cached hides everything above it.
-    fn missing_parent_stages(&mut self, stage: usize) -> Vec<usize> {
-        let Some(s) = self.stages.get(&stage) else {
-            return Vec::new();
-        };
-        let (root, job) = (s.rdd.clone(), s.first_job_id);
-        let mut missing = BTreeSet::new();
-        let mut visited = BTreeSet::new();
-        let mut waiting = vec![root];
-        while let Some(r) = waiting.pop() {
-            if !visited.insert(r.id) {
-                continue;
-            }
-            if !self.get_cache_locs(&r).iter().any(Vec::is_empty) {
-                continue;
-            }
-            for dep in &r.deps {
-                match dep {
-                    Dependency::Shuffle(d) => {
-                        let ms = self.get_or_create_shuffle_map_stage(d, job);
-                        let sid = self.shuffle_id(d);
-                        if !self.tracker.is_available(sid) {
-                            missing.insert(ms);
-                        }
-                    }
-                    narrow => waiting.push(narrow.rdd().clone()),
-                }
-            }
-        }
-        missing.into_iter().collect()
-    }
-
-    /// Spark's `getPreferredLocs`: cached copies first, then the RDD's own preferences (none
-    /// until the DFS of the locality step), then the first narrow parent that has any.
-    fn preferred_locs(
-        &mut self,
-        rdd: &Arc<RddNode>,
-        p: usize,
-        visited: &mut BTreeSet<(RddId, usize)>,
-    ) -> Vec<TaskLocation> {
-        if !visited.insert((rdd.id, p)) {
-            return Vec::new();
-        }
-        let cached = self.get_cache_locs(rdd).get(p).cloned().unwrap_or_default();
-        if !cached.is_empty() {
-            return cached
-                .into_iter()
-                .filter_map(|e| {
-                    self.executor_hosts
-                        .get(&e)
-                        .map(|h| TaskLocation::ExecutorCache {
-                            host: h.clone(),
-                            executor: e,
-                        })
-                })
-                .collect();
-        }
-        for dep in &rdd.deps {
-            if dep.is_shuffle() {
-                continue;
-            }
-            for pp in dep.narrow_parents(p) {
-                let locs = self.preferred_locs(dep.rdd(), pp, visited);
-                if !locs.is_empty() {
-                    return locs;
-                }
-            }
-        }
-        Vec::new()
     }
 
     // ----- submitting stages -----------------------------------------------------------------
@@ -808,212 +560,4 @@ impl DagScheduler {
             }
         }
     }
-
-    #[allow(clippy::too_many_arguments)]
-    fn handle_fetch_failed(
-        &mut self,
-        now: u64,
-        c: &Meta,
-        shuffle: ShuffleId,
-        map: usize,
-        executor: Option<usize>,
-        message: &str,
-        ev: &mut EventSink,
-    ) {
-        let Some(s) = self.stages.get_mut(&c.stage) else {
-            return;
-        };
-        if s.latest_attempt != c.attempt {
-            return; // a late failure from an older attempt
-        }
-        s.failed_attempt_ids.insert(c.attempt);
-        let should_abort = s.failed_attempt_ids.len() >= self.config.max_stage_attempts as usize;
-        let failure = format!("FetchFailed(shuffle {shuffle}, map {map}): {message}");
-        if self.running.contains(&c.stage) {
-            self.mark_stage_as_finished(now, c.stage, Some(failure.clone()), ev);
-            self.actions.push(DagAction::Zombify(c.stage));
-        }
-        let map_stage = self.shuffle_to_stage.get(&shuffle).copied();
-        if let Some(e) = executor {
-            if self.tracker.unregister_map_output(shuffle, map, e) {
-                ev.emit(
-                    now,
-                    EventKind::MapOutputsLost {
-                        shuffle,
-                        maps: vec![map],
-                        executor: format!("exec-{e}"),
-                    },
-                );
-            }
-        }
-        if should_abort {
-            let n = self.config.max_stage_attempts;
-            let reason = format!(
-                "Stage {} has failed the maximum allowable number of times: {n}. Most recent failure reason: {failure}",
-                c.stage
-            );
-            self.abort_stage(now, c.stage, &reason, ev);
-        } else {
-            for st in std::iter::once(c.stage).chain(map_stage) {
-                if let Some(s) = self.stages.get_mut(&st) {
-                    s.next_reason = SubmitReason::FetchFailed;
-                }
-                self.failed.insert(st);
-            }
-            if self.resubmit_at.is_none() {
-                self.resubmit_at = Some(now + self.config.resubmit_timeout_us);
-            }
-        }
-        if let Some(e) = executor {
-            self.remove_executor_and_unregister_outputs(now, e, c.epoch, ev);
-        }
-    }
-
-    /// Spark's `removeExecutorAndUnregisterOutputs` with the shuffle files lost: forgets the
-    /// executor's cached blocks and map outputs, once per epoch.
-    fn remove_executor_and_unregister_outputs(
-        &mut self,
-        now: u64,
-        exec: usize,
-        epoch: u64,
-        ev: &mut EventSink,
-    ) {
-        if self
-            .executor_failure_epoch
-            .get(&exec)
-            .is_none_or(|e| *e < epoch)
-        {
-            self.executor_failure_epoch.insert(exec, epoch);
-            self.block_master.remove_executor(exec);
-            self.clear_cache_locs();
-        }
-        if self
-            .shuffle_file_lost_epoch
-            .get(&exec)
-            .is_none_or(|e| *e < epoch)
-        {
-            self.shuffle_file_lost_epoch.insert(exec, epoch);
-            for (shuffle, maps) in self.tracker.remove_outputs_on_executor(exec) {
-                ev.emit(
-                    now,
-                    EventKind::MapOutputsLost {
-                        shuffle,
-                        maps,
-                        executor: format!("exec-{exec}"),
-                    },
-                );
-            }
-        }
-    }
-
-    fn resubmit_failed_stages(&mut self, now: u64, ev: &mut EventSink) {
-        self.resubmit_at = None;
-        self.clear_cache_locs();
-        let mut failed: Vec<(usize, usize)> = std::mem::take(&mut self.failed)
-            .into_iter()
-            .filter_map(|s| self.stages.get(&s).map(|st| (st.first_job_id, s)))
-            .collect();
-        failed.sort();
-        for (_, s) in failed {
-            self.submit_stage(now, s, ev);
-        }
-    }
-
-    /// Fails every job that needs `stage` (Spark's `abortStage`).
-    pub fn abort_stage(&mut self, now: u64, stage: usize, reason: &str, ev: &mut EventSink) {
-        if !self.stages.contains_key(&stage) {
-            return;
-        }
-        let message = format!("Job aborted due to stage failure: {reason}");
-        let jobs: Vec<usize> = self
-            .jobs
-            .values()
-            .filter(|j| j.stages.contains(&stage))
-            .map(|j| j.id)
-            .collect();
-        for job in jobs {
-            self.fail_job(now, job, &message, ev);
-        }
-    }
-
-    fn fail_job(&mut self, now: u64, job: usize, message: &str, ev: &mut EventSink) {
-        let stages = self.job_to_stages.get(&job).cloned().unwrap_or_default();
-        for s in stages {
-            let only_this = self.stages.get(&s).is_some_and(|st| st.job_ids.len() == 1);
-            if only_this && self.running.contains(&s) {
-                self.mark_stage_as_finished(now, s, Some(message.to_string()), ev);
-                self.actions.push(DagAction::Zombify(s));
-            }
-        }
-        self.cleanup_job(job);
-        self.end_job(now, job, JobOutcome::Failed(message.to_string()), ev);
-    }
-}
-
-struct Meta {
-    stage: usize,
-    attempt: usize,
-    epoch: u64,
-}
-
-fn c_meta(c: &Completion) -> Meta {
-    Meta {
-        stage: c.stage_id,
-        attempt: c.stage_attempt,
-        epoch: c.epoch,
-    }
-}
-
-/// The RDDs a stage pipelines: its RDD and every ancestor reached through narrow edges.
-pub fn stage_rdds(rdd: &Arc<RddNode>) -> Vec<usize> {
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![rdd.clone()];
-    while let Some(r) = todo.pop() {
-        if seen.insert(r.id) {
-            for d in &r.deps {
-                if !d.is_shuffle() {
-                    todo.push(d.rdd().clone());
-                }
-            }
-        }
-    }
-    seen.into_iter().collect()
-}
-
-/// Every RDD of a lineage, by id, as `JobStart` lists them.
-pub fn rdd_infos(rdd: &Arc<RddNode>) -> Vec<RddInfo> {
-    let mut seen: BTreeMap<usize, RddInfo> = BTreeMap::new();
-    let mut todo = vec![rdd.clone()];
-    while let Some(r) = todo.pop() {
-        if seen.contains_key(&r.id) {
-            continue;
-        }
-        let parents = r
-            .deps
-            .iter()
-            .map(|d| ParentInfo {
-                rdd: d.rdd().id,
-                kind: if d.is_shuffle() { "shuffle" } else { "narrow" }.to_string(),
-                shuffle: match d {
-                    Dependency::Shuffle(s) => s.shuffle_id(),
-                    _ => None,
-                },
-            })
-            .collect();
-        seen.insert(
-            r.id,
-            RddInfo {
-                rdd: r.id,
-                name: r.name.to_string(),
-                op: r.op.to_string(),
-                partitions: r.num_partitions,
-                storage: r.storage_level().name().to_string(),
-                parents,
-            },
-        );
-        for d in &r.deps {
-            todo.push(d.rdd().clone());
-        }
-    }
-    seen.into_values().collect()
 }

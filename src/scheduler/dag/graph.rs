@@ -1,0 +1,332 @@
+//! The stage graph: cutting a lineage into stages in Spark's order, and where partitions are
+//! (cache-aware missing parents, preferred locations). Part of the [`DagScheduler`].
+
+use super::{ptr_eq, DagScheduler};
+use crate::events::{ParentInfo, RddInfo, StageInfo, SubmitReason};
+use crate::rdd::{Dependency, RddId, RddNode, ShuffleDependency, ShuffleId};
+use crate::scheduler::stage::{Stage, StageKind};
+use crate::scheduler::TaskLocation;
+use crate::storage::{rdd_block_id, StorageLevel};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+impl DagScheduler {
+    // ----- building the stage graph ----------------------------------------------------------
+
+    /// Gives ids to the shuffles of a lineage in the order Spark creates its shuffle
+    /// dependencies: `eagerlyComputePartitionsForRddAndAncestors` asks each RDD for its
+    /// dependencies, visiting parents depth first, last dependency first.
+    pub(super) fn assign_shuffle_ids(&mut self, rdd: &Arc<RddNode>) {
+        let mut visited = BTreeSet::new();
+        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
+        while let Some(r) = waiting.pop_front() {
+            if !visited.insert(r.id) {
+                continue;
+            }
+            for dep in &r.deps {
+                if let Dependency::Shuffle(s) = dep {
+                    s.assign_id(&mut self.next_shuffle_id);
+                }
+                waiting.push_front(dep.rdd().clone());
+            }
+        }
+    }
+
+    /// Spark's `getShuffleDependenciesAndResourceProfiles`: the shuffle dependencies reached
+    /// from `rdd` through narrow edges only, in the order a depth-first walk meets them.
+    pub(super) fn direct_shuffle_deps(rdd: &Arc<RddNode>) -> Vec<Arc<ShuffleDependency>> {
+        let mut parents: Vec<Arc<ShuffleDependency>> = Vec::new();
+        let mut visited = BTreeSet::new();
+        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
+        while let Some(r) = waiting.pop_front() {
+            if !visited.insert(r.id) {
+                continue;
+            }
+            for dep in &r.deps {
+                match dep {
+                    Dependency::Shuffle(s) => {
+                        if !parents.iter().any(|p| ptr_eq(p, s)) {
+                            parents.push(s.clone());
+                        }
+                    }
+                    narrow => waiting.push_front(narrow.rdd().clone()),
+                }
+            }
+        }
+        parents
+    }
+
+    pub(super) fn shuffle_id(&mut self, dep: &ShuffleDependency) -> ShuffleId {
+        dep.assign_id(&mut self.next_shuffle_id)
+    }
+
+    pub(super) fn get_or_create_parent_stages(
+        &mut self,
+        rdd: &Arc<RddNode>,
+        job: usize,
+    ) -> Vec<usize> {
+        Self::direct_shuffle_deps(rdd)
+            .iter()
+            .map(|d| self.get_or_create_shuffle_map_stage(d, job))
+            .collect()
+    }
+
+    /// Spark's `getMissingAncestorShuffleDependencies`: unregistered shuffles above `rdd`,
+    /// deepest first.
+    pub(super) fn missing_ancestor_shuffle_deps(
+        &mut self,
+        rdd: &Arc<RddNode>,
+    ) -> Vec<Arc<ShuffleDependency>> {
+        let mut ancestors: VecDeque<Arc<ShuffleDependency>> = VecDeque::new();
+        let mut visited = BTreeSet::new();
+        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
+        while let Some(r) = waiting.pop_front() {
+            if !visited.insert(r.id) {
+                continue;
+            }
+            for d in Self::direct_shuffle_deps(&r) {
+                let sid = self.shuffle_id(&d);
+                if !self.shuffle_to_stage.contains_key(&sid) {
+                    waiting.push_front(d.rdd.clone());
+                    ancestors.push_front(d);
+                }
+            }
+        }
+        ancestors.into()
+    }
+
+    pub(super) fn get_or_create_shuffle_map_stage(
+        &mut self,
+        dep: &Arc<ShuffleDependency>,
+        job: usize,
+    ) -> usize {
+        let sid = self.shuffle_id(dep);
+        if let Some(s) = self.shuffle_to_stage.get(&sid) {
+            return *s;
+        }
+        for anc in self.missing_ancestor_shuffle_deps(&dep.rdd) {
+            let aid = self.shuffle_id(&anc);
+            if !self.shuffle_to_stage.contains_key(&aid) {
+                self.create_shuffle_map_stage(&anc, job);
+            }
+        }
+        self.create_shuffle_map_stage(dep, job)
+    }
+
+    pub(super) fn create_shuffle_map_stage(
+        &mut self,
+        dep: &Arc<ShuffleDependency>,
+        job: usize,
+    ) -> usize {
+        let sid = self.shuffle_id(dep);
+        let parents = self.get_or_create_parent_stages(&dep.rdd, job);
+        let id = self.next_stage_id;
+        self.next_stage_id += 1;
+        self.stages.insert(
+            id,
+            Stage {
+                id,
+                rdd: dep.rdd.clone(),
+                num_tasks: dep.num_maps(),
+                parents,
+                first_job_id: job,
+                job_ids: BTreeSet::new(),
+                kind: StageKind::ShuffleMap {
+                    dep: dep.clone(),
+                    map_stage_jobs: Vec::new(),
+                },
+                next_attempt: 0,
+                latest_attempt: 0,
+                failed_attempt_ids: BTreeSet::new(),
+                pending_partitions: BTreeSet::new(),
+                next_reason: SubmitReason::New,
+            },
+        );
+        self.shuffle_to_stage.insert(sid, id);
+        self.register_job_on_stage(job, id);
+        if !self.tracker.contains(sid) {
+            self.tracker
+                .register_shuffle(sid, dep.num_maps(), dep.num_reduces());
+        }
+        id
+    }
+
+    /// Spark's `updateJobIdStageIdMaps`: the job needs this stage and all its ancestors.
+    pub(super) fn register_job_on_stage(&mut self, job: usize, stage: usize) {
+        let mut todo = vec![stage];
+        while let Some(s) = todo.pop() {
+            if let Some(st) = self.stages.get_mut(&s) {
+                st.job_ids.insert(job);
+                self.job_to_stages.entry(job).or_default().insert(s);
+                todo.extend(st.parents.iter().copied());
+            }
+        }
+    }
+
+    /// A stage as `JobStart` lists it.
+    pub fn stage_info(&self, id: usize) -> Option<StageInfo> {
+        let s = self.stages.get(&id)?;
+        Some(StageInfo {
+            stage: id,
+            kind: if s.is_shuffle_map() {
+                "shuffle_map"
+            } else {
+                "result"
+            }
+            .to_string(),
+            rdd: s.rdd.id,
+            rdds: stage_rdds(&s.rdd),
+            parents: s.parents.clone(),
+            shuffle: s.shuffle_dep().and_then(|d| d.shuffle_id()),
+            tasks: s.num_tasks,
+        })
+    }
+
+    // ----- cache awareness -------------------------------------------------------------------
+
+    /// Where each partition of `rdd` is cached (empty lists for an RDD that is not persisted).
+    pub(super) fn get_cache_locs(&mut self, rdd: &RddNode) -> Vec<Vec<usize>> {
+        if rdd.storage_level() == StorageLevel::NONE {
+            return vec![Vec::new(); rdd.num_partitions];
+        }
+        if let Some(l) = self.cache_locs.get(&rdd.id) {
+            return l.clone();
+        }
+        let locs: Vec<Vec<usize>> = (0..rdd.num_partitions)
+            .map(|p| self.block_master.locations(&rdd_block_id(rdd.id, p)))
+            .collect();
+        self.cache_locs.insert(rdd.id, locs.clone());
+        locs
+    }
+
+    /// Forgets memoized cache locations (Spark's `clearCacheLocs`).
+    pub fn clear_cache_locs(&mut self) {
+        self.cache_locs.clear();
+    }
+
+    /// Spark's `getMissingParentStages`: parent map stages whose output is not all there. An
+    /// RDD whose partitions are all cached hides everything above it.
+    pub(super) fn missing_parent_stages(&mut self, stage: usize) -> Vec<usize> {
+        let Some(s) = self.stages.get(&stage) else {
+            return Vec::new();
+        };
+        let (root, job) = (s.rdd.clone(), s.first_job_id);
+        let mut missing = BTreeSet::new();
+        let mut visited = BTreeSet::new();
+        let mut waiting = vec![root];
+        while let Some(r) = waiting.pop() {
+            if !visited.insert(r.id) {
+                continue;
+            }
+            if !self.get_cache_locs(&r).iter().any(Vec::is_empty) {
+                continue;
+            }
+            for dep in &r.deps {
+                match dep {
+                    Dependency::Shuffle(d) => {
+                        let ms = self.get_or_create_shuffle_map_stage(d, job);
+                        let sid = self.shuffle_id(d);
+                        if !self.tracker.is_available(sid) {
+                            missing.insert(ms);
+                        }
+                    }
+                    narrow => waiting.push(narrow.rdd().clone()),
+                }
+            }
+        }
+        missing.into_iter().collect()
+    }
+
+    /// Spark's `getPreferredLocs`: cached copies first, then the RDD's own preferences (none
+    /// until the DFS of the locality step), then the first narrow parent that has any.
+    pub(super) fn preferred_locs(
+        &mut self,
+        rdd: &Arc<RddNode>,
+        p: usize,
+        visited: &mut BTreeSet<(RddId, usize)>,
+    ) -> Vec<TaskLocation> {
+        if !visited.insert((rdd.id, p)) {
+            return Vec::new();
+        }
+        let cached = self.get_cache_locs(rdd).get(p).cloned().unwrap_or_default();
+        if !cached.is_empty() {
+            return cached
+                .into_iter()
+                .filter_map(|e| {
+                    self.executor_hosts
+                        .get(&e)
+                        .map(|h| TaskLocation::ExecutorCache {
+                            host: h.clone(),
+                            executor: e,
+                        })
+                })
+                .collect();
+        }
+        for dep in &rdd.deps {
+            if dep.is_shuffle() {
+                continue;
+            }
+            for pp in dep.narrow_parents(p) {
+                let locs = self.preferred_locs(dep.rdd(), pp, visited);
+                if !locs.is_empty() {
+                    return locs;
+                }
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// The RDDs a stage pipelines: its RDD and every ancestor reached through narrow edges.
+pub fn stage_rdds(rdd: &Arc<RddNode>) -> Vec<usize> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![rdd.clone()];
+    while let Some(r) = todo.pop() {
+        if seen.insert(r.id) {
+            for d in &r.deps {
+                if !d.is_shuffle() {
+                    todo.push(d.rdd().clone());
+                }
+            }
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Every RDD of a lineage, by id, as `JobStart` lists them.
+pub fn rdd_infos(rdd: &Arc<RddNode>) -> Vec<RddInfo> {
+    let mut seen: BTreeMap<usize, RddInfo> = BTreeMap::new();
+    let mut todo = vec![rdd.clone()];
+    while let Some(r) = todo.pop() {
+        if seen.contains_key(&r.id) {
+            continue;
+        }
+        let parents = r
+            .deps
+            .iter()
+            .map(|d| ParentInfo {
+                rdd: d.rdd().id,
+                kind: if d.is_shuffle() { "shuffle" } else { "narrow" }.to_string(),
+                shuffle: match d {
+                    Dependency::Shuffle(s) => s.shuffle_id(),
+                    _ => None,
+                },
+            })
+            .collect();
+        seen.insert(
+            r.id,
+            RddInfo {
+                rdd: r.id,
+                name: r.name.to_string(),
+                op: r.op.to_string(),
+                partitions: r.num_partitions,
+                storage: r.storage_level().name().to_string(),
+                parents,
+            },
+        );
+        for d in &r.deps {
+            todo.push(d.rdd().clone());
+        }
+    }
+    seen.into_values().collect()
+}
