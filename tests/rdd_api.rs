@@ -263,8 +263,8 @@ fn map_tasks_write_data_and_index_files_in_their_executors_folders() {
         let index = found[0].with_extension("index");
         assert_eq!(
             std::fs::metadata(index).unwrap().len(),
-            8 * 4,
-            "reduces + 1 offsets"
+            8 + 8 * 4,
+            "the kind, then reduces + 1 offsets (dense: every block is non-empty)"
         );
     }
     let (mut written, mut local, mut remote) = (0, 0, 0);

@@ -119,14 +119,21 @@ impl VirtualDriver {
             };
             self.now = self.now.max(next);
             if next_task == Some(next) {
-                if let Some(Reverse((_, seq))) = self.queue.pop() {
+                // Every completion due now, then one batch of launches: the batch is computed in
+                // parallel, and queued in launch order.
+                let mut launches = Vec::new();
+                while let Some(Reverse((t, seq))) = self.queue.peek().copied() {
+                    if t != self.now {
+                        break;
+                    }
+                    self.queue.pop();
                     if let Some(u) = self.pending.remove(&seq) {
                         let exec = u.executor;
                         sched.status_update(self.now, u);
-                        let t = sched.resource_offers(self.now, Some(exec));
-                        self.launch(t);
+                        launches.extend(sched.resource_offers(self.now, Some(exec)));
                     }
                 }
+                self.launch(launches);
                 idle_revives = 0;
             } else if next_timer == Some(next) {
                 sched.on_timer(self.now);

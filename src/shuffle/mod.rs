@@ -12,8 +12,12 @@
 //! folder, `<work>/exec-<n>/`:
 //! - `shuffle_<shuffle>_<map>_0.data`: the records for every reduce partition, one segment after
 //!   another, each segment a postcard-serialized `Vec<(K, C)>`;
-//! - `shuffle_<shuffle>_<map>_0.index`: `reduces + 1` little-endian `u64` offsets into the data
-//!   file; segment `r` is `offsets[r]..offsets[r+1]`.
+//! - `shuffle_<shuffle>_<map>_0.index`: where each segment lies. All numbers are little-endian.
+//!   The first `u64` is the kind: `0` (dense, Spark's layout) is followed by `reduces + 1`
+//!   `u64` offsets, segment `r` being `offsets[r]..offsets[r+1]`; `1` (sparse, used when fewer
+//!   than a quarter of the blocks are non-empty) is followed by one `(reduce: u32, start: u64,
+//!   end: u64)` entry per non-empty block, by reduce. A map task with a handful of records among
+//!   thousands of reduce partitions so writes bytes, not kilobytes of zero offsets.
 //!
 //! Block `shuffle_<shuffle>_<map>_<reduce>` is segment `reduce` of map `map`'s data file. ember
 //! names map outputs by map partition index (Spark 3+ uses the map task's attempt id as

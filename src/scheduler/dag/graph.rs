@@ -184,19 +184,25 @@ impl DagScheduler {
 
     // ----- cache awareness -------------------------------------------------------------------
 
-    /// Where each partition of `rdd` is cached (empty lists for an RDD that is not persisted).
-    pub(super) fn get_cache_locs(&mut self, rdd: &RddNode) -> Vec<Vec<usize>> {
+    /// Where each partition of `rdd` is cached, memoized until the next `clear_cache_locs`;
+    /// `None` for an RDD that is not persisted (nothing of it is cached).
+    pub(super) fn cache_locations(&mut self, rdd: &RddNode) -> Option<&[Vec<usize>]> {
         if rdd.storage_level() == StorageLevel::NONE {
-            return vec![Vec::new(); rdd.num_partitions];
+            return None;
         }
-        if let Some(l) = self.cache_locs.get(&rdd.id) {
-            return l.clone();
+        if !self.cache_locs.contains_key(&rdd.id) {
+            let locs: Vec<Vec<usize>> = (0..rdd.num_partitions)
+                .map(|p| self.block_master.locations(&rdd_block_id(rdd.id, p)))
+                .collect();
+            self.cache_locs.insert(rdd.id, locs);
         }
-        let locs: Vec<Vec<usize>> = (0..rdd.num_partitions)
-            .map(|p| self.block_master.locations(&rdd_block_id(rdd.id, p)))
-            .collect();
-        self.cache_locs.insert(rdd.id, locs.clone());
-        locs
+        self.cache_locs.get(&rdd.id).map(Vec::as_slice)
+    }
+
+    /// Whether some partition of `rdd` is cached nowhere (always, for an RDD not persisted).
+    fn has_uncached_partition(&mut self, rdd: &RddNode) -> bool {
+        self.cache_locations(rdd)
+            .is_none_or(|l| l.iter().any(Vec::is_empty))
     }
 
     /// Forgets memoized cache locations (Spark's `clearCacheLocs`).
@@ -218,7 +224,7 @@ impl DagScheduler {
             if !visited.insert(r.id) {
                 continue;
             }
-            if !self.get_cache_locs(&r).iter().any(Vec::is_empty) {
+            if !self.has_uncached_partition(&r) {
                 continue;
             }
             for dep in &r.deps {
@@ -248,7 +254,10 @@ impl DagScheduler {
         if !visited.insert((rdd.id, p)) {
             return Vec::new();
         }
-        let cached = self.get_cache_locs(rdd).get(p).cloned().unwrap_or_default();
+        let cached = self
+            .cache_locations(rdd)
+            .and_then(|l| l.get(p).cloned())
+            .unwrap_or_default();
         if !cached.is_empty() {
             return cached
                 .into_iter()
