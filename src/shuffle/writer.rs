@@ -114,8 +114,8 @@ fn write_map_output<K: serde::Serialize, C: serde::Serialize>(
         blocks.push((p, start, data.len() as u64));
     }
     let index = encode_index(reduces, &blocks);
-    write_atomically(&data_file(dir, shuffle, map), &data).map_err(io)?;
-    write_atomically(&index_file(dir, shuffle, map), &index).map_err(io)?;
+    write_atomically(&data_file(dir, shuffle, map), &data, tc.task_id()).map_err(io)?;
+    write_atomically(&index_file(dir, shuffle, map), &index, tc.task_id()).map_err(io)?;
     Ok(MapStatus {
         executor: tc.executor(),
         host: Arc::from(tc.host()),
@@ -125,8 +125,9 @@ fn write_map_output<K: serde::Serialize, C: serde::Serialize>(
 
 /// Writes `bytes` to `path`. A new file is written in place: nobody reads a map output before
 /// its task has completed. A file that exists already (a retry on the same executor, whose
-/// earlier output someone may still read) is replaced atomically through a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// earlier output someone may still read) is replaced atomically through a rename of a file
+/// named after the writing task.
+fn write_atomically(path: &Path, bytes: &[u8], task: usize) -> std::io::Result<()> {
     match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -134,7 +135,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     {
         Ok(mut f) => f.write_all(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let tmp = path.with_extension("tmp");
+            let tmp = path.with_extension(format!("tmp{task}"));
             std::fs::write(&tmp, bytes)?;
             std::fs::rename(&tmp, path)
         }
