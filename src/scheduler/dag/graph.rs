@@ -17,42 +17,31 @@ impl DagScheduler {
     /// dependencies: `eagerlyComputePartitionsForRddAndAncestors` asks each RDD for its
     /// dependencies, visiting parents depth first, last dependency first.
     pub(super) fn assign_shuffle_ids(&mut self, rdd: &Arc<RddNode>) {
-        let mut visited = BTreeSet::new();
-        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
-        while let Some(r) = waiting.pop_front() {
-            if !visited.insert(r.id) {
-                continue;
-            }
+        spark_walk(rdd, |r, next| {
             for dep in &r.deps {
                 if let Dependency::Shuffle(s) = dep {
                     s.assign_id(&mut self.next_shuffle_id);
                 }
-                waiting.push_front(dep.rdd().clone());
+                next.push(dep.rdd().clone());
             }
-        }
+        });
     }
 
     /// Spark's `getShuffleDependenciesAndResourceProfiles`: the shuffle dependencies reached
     /// from `rdd` through narrow edges only, in the order a depth-first walk meets them.
     pub(super) fn direct_shuffle_deps(rdd: &Arc<RddNode>) -> Vec<Arc<ShuffleDependency>> {
         let mut parents: Vec<Arc<ShuffleDependency>> = Vec::new();
-        let mut visited = BTreeSet::new();
-        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
-        while let Some(r) = waiting.pop_front() {
-            if !visited.insert(r.id) {
-                continue;
-            }
+        spark_walk(rdd, |r, next| {
             for dep in &r.deps {
                 match dep {
-                    Dependency::Shuffle(s) => {
-                        if !parents.iter().any(|p| ptr_eq(p, s)) {
-                            parents.push(s.clone());
-                        }
+                    Dependency::Shuffle(s) if !parents.iter().any(|p| ptr_eq(p, s)) => {
+                        parents.push(s.clone())
                     }
-                    narrow => waiting.push_front(narrow.rdd().clone()),
+                    Dependency::Shuffle(_) => {}
+                    narrow => next.push(narrow.rdd().clone()),
                 }
             }
-        }
+        });
         parents
     }
 
@@ -78,20 +67,15 @@ impl DagScheduler {
         rdd: &Arc<RddNode>,
     ) -> Vec<Arc<ShuffleDependency>> {
         let mut ancestors: VecDeque<Arc<ShuffleDependency>> = VecDeque::new();
-        let mut visited = BTreeSet::new();
-        let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([rdd.clone()]);
-        while let Some(r) = waiting.pop_front() {
-            if !visited.insert(r.id) {
-                continue;
-            }
-            for d in Self::direct_shuffle_deps(&r) {
+        spark_walk(rdd, |r, next| {
+            for d in Self::direct_shuffle_deps(r) {
                 let sid = self.shuffle_id(&d);
                 if !self.shuffle_to_stage.contains_key(&sid) {
-                    waiting.push_front(d.rdd.clone());
+                    next.push(d.rdd.clone());
                     ancestors.push_front(d);
                 }
             }
-        }
+        });
         ancestors.into()
     }
 
@@ -283,6 +267,24 @@ impl DagScheduler {
             }
         }
         Vec::new()
+    }
+}
+
+/// Spark's traversal idiom (a `ListBuffer` used as a stack): each RDD is visited once, and what
+/// a visit adds is prepended, so the last RDD added is the next visited. The order matters: it
+/// decides which shuffles get the smaller ids.
+fn spark_walk(root: &Arc<RddNode>, mut visit: impl FnMut(&Arc<RddNode>, &mut Vec<Arc<RddNode>>)) {
+    let mut visited = BTreeSet::new();
+    let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([root.clone()]);
+    let mut next = Vec::new();
+    while let Some(r) = waiting.pop_front() {
+        if !visited.insert(r.id) {
+            continue;
+        }
+        visit(&r, &mut next);
+        for n in next.drain(..) {
+            waiting.push_front(n);
+        }
     }
 }
 
