@@ -294,7 +294,15 @@ impl TaskSetManager {
                 break;
             }
         }
-        if self.current_level != start {
+        // A set whose tasks have no preferences has nothing to wait for: its levels are only
+        // NO_PREF and ANY, and moving between them is not a delay-scheduling decision.
+        let waits_for_locality = self.levels.iter().any(|l| {
+            matches!(
+                l,
+                Locality::ProcessLocal | Locality::NodeLocal | Locality::RackLocal
+            )
+        });
+        if self.current_level != start && waits_for_locality {
             events.emit(
                 now,
                 EventKind::LocalityChanged {
