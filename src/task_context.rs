@@ -60,7 +60,45 @@ pub struct TaskIdentity {
     pub attempt_number: usize,
 }
 
+thread_local! {
+    static CURRENT: RefCell<Option<TaskContext>> = const { RefCell::new(None) };
+}
+
+/// Makes a task's context the current one on this thread until dropped.
+pub(crate) struct CurrentTask;
+
+impl CurrentTask {
+    pub(crate) fn enter(tc: &TaskContext) -> CurrentTask {
+        CURRENT.with(|c| *c.borrow_mut() = Some(tc.clone()));
+        CurrentTask
+    }
+}
+
+impl Drop for CurrentTask {
+    fn drop(&mut self) {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+}
+
 impl TaskContext {
+    /// The context of the task running on this thread, if any (Spark's `TaskContext.get`):
+    /// lets the closures of `map`, `filter`, ... know which partition and attempt they run in.
+    ///
+    /// ```
+    /// use ember::{Context, TaskContext};
+    /// let ctx = Context::local(1);
+    /// let parts = ctx
+    ///     .parallelize(vec![10, 20, 30], 3)
+    ///     .map(|x| (x, TaskContext::get().map(|tc| tc.partition())))
+    ///     .collect()
+    ///     .unwrap();
+    /// assert_eq!(parts, vec![(10, Some(0)), (20, Some(1)), (30, Some(2))]);
+    /// assert!(TaskContext::get().is_none(), "not inside a task");
+    /// ```
+    pub fn get() -> Option<TaskContext> {
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
     pub(crate) fn new(
         who: TaskIdentity,
         executor: usize,

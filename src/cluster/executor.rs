@@ -9,7 +9,7 @@
 use crate::rdd::actions::panic_message;
 use crate::scheduler::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
 use crate::shuffle::BlockTransferService;
-use crate::task_context::{TaskContext, TaskError, TaskIdentity};
+use crate::task_context::{CurrentTask, TaskContext, TaskError, TaskIdentity};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +57,7 @@ impl Executor {
             desc.shuffle_inputs.clone(),
             self.transfer.clone(),
         );
+        let _current = CurrentTask::enter(&tc);
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| match &desc.binary {
             TaskBinary::ShuffleMap(dep) => {
                 let sid = dep

@@ -46,6 +46,7 @@ pub struct ExecutorSlot {
 struct Running {
     key: TsmKey,
     index: usize,
+    attempt_number: usize,
     partition: usize,
     stage_id: usize,
     stage_attempt: usize,
@@ -290,6 +291,7 @@ impl TaskScheduler {
                                 Running {
                                     key,
                                     index,
+                                    attempt_number,
                                     partition,
                                     stage_id: ts.stage_id,
                                     stage_attempt: ts.stage_attempt,
@@ -365,15 +367,20 @@ impl TaskScheduler {
                     TaskEndReason::Exception
                 };
                 let mut aborted = None;
+                let (host, name) = self
+                    .executors
+                    .get(&run.executor)
+                    .map(|x| (x.host.clone(), x.name.clone()))
+                    .unwrap_or_default();
+                // Spark's wording, which the abort message quotes.
+                let lost = format!(
+                    "Lost task {}.{} in stage {}.{} (TID {}) ({host} executor {name}): {e}",
+                    run.index, run.attempt_number, run.stage_id, run.stage_attempt, update.task_id
+                );
                 if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
-                    if let FailureVerdict::Abort(msg) = tsm.handle_failure(
-                        run.index,
-                        update.task_id,
-                        !fetch,
-                        fetch,
-                        &e.to_string(),
-                        &view,
-                    ) {
+                    if let FailureVerdict::Abort(msg) =
+                        tsm.handle_failure(run.index, update.task_id, !fetch, fetch, &lost, &view)
+                    {
                         aborted = Some(msg);
                     }
                 }
