@@ -4,7 +4,7 @@
 //! result function to the [`Context`](crate::Context); the schedulers do the rest. Results come
 //! back in partition order, so answers do not depend on which task finished first.
 
-use super::{BoxIter, Data, Rdd};
+use super::{Data, Rdd, Records};
 use crate::scheduler::{JobError, ResultFunction};
 use crate::task_context::{TaskContext, TaskError};
 use std::any::Any;
@@ -24,15 +24,41 @@ impl<T, U, F> ResultFunction for TypedResult<T, F>
 where
     T: Data,
     U: Send + 'static,
-    F: Fn(&TaskContext, BoxIter<T>) -> U + Send + Sync,
+    F: Fn(&TaskContext, Records<T>) -> U + Send + Sync,
 {
     fn run(&self, tc: &TaskContext, partition: usize) -> Result<Box<dyn Any + Send>, TaskError> {
         let it = self.rdd.iterator(tc, partition)?;
-        let counter = tc.clone();
-        let counted: BoxIter<T> =
-            Box::new(it.inspect(move |_| counter.metrics_mut(|m| m.result_records += 1)));
+        let counted = Records::new(Counted {
+            inner: it,
+            n: 0,
+            tc: tc.clone(),
+        });
         // A panic here is caught by the executor and reported as a failed task.
         Ok(Box::new((self.f)(tc, counted)))
+    }
+}
+
+/// Counts the records the result function consumes; adds them to the metrics when dropped.
+struct Counted<T> {
+    inner: Records<T>,
+    n: u64,
+    tc: TaskContext,
+}
+
+impl<T: 'static> Iterator for Counted<T> {
+    type Item = T;
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        let x = self.inner.next();
+        self.n += x.is_some() as u64;
+        x
+    }
+}
+
+impl<T> Drop for Counted<T> {
+    fn drop(&mut self) {
+        let n = self.n;
+        self.tc.metrics_mut(|m| m.result_records += n);
     }
 }
 
@@ -54,7 +80,7 @@ impl<T: Data> Rdd<T> {
         &self,
         action: &str,
         partitions: Vec<usize>,
-        f: impl Fn(&TaskContext, BoxIter<T>) -> U + Send + Sync + 'static,
+        f: impl Fn(&TaskContext, Records<T>) -> U + Send + Sync + 'static,
     ) -> Result<Vec<U>, JobError> {
         let func: Arc<dyn ResultFunction> = Arc::new(TypedResult {
             rdd: self.clone(),

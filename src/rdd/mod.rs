@@ -16,7 +16,7 @@ pub mod transform;
 mod typed;
 
 pub use partitioner::{stable_hash, Partitioner};
-pub use typed::{BoxIter, Data, Key, Rdd, ShuffleData};
+pub use typed::{Data, Key, Rdd, Records, ShuffleData};
 
 use crate::shuffle::ShuffleMapWriter;
 use crate::storage::StorageLevel;

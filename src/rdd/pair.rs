@@ -8,7 +8,7 @@
 
 use super::partitioner::StableBuildHasher;
 use super::ShuffleData;
-use super::{BoxIter, Data, Dependency, Key, Partitioner, Rdd, RddNode, ShuffleDependency};
+use super::{Data, Dependency, Key, Partitioner, Rdd, RddNode, Records, ShuffleDependency};
 use crate::shuffle::reader::read_shuffle;
 use crate::shuffle::writer::{Aggregator, PairShuffleWriter};
 use crate::task_context::{TaskContext, TaskError};
@@ -94,10 +94,10 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
                 .shuffle_id()
                 .ok_or_else(|| TaskError::Exception("shuffle has no id".into()))?;
             let records: Vec<(K, C)> = read_shuffle(tc, sid, split)?;
-            let out: BoxIter<(K, C)> = match &*reduce {
-                ReduceSide::AsRead => Box::new(records.into_iter()),
+            let out: Records<(K, C)> = match &*reduce {
+                ReduceSide::AsRead => Records::from_vec(records),
                 ReduceSide::Combine(merge) => {
-                    Box::new(combine_by_key(records.into_iter(), &**merge).into_iter())
+                    Records::from_vec(combine_by_key(records.into_iter(), &**merge))
                 }
                 ReduceSide::Sort { ascending, .. } => {
                     let mut records = records;
@@ -106,7 +106,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
                     } else {
                         records.sort_by(|a, b| b.0.cmp(&a.0));
                     }
-                    Box::new(records.into_iter())
+                    Records::from_vec(records)
                 }
             };
             Ok(out)
@@ -132,7 +132,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         if self.partitioner() == Some(&part) {
             return self.derive("MapPartitionsRDD", "group_by_key", true, move |_, it| {
                 let it = it.map(|(k, v)| (k, vec![v]));
-                Box::new(combine_by_key(it, &concat).into_iter())
+                Records::from_vec(combine_by_key(it, &concat))
             });
         }
         let agg = Arc::new(Aggregator {
@@ -171,7 +171,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         let f = Arc::new(f);
         self.derive("MapPartitionsRDD", "map_values", true, move |_, it| {
             let f = f.clone();
-            Box::new(it.map(move |(k, v)| (k, f(v))))
+            Records::new(it.map(move |(k, v)| (k, f(v))))
         })
     }
 
@@ -199,7 +199,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         let f = Arc::new(f);
         self.derive("MapPartitionsRDD", op, true, move |_, it| {
             let f = f.clone();
-            Box::new(it.flat_map(move |(k, v)| f(v).into_iter().map(move |u| (k.clone(), u))))
+            Records::new(it.flat_map(move |(k, v)| f(v).into_iter().map(move |u| (k.clone(), u))))
         })
     }
 
@@ -293,7 +293,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
                 });
                 rows[i].1 .1.push(w);
             }
-            let it: BoxIter<CoGrouped<K, V, W>> = Box::new(rows.into_iter());
+            let it: Records<CoGrouped<K, V, W>> = Records::from_vec(rows);
             Ok(it)
         };
         let grouped = Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute));
@@ -305,11 +305,11 @@ impl<T: Key> Rdd<T> {
     /// The distinct records (Spark: `map((_, ())).reduceByKey(keep first).map(_._1)`).
     pub fn distinct(&self, partitions: usize) -> Rdd<T> {
         self.derive("MapPartitionsRDD", "distinct", false, |_, it| {
-            Box::new(it.map(|x| (x, ())))
+            Records::new(it.map(|x| (x, ())))
         })
         .reduce_by_key_as("distinct", |a, _| a, partitions)
         .derive("MapPartitionsRDD", "distinct", false, |_, it| {
-            Box::new(it.map(|(x, _)| x))
+            Records::new(it.map(|(x, _)| x))
         })
     }
 }
@@ -327,7 +327,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         if self.partitioner() == Some(&part) {
             return self.derive("MapPartitionsRDD", op, true, move |_, it| {
                 let f = f.clone();
-                Box::new(combine_by_key(it, &move |a, b| f(a, b)).into_iter())
+                Records::from_vec(combine_by_key(it, &move |a, b| f(a, b)))
             });
         }
         let (f1, f2) = (f.clone(), f.clone());
@@ -386,14 +386,14 @@ impl<K: Key, V: ShuffleData> Side<K, V> {
         }
     }
 
-    fn read(&self, tc: &TaskContext, split: usize) -> Result<BoxIter<(K, V)>, TaskError> {
+    fn read(&self, tc: &TaskContext, split: usize) -> Result<Records<(K, V)>, TaskError> {
         match &self.dep {
             Dependency::Shuffle(d) => {
                 let sid = d
                     .shuffle_id()
                     .ok_or_else(|| TaskError::Exception("shuffle has no id".into()))?;
                 let records: Vec<(K, V)> = read_shuffle(tc, sid, split)?;
-                Ok(Box::new(records.into_iter()))
+                Ok(Records::from_vec(records))
             }
             _ => self.rdd.iterator(tc, split),
         }

@@ -6,7 +6,7 @@
 //! Poisson(`fraction`) number of times. The same seed gives the same sample, whatever the
 //! cluster.
 
-use super::{BoxIter, Data, Rdd};
+use super::{Data, Rdd, Records};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
@@ -35,15 +35,15 @@ pub fn sample_partition<T: Clone + 'static>(
     with_replacement: bool,
     fraction: f64,
     seed: u64,
-) -> BoxIter<T> {
+) -> Records<T> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     if with_replacement {
-        Box::new(it.flat_map(move |x| {
+        Records::new(it.flat_map(move |x| {
             let k = poisson(&mut rng, fraction);
             std::iter::repeat_n(x, k)
         }))
     } else {
-        Box::new(it.filter(move |_| rng.gen::<f64>() < fraction))
+        Records::new(it.filter(move |_| rng.gen::<f64>() < fraction))
     }
 }
 

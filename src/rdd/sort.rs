@@ -9,7 +9,7 @@
 //! the weights already account for their size.
 
 use super::pair::ReduceSide;
-use super::{Key, Partitioner, Rdd};
+use super::{Key, Partitioner, Rdd, Records};
 use crate::rdd::ShuffleData;
 use crate::scheduler::JobError;
 use crate::shuffle::writer::Aggregator;
@@ -71,11 +71,11 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
             let sample_size = (20.0 * partitions as f64).min(1e6);
             let per_partition = (3.0 * sample_size / self.num_partitions() as f64).ceil() as usize;
             let keys = self.derive("MapPartitionsRDD", "sort_by_key", false, |_, it| {
-                Box::new(it.map(|(k, _)| k))
+                Records::new(it.map(|(k, _)| k))
             });
             let sketch = keys.derive("MapPartitionsRDD", "sort_by_key", false, move |i, it| {
                 let seed = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                Box::new(std::iter::once(reservoir_sample(it, per_partition, seed)))
+                Records::new(std::iter::once(reservoir_sample(it, per_partition, seed)))
             });
             let sketches = sketch.run_job(
                 "sort_by_key",

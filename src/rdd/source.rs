@@ -4,7 +4,7 @@
 //! `text_file` reads a file or a folder of text files, one partition per file (sorted by
 //! name), until the HDFS-like store of the locality step gives inputs blocks and replicas.
 
-use super::{BoxIter, Data, Rdd, RddNode};
+use super::{Data, Rdd, RddNode, Records};
 use crate::context::Context;
 use crate::task_context::{TaskContext, TaskError};
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ pub(crate) fn parallelize<T: Data>(ctx: &Context, data: Vec<T>, slices: usize) -
             m.input_bytes += (end - start) as u64 * record_bytes;
         });
         let data = data.clone();
-        let it: BoxIter<T> = Box::new((start..end).map(move |i| data[i].clone()));
+        let it: Records<T> = Records::new((start..end).map(move |i| data[i].clone()));
         Ok(it)
     };
     Rdd::from_parts(ctx.clone(), node, Arc::new(compute))
@@ -80,7 +80,7 @@ pub(crate) fn text_file(ctx: &Context, path: &Path) -> std::io::Result<Rdd<Strin
             m.input_records += lines.len() as u64;
             m.input_bytes += text.len() as u64;
         });
-        let it: BoxIter<String> = Box::new(lines.into_iter());
+        let it: Records<String> = Records::from_vec(lines);
         Ok(it)
     };
     Ok(Rdd::from_parts(ctx.clone(), node, Arc::new(compute)))

@@ -1,7 +1,7 @@
 //! Narrow transformations: each child partition reads one parent partition (or, for `union`,
 //! one partition of one parent), so they are pipelined inside a stage.
 
-use super::{BoxIter, Data, Dependency, Rdd, RddNode};
+use super::{Data, Dependency, Rdd, RddNode, Records};
 use crate::task_context::TaskContext;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ impl<T: Data> Rdd<T> {
         let f = Arc::new(f);
         self.derive("MapPartitionsRDD", "map", false, move |_, it| {
             let f = f.clone();
-            Box::new(it.map(move |x| f(x)))
+            Records::new(it.map(move |x| f(x)))
         })
     }
 
@@ -20,7 +20,7 @@ impl<T: Data> Rdd<T> {
         let f = Arc::new(f);
         self.derive("MapPartitionsRDD", "filter", true, move |_, it| {
             let f = f.clone();
-            Box::new(it.filter(move |x| f(x)))
+            Records::new(it.filter(move |x| f(x)))
         })
     }
 
@@ -33,27 +33,27 @@ impl<T: Data> Rdd<T> {
         let f = Arc::new(f);
         self.derive("MapPartitionsRDD", "flat_map", false, move |_, it| {
             let f = f.clone();
-            Box::new(it.flat_map(move |x| f(x)))
+            Records::new(it.flat_map(move |x| f(x)))
         })
     }
 
     /// Transforms a whole partition at once.
     pub fn map_partitions<U: Data, I>(
         &self,
-        f: impl Fn(BoxIter<T>) -> I + Send + Sync + 'static,
+        f: impl Fn(Records<T>) -> I + Send + Sync + 'static,
     ) -> Rdd<U>
     where
         I: Iterator<Item = U> + 'static,
     {
         self.derive("MapPartitionsRDD", "map_partitions", false, move |_, it| {
-            Box::new(f(it))
+            Records::new(f(it))
         })
     }
 
     /// Transforms a whole partition at once, knowing its index.
     pub fn map_partitions_with_index<U: Data, I>(
         &self,
-        f: impl Fn(usize, BoxIter<T>) -> I + Send + Sync + 'static,
+        f: impl Fn(usize, Records<T>) -> I + Send + Sync + 'static,
     ) -> Rdd<U>
     where
         I: Iterator<Item = U> + 'static,
@@ -62,7 +62,7 @@ impl<T: Data> Rdd<T> {
             "MapPartitionsRDD",
             "map_partitions_with_index",
             false,
-            move |i, it| Box::new(f(i, it)),
+            move |i, it| Records::new(f(i, it)),
         )
     }
 
@@ -71,7 +71,7 @@ impl<T: Data> Rdd<T> {
         let f = Arc::new(f);
         self.derive("MapPartitionsRDD", "key_by", false, move |_, it| {
             let f = f.clone();
-            Box::new(it.map(move |x| (f(&x), x)))
+            Records::new(it.map(move |x| (f(&x), x)))
         })
     }
 

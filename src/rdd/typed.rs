@@ -9,8 +9,77 @@ use serde::Serialize;
 use std::hash::Hash;
 use std::sync::Arc;
 
-/// The iterator a partition is computed as.
-pub type BoxIter<T> = Box<dyn Iterator<Item = T>>;
+/// The records of one partition, as a task computes them: an iterator that pulls from the
+/// stage's pipeline of narrow operations.
+///
+/// Each operation of a pipeline hands its records on in chunks (1, 2, 4, ... up to 1,024), so
+/// the only dynamic call is one per chunk; within a chunk every step is a plain, inlined
+/// `next`. A dynamic call per record (a `Box<dyn Iterator>` per operation) made a logistic
+/// regression step twice as slow as the same loop by hand. Records are still pulled lazily, a
+/// chunk at a time: `take(1)` computes at most one record per operation first.
+pub struct Records<T> {
+    buf: std::vec::IntoIter<T>,
+    more: Option<Box<dyn FnMut(usize) -> Vec<T>>>,
+    chunk: usize,
+}
+
+/// The largest chunk an operation hands on at once.
+const MAX_CHUNK: usize = 1024;
+
+impl<T: 'static> Records<T> {
+    /// The records `it` yields.
+    pub fn new<I>(it: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: 'static,
+    {
+        let mut it = it.into_iter();
+        Records {
+            buf: Vec::new().into_iter(),
+            more: Some(Box::new(move |n| it.by_ref().take(n).collect())),
+            chunk: 1,
+        }
+    }
+
+    /// The records of `v`, in order (no chunking needed).
+    pub fn from_vec(v: Vec<T>) -> Self {
+        Records {
+            buf: v.into_iter(),
+            more: None,
+            chunk: MAX_CHUNK,
+        }
+    }
+
+    #[cold]
+    fn refill(&mut self) -> Option<T> {
+        let more = self.more.as_mut()?;
+        let chunk = more(self.chunk);
+        self.chunk = (self.chunk * 2).min(MAX_CHUNK);
+        if chunk.is_empty() {
+            self.more = None;
+            return None;
+        }
+        self.buf = chunk.into_iter();
+        self.buf.next()
+    }
+}
+
+impl<T: 'static> Iterator for Records<T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        match self.buf.next() {
+            Some(x) => Some(x),
+            None => self.refill(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (lo, _) = self.buf.size_hint();
+        (lo, if self.more.is_none() { Some(lo) } else { None })
+    }
+}
 
 /// What an RDD may hold: owned, shareable between threads.
 pub trait Data: Clone + Send + Sync + 'static {}
@@ -25,7 +94,7 @@ pub trait Key: ShuffleData + Hash + Eq + Ord {}
 impl<T: ShuffleData + Hash + Eq + Ord> Key for T {}
 
 pub(crate) type ComputeFn<T> =
-    dyn Fn(&TaskContext, usize) -> Result<BoxIter<T>, TaskError> + Send + Sync;
+    dyn Fn(&TaskContext, usize) -> Result<Records<T>, TaskError> + Send + Sync;
 
 /// A resilient distributed dataset of `T`: a lineage node plus the code that computes a
 /// partition of it. Cloning is cheap and shares the node.
@@ -94,7 +163,7 @@ impl<T: Data> Rdd<T> {
     /// Computes partition `split` inside a task. Every read of an RDD's partition goes through
     /// here (Spark's `RDD.iterator`): this is where the storage step puts the block manager's
     /// get-or-compute for persisted RDDs.
-    pub fn iterator(&self, tc: &TaskContext, split: usize) -> Result<BoxIter<T>, TaskError> {
+    pub fn iterator(&self, tc: &TaskContext, split: usize) -> Result<Records<T>, TaskError> {
         (self.compute)(tc, split)
     }
 
@@ -125,7 +194,7 @@ impl<T: Data> Rdd<T> {
         name: &'static str,
         op: &'static str,
         preserves_partitioning: bool,
-        f: impl Fn(usize, BoxIter<T>) -> BoxIter<U> + Send + Sync + 'static,
+        f: impl Fn(usize, Records<T>) -> Records<U> + Send + Sync + 'static,
     ) -> Rdd<U> {
         let parent = self.clone();
         let node = RddNode::new(
