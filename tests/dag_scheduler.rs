@@ -2,6 +2,9 @@
 //! a bare [`Scheduler`] and their tasks are completed by hand, so each test controls exactly
 //! which outputs exist and where.
 
+mod common;
+
+use common::submissions;
 use ember::events::{Event, EventKind, Locality, SubmitReason};
 use ember::rdd::{Dependency, RddNode, ShuffleDependency};
 use ember::scheduler::{
@@ -106,17 +109,9 @@ impl Harness {
 
     /// (stage, attempt, partitions) of every StageSubmitted so far.
     fn submitted(&self) -> Vec<(usize, usize, Vec<usize>)> {
-        self.events
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::StageSubmitted {
-                    stage,
-                    attempt,
-                    partitions,
-                    ..
-                } => Some((*stage, *attempt, partitions.clone())),
-                _ => None,
-            })
+        submissions(&self.events)
+            .into_iter()
+            .map(|s| (s.stage, s.attempt, s.partitions))
             .collect()
     }
 
@@ -317,14 +312,7 @@ fn run_trivial_shuffle_with_fetch_failure() {
     );
     h.complete_result(&again[0], 43);
     assert_eq!(h.results(job), vec![42, 43]);
-    let reasons: Vec<SubmitReason> = h
-        .events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::StageSubmitted { reason, .. } => Some(*reason),
-            _ => None,
-        })
-        .collect();
+    let reasons: Vec<SubmitReason> = submissions(&h.events).iter().map(|s| s.reason).collect();
     assert_eq!(
         reasons,
         vec![

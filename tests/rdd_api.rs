@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::job_facts;
+use common::{job_facts, submissions};
 use ember::events::{EventKind, EventRecorder};
 use ember::rdd::{Dependency, Partitioner};
 use ember::Context;
@@ -108,13 +108,9 @@ fn take_scans_one_partition_then_widens_four_times_as_far() {
         .parallelize((0..100u32).collect(), 20)
         .filter(|x| *x >= 95);
     assert_eq!(r.take(2).unwrap(), vec![95, 96]);
-    let parts: Vec<Vec<usize>> = rec
-        .events()
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::StageSubmitted { partitions, .. } => Some(partitions.clone()),
-            _ => None,
-        })
+    let parts: Vec<Vec<usize>> = submissions(&rec.events())
+        .into_iter()
+        .map(|s| s.partitions)
         .collect();
     assert_eq!(parts, vec![vec![0], (1..5).collect(), (5..20).collect()]);
     assert_eq!(r.first().unwrap(), Some(95));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{job_facts, task_ends};
+use common::{job_facts, submissions, task_ends};
 use ember::cluster::ClusterSpec;
 use ember::events::{EventKind, EventRecorder, SubmitReason};
 use ember::Context;
@@ -52,19 +52,10 @@ fn a_lost_shuffle_file_fails_the_fetch_and_only_the_lost_map_outputs_are_recompu
     assert_eq!(jobs.len(), 2);
     // Job 1 lists the map stage (2) and result stage (3); the map stage is first skipped, then
     // rerun for the lost partitions only, then the result stage retries what failed.
-    let retry: Vec<(usize, usize, Vec<usize>, SubmitReason)> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::StageSubmitted {
-                stage,
-                attempt,
-                partitions,
-                reason,
-            } if *reason == SubmitReason::FetchFailed => {
-                Some((*stage, *attempt, partitions.clone(), *reason))
-            }
-            _ => None,
-        })
+    let retry: Vec<(usize, usize, Vec<usize>, SubmitReason)> = submissions(&events)
+        .into_iter()
+        .filter(|s| s.reason == SubmitReason::FetchFailed)
+        .map(|s| (s.stage, s.attempt, s.partitions, s.reason))
         .collect();
     assert_eq!(retry.len(), 2, "{retry:?}");
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: reading jobs, stages and tasks back out of events.
 #![allow(dead_code)]
 
-use ember::events::{Event, EventKind, TaskEndReason};
+use ember::events::{Event, EventKind, SubmitReason, TaskEndReason};
 use std::collections::BTreeMap;
 
 /// One job as the events tell it.
@@ -84,4 +84,34 @@ pub fn task_ends(events: &[Event]) -> BTreeMap<String, usize> {
         }
     }
     m
+}
+
+/// One `StageSubmitted`: which stage attempt, for which partitions, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub stage: usize,
+    pub attempt: usize,
+    pub partitions: Vec<usize>,
+    pub reason: SubmitReason,
+}
+
+/// Every stage attempt submitted, in order.
+pub fn submissions(events: &[Event]) -> Vec<Submission> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StageSubmitted {
+                stage,
+                attempt,
+                partitions,
+                reason,
+            } => Some(Submission {
+                stage: *stage,
+                attempt: *attempt,
+                partitions: partitions.clone(),
+                reason: *reason,
+            }),
+            _ => None,
+        })
+        .collect()
 }
