@@ -1,16 +1,21 @@
 //! `Context`: the driver's entry point (Spark's `SparkContext`).
 //!
-//! A context owns a run: its cluster and clock ([`Runtime`]), its event bus and log, and the
-//! RDD id counter. Users make source RDDs from it and actions come back to it to run jobs. It
-//! does not schedule: it hands jobs to the schedulers and waits for them on the run's clock.
-//! Jobs run one at a time, as Spark runs the jobs of one driver thread; calling an action from
-//! inside a task is not supported.
+//! A context owns a run: its cluster and clock ([`Runtime`]), its DFS, its event bus and log,
+//! and the RDD id counter. Users make source RDDs from it and actions come back to it to run
+//! jobs. It does not schedule: it hands jobs to the schedulers and waits for them on the run's
+//! clock. Jobs run one at a time, as Spark runs the jobs of one driver thread. A context is the
+//! driver's: an action called inside a task is an error ([`JobError::ActionInsideTask`]), as in
+//! Spark (SPARK-5063), and any other use of it from a task fails that task.
 
 use crate::cluster::{Clock, ClusterError, ClusterSpec, CostModel, Runtime, RuntimeConfig};
+use crate::dfs::{Dfs, DfsConfig};
 use crate::events::log::{EventLogError, EventLogWriter};
 use crate::events::{EventBus, EventKind, EventListener, EventRecorder};
-use crate::rdd::{source, Data, Dependency, Rdd, RddNode};
+use crate::lineage::{Dependency, RddNode};
+use crate::rdd::{source, Data, Rdd, SourceError};
 use crate::scheduler::{JobError, ResultFunction, SchedulerConfig};
+use crate::storage::DiskStore;
+use crate::task_context::TaskContext;
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -34,6 +39,7 @@ pub struct Context {
 struct Inner {
     next_rdd_id: AtomicUsize,
     runtime: Mutex<Runtime>,
+    dfs: Arc<Dfs>,
     clock: Clock,
     seed: u64,
     stopped: AtomicBool,
@@ -47,6 +53,7 @@ pub struct ContextBuilder {
     seed: u64,
     scheduler: SchedulerConfig,
     cost: CostModel,
+    dfs: DfsConfig,
     event_log: Option<PathBuf>,
     listeners: Vec<Box<dyn EventListener>>,
     work_dir: Option<PathBuf>,
@@ -83,6 +90,11 @@ impl ContextBuilder {
         self.cost = cost;
         self
     }
+    /// The DFS's block size and replication.
+    pub fn dfs(mut self, dfs: DfsConfig) -> Self {
+        self.dfs = dfs;
+        self
+    }
     /// Writes the event log to `path`.
     pub fn event_log(mut self, path: impl Into<PathBuf>) -> Self {
         self.event_log = Some(path.into());
@@ -93,8 +105,8 @@ impl ContextBuilder {
         self.listeners.push(Box::new(l));
         self
     }
-    /// Keeps the run's files (shuffle files, executors' folders) in `dir` instead of a
-    /// temporary folder removed at the end.
+    /// Keeps the run's files (executors' disk stores and the DFS, with the files medium) in
+    /// `dir` instead of a temporary folder removed at the end.
     pub fn work_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.work_dir = Some(dir.into());
         self
@@ -126,6 +138,8 @@ impl ContextBuilder {
                 clock: self.clock,
                 scheduler,
                 cost: self.cost,
+                dfs: self.dfs,
+                seed: self.seed,
                 work_dir: self.work_dir,
             },
             bus,
@@ -133,6 +147,7 @@ impl ContextBuilder {
         Ok(Context {
             inner: Arc::new(Inner {
                 next_rdd_id: AtomicUsize::new(0),
+                dfs: runtime.dfs().clone(),
                 runtime: Mutex::new(runtime),
                 clock: self.clock,
                 seed: self.seed,
@@ -153,6 +168,7 @@ impl Context {
             seed: 0,
             scheduler: SchedulerConfig::default(),
             cost: CostModel::default(),
+            dfs: DfsConfig::default(),
             event_log: None,
             listeners: Vec::new(),
             work_dir: None,
@@ -200,6 +216,14 @@ impl Context {
     }
 
     fn runtime(&self) -> std::sync::MutexGuard<'_, Runtime> {
+        // The driver holds the runtime while tasks run: a task that waited for it would wait
+        // forever. Failing the task says why instead.
+        if let Some(tc) = TaskContext::get() {
+            panic!(
+                "the Context belongs to the driver and cannot be used inside a task (task {}); see SPARK-5063",
+                tc.task_id()
+            );
+        }
         // A panic while holding the lock leaves a consistent runtime (jobs run to their end or
         // fail as a whole), so a poisoned lock is taken over.
         self.inner.runtime.lock().unwrap_or_else(|p| p.into_inner())
@@ -210,9 +234,27 @@ impl Context {
         source::parallelize(self, data, slices)
     }
 
-    /// An RDD of the lines of a text file, or of every file of a folder (one partition each).
-    pub fn text_file(&self, path: impl AsRef<Path>) -> std::io::Result<Rdd<String>> {
-        source::text_file(self, path.as_ref())
+    /// An RDD of the lines of a text file. A `dfs://` path reads the run's DFS: a file, or every
+    /// file of a folder, one partition per block, each preferring its replicas' hosts. Any other
+    /// path reads the local file system: a file, or every file of a folder, one partition each.
+    pub fn text_file(&self, path: impl AsRef<Path>) -> Result<Rdd<String>, SourceError> {
+        source::text_file(self, &path.as_ref().to_string_lossy())
+    }
+
+    /// The run's HDFS-like store (write input datasets into it; `text_file("dfs://...")` reads
+    /// them).
+    pub fn dfs(&self) -> Arc<Dfs> {
+        self.inner.dfs.clone()
+    }
+
+    /// The disk store of executor `id` (its shuffle files, and later its spilled blocks).
+    pub fn disk_store(&self, id: usize) -> Option<Arc<DiskStore>> {
+        self.runtime().disk_store(id)
+    }
+
+    /// Removes every stored block of RDD `rdd` (`Rdd::unpersist`).
+    pub(crate) fn unpersist_rdd(&self, _rdd: usize) {
+        // No store keeps RDD blocks until the storage step; the level is already NONE.
     }
 
     pub(crate) fn run_job(
@@ -222,10 +264,16 @@ impl Context {
         action: &str,
         func: Arc<dyn ResultFunction>,
     ) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
-        if let Some(bad) = partitions.iter().find(|p| **p >= rdd.num_partitions) {
+        if let Some(tc) = TaskContext::get() {
+            return Err(JobError::ActionInsideTask { task: tc.task_id() });
+        }
+        if let Some(problem) = rdd.lineage_problem() {
+            return Err(JobError::InvalidRdd(problem));
+        }
+        if let Some(bad) = partitions.iter().find(|p| **p >= rdd.num_partitions()) {
             return Err(JobError::Internal(format!(
                 "partition {bad} does not exist: the RDD has {} partitions",
-                rdd.num_partitions
+                rdd.num_partitions()
             )));
         }
         self.runtime().run_job(rdd, partitions, func, action)
@@ -234,9 +282,12 @@ impl Context {
     /// Runs only the map stage of the shuffle that feeds `rdd` (Spark's `submitMapStage`).
     /// Fails if `rdd` has no shuffle dependency of its own.
     pub fn run_map_stage<T: Data>(&self, rdd: &Rdd<T>) -> Result<(), JobError> {
+        if let Some(tc) = TaskContext::get() {
+            return Err(JobError::ActionInsideTask { task: tc.task_id() });
+        }
         let dep = rdd
             .node()
-            .deps
+            .dependencies()
             .iter()
             .find_map(|d| match d {
                 Dependency::Shuffle(s) => Some(s.clone()),

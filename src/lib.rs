@@ -14,9 +14,9 @@
 //! use ember::Context;
 //! let ctx = Context::local(2);
 //! let words = ctx.parallelize(vec!["a b", "b c", "c"], 2)
-//!     .flat_map(|l: &str| l.split(' ').map(str::to_string).collect::<Vec<_>>())
-//!     .map(|w| (w, 1u64))
-//!     .reduce_by_key(|a, b| a + b, 2);
+//!     .flat_map(|l| l.split(' ').map(str::to_string).collect::<Vec<_>>())
+//!     .map(|w| (w.clone(), 1u64))
+//!     .reduce_by_key(|a, b| a + b);
 //! let mut counts = words.collect().unwrap();
 //! counts.sort();
 //! assert_eq!(counts, vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 2)]);
@@ -24,20 +24,30 @@
 //!
 //! ## The map, in the order data flows
 //!
-//! - [`rdd`]: the user API (sources, transformations, actions) over an untyped lineage graph.
+//! - [`rdd`]: the user API (sources, transformations, actions). Records flow through a
+//!   stage's pipeline in chunks, by reference where a source or a store holds them
+//!   ([`rdd::records`]).
+//! - [`lineage`]: the untyped lineage graph the schedulers read (RDD nodes, dependencies,
+//!   partitioners, preferred locations): the contract between the user API and the rest.
 //! - [`context`]: the driver's entry point; actions come here to run jobs.
 //! - [`scheduler`]: the `DagScheduler` (jobs → stages → task sets, skipping stages whose output
 //!   exists) and the `TaskScheduler` with its `TaskSetManager`s (offer rounds, locality levels).
-//! - [`cluster`]: topology, executors, the cost model, the virtual-clock and wall-clock drivers.
-//! - [`shuffle`]: map output files, the `MapOutputTracker`, the reduce-side reader.
-//! - [`storage`]: storage levels and the driver's block locations (the block managers come with
-//!   the storage step).
+//! - [`cluster`]: topology, executors, the cost model, and the one driver loop over the
+//!   virtual-clock and wall-clock backends; a task's effects are applied at its completion.
+//! - [`task_context`]: what a running task sees of its executor, and what it stages.
+//! - [`shuffle`]: map outputs as bytes, the `MapOutputTracker`, the reduce-side fetch.
+//! - [`storage`]: storage levels, block ids, the disk store (files or memory), sizes and codecs,
+//!   and the driver's block locations.
+//! - [`dfs`]: the HDFS-like store input data lives in (blocks, replicas, rack-aware placement).
 //! - [`events`]: the event type, the bus, the JSON-lines log and the run summary.
 //! - [`workloads`]: ready-made jobs (word count, logistic regression) and the built-in scenarios.
 
 pub mod cluster;
 pub mod context;
+pub mod dfs;
 pub mod events;
+pub mod hashing;
+pub mod lineage;
 pub mod rdd;
 pub mod scenario;
 pub mod scheduler;

@@ -1,14 +1,19 @@
 //! The executor-side view of one running task attempt.
 //!
 //! A [`TaskContext`] is made by an executor for each task it runs and handed to the RDDs'
-//! compute functions. It owns the task's metrics and the means to read shuffle blocks (the map
-//! output locations the driver sent with the task, and the executors' block transfer service).
-//! It does not schedule, and it is never shared between threads.
+//! compute functions. It owns the task's metrics and its *effects* ([`TaskEffects`]): what the
+//! task wrote is staged, not applied, and travels back in the task's status update so that the
+//! driver applies it when the task completes in the run's time (DESIGN, "executor state changes
+//! only at completion"). It gives access to the executor's services ([`ExecutorEnv`]: its disk
+//! store, the transfer service to other executors' stores, the DFS) and to the map output
+//! locations the driver sent with the task. It does not schedule, and it is never shared
+//! between threads.
 
+use crate::dfs::Dfs;
 use crate::events::TaskMetrics;
 use crate::shuffle::{BlockTransferService, ShuffleInputs};
+use crate::storage::{BlockId, DiskStore, StagedWrite};
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -30,6 +35,38 @@ pub enum TaskError {
     },
 }
 
+/// An executor's services, as its tasks see them.
+pub struct ExecutorEnv {
+    /// The executor's id (`exec-<id>`).
+    pub executor: usize,
+    pub host: Arc<str>,
+    pub rack: Arc<str>,
+    /// The executor's disk: shuffle files, and later spilled blocks.
+    pub disk: Arc<DiskStore>,
+    /// How this executor reads other executors' disk stores.
+    pub transfer: Arc<BlockTransferService>,
+    /// The cluster's HDFS-like input store.
+    pub dfs: Arc<Dfs>,
+    /// Whether tasks estimate the bytes of the records they process (the virtual clock's cost
+    /// model needs them; the wall clock's time is real, and skips the work).
+    pub measure_sizes: bool,
+}
+
+/// What a task did to executor state, to be applied by the driver at its completion (or
+/// dropped, if it failed or its executor was lost first).
+#[derive(Debug, Default)]
+pub struct TaskEffects {
+    /// Blocks written to the executor's disk store, staged.
+    pub disk_writes: Vec<StagedWrite>,
+}
+
+impl TaskEffects {
+    /// Whether the task changed nothing.
+    pub fn is_empty(&self) -> bool {
+        self.disk_writes.is_empty()
+    }
+}
+
 /// Everything a running task may use.
 #[derive(Clone)]
 pub struct TaskContext {
@@ -37,17 +74,11 @@ pub struct TaskContext {
 }
 
 struct Inner {
-    task_id: usize,
-    stage_id: usize,
-    stage_attempt: usize,
-    partition: usize,
-    attempt_number: usize,
-    executor: usize,
-    host: String,
-    work_dir: PathBuf,
+    who: TaskIdentity,
+    env: Arc<ExecutorEnv>,
     shuffle_inputs: Arc<ShuffleInputs>,
-    transfer: Arc<BlockTransferService>,
     metrics: RefCell<TaskMetrics>,
+    effects: RefCell<TaskEffects>,
 }
 
 /// The identity of a task attempt, as the executor receives it.
@@ -89,7 +120,7 @@ impl TaskContext {
     /// let ctx = Context::local(1);
     /// let parts = ctx
     ///     .parallelize(vec![10, 20, 30], 3)
-    ///     .map(|x| (x, TaskContext::get().map(|tc| tc.partition())))
+    ///     .map(|x| (*x, TaskContext::get().map(|tc| tc.partition())))
     ///     .collect()
     ///     .unwrap();
     /// assert_eq!(parts, vec![(10, Some(0)), (20, Some(1)), (30, Some(2))]);
@@ -99,68 +130,91 @@ impl TaskContext {
         CURRENT.with(|c| c.borrow().clone())
     }
 
+    /// Whether the calling thread is running a task.
+    pub fn inside_task() -> bool {
+        CURRENT.with(|c| c.borrow().is_some())
+    }
+
     pub(crate) fn new(
         who: TaskIdentity,
-        executor: usize,
-        host: String,
-        work_dir: PathBuf,
+        env: Arc<ExecutorEnv>,
         shuffle_inputs: Arc<ShuffleInputs>,
-        transfer: Arc<BlockTransferService>,
     ) -> Self {
         TaskContext {
             inner: Rc::new(Inner {
-                task_id: who.task_id,
-                stage_id: who.stage_id,
-                stage_attempt: who.stage_attempt,
-                partition: who.partition,
-                attempt_number: who.attempt_number,
-                executor,
-                host,
-                work_dir,
+                who,
+                env,
                 shuffle_inputs,
-                transfer,
                 metrics: RefCell::new(TaskMetrics::default()),
+                effects: RefCell::new(TaskEffects::default()),
             }),
         }
     }
 
     /// The global task id.
     pub fn task_id(&self) -> usize {
-        self.inner.task_id
+        self.inner.who.task_id
     }
     /// The stage this task belongs to.
     pub fn stage_id(&self) -> usize {
-        self.inner.stage_id
+        self.inner.who.stage_id
     }
     /// The stage attempt this task belongs to.
     pub fn stage_attempt(&self) -> usize {
-        self.inner.stage_attempt
+        self.inner.who.stage_attempt
     }
     /// The partition this task computes.
     pub fn partition(&self) -> usize {
-        self.inner.partition
+        self.inner.who.partition
     }
     /// How many earlier attempts of this task there were.
     pub fn attempt_number(&self) -> usize {
-        self.inner.attempt_number
+        self.inner.who.attempt_number
     }
     /// The executor running the task.
     pub fn executor(&self) -> usize {
-        self.inner.executor
+        self.inner.env.executor
     }
     /// The host of that executor.
     pub fn host(&self) -> &str {
-        &self.inner.host
+        &self.inner.env.host
     }
-    /// The executor's work folder (shuffle files live here).
-    pub fn work_dir(&self) -> &PathBuf {
-        &self.inner.work_dir
+    /// The rack of that host.
+    pub fn rack(&self) -> &str {
+        &self.inner.env.rack
+    }
+    /// The executor's services.
+    pub fn env(&self) -> &ExecutorEnv {
+        &self.inner.env
+    }
+    /// The cluster's DFS.
+    pub fn dfs(&self) -> &Arc<Dfs> {
+        &self.inner.env.dfs
+    }
+    /// Whether the task should estimate the bytes of the records it processes.
+    pub fn measures_sizes(&self) -> bool {
+        self.inner.env.measure_sizes
     }
     pub(crate) fn shuffle_inputs(&self) -> &ShuffleInputs {
         &self.inner.shuffle_inputs
     }
-    pub(crate) fn transfer(&self) -> &BlockTransferService {
-        &self.inner.transfer
+
+    /// Stages `bytes` as `block` in this executor's disk store: visible once the task
+    /// completes, and only if it succeeds.
+    pub fn stage_disk_write(&self, block: BlockId, bytes: Vec<u8>) -> Result<(), TaskError> {
+        let w = self
+            .inner
+            .env
+            .disk
+            .stage(block, bytes, self.task_id())
+            .map_err(|e| TaskError::Exception(format!("writing {block}: {e}")))?;
+        self.inner.effects.borrow_mut().disk_writes.push(w);
+        Ok(())
+    }
+
+    /// Takes what the task staged.
+    pub(crate) fn take_effects(&self) -> TaskEffects {
+        std::mem::take(&mut *self.inner.effects.borrow_mut())
     }
 
     /// Updates the task's metrics.

@@ -12,7 +12,7 @@ use ember::scheduler::{
     TaskOutcome,
 };
 use ember::shuffle::MapStatus;
-use ember::storage::rdd_block_id;
+use ember::storage::BlockId;
 use ember::task_context::{TaskContext, TaskError};
 use ember::Context;
 use std::any::Any;
@@ -77,6 +77,7 @@ impl Harness {
                 executor: t.executor,
                 outcome,
                 metrics: Default::default(),
+                effects: Default::default(),
             },
         );
         self.pump();
@@ -87,6 +88,7 @@ impl Harness {
         let status = MapStatus {
             executor: t.executor,
             host: Arc::from(self.hosts[t.executor]),
+            rack: Arc::from("rack-0"),
             sizes: (0..reduces as u32).map(|r| (r, 10)).collect(),
         };
         self.update(t, TaskOutcome::MapOutput(status));
@@ -129,7 +131,7 @@ impl Harness {
 }
 
 fn shuffle_dep(node: &Arc<RddNode>) -> Arc<ShuffleDependency> {
-    node.deps
+    node.dependencies()
         .iter()
         .find_map(|d| match d {
             Dependency::Shuffle(s) => Some(s.clone()),
@@ -184,15 +186,19 @@ fn get_missing_parent_stages_should_consider_all_ancestor_rdds_cache_statuses() 
     // A --shuffle--> B -> C (cached, all partitions) -> D
     let ctx = Context::local(1);
     let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
-    let b = a.reduce_by_key(|x, y| x + y, 2);
+    let b = a.reduce_by_key_into(|x, y| x + y, 2);
     let c = b.map_values(|v| v * 10).cache();
     let d = c.map(|(k, v)| k + v);
     let mut h = Harness::new(&["hostA", "hostB"]);
     for p in 0..2 {
-        h.sched
-            .dag
-            .block_master
-            .update_block_info(&rdd_block_id(c.id(), p), 1, true);
+        h.sched.dag.block_master.update_block_info(
+            BlockId::Rdd {
+                rdd: c.id(),
+                partition: p,
+            },
+            1,
+            true,
+        );
     }
     let job = h.submit(d.node(), vec![0, 1]);
     assert_eq!(h.listed(job), vec![0, 1], "the map stage is listed");
@@ -224,7 +230,7 @@ fn get_missing_parent_stages_should_consider_all_ancestor_rdds_cache_statuses() 
 fn run_trivial_shuffle() {
     let ctx = Context::local(1);
     let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
-    let b = a.reduce_by_key(|x, y| x + y, 1);
+    let b = a.reduce_by_key_into(|x, y| x + y, 1);
     let mut h = Harness::new(&["hostA", "hostB"]);
     let job = h.submit(b.node(), vec![0]);
     let maps = h.offer();
@@ -260,7 +266,7 @@ fn run_trivial_shuffle() {
 fn run_trivial_shuffle_with_fetch_failure() {
     let ctx = Context::local(1);
     let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
-    let b = a.reduce_by_key(|x, y| x + y, 2);
+    let b = a.reduce_by_key_into(|x, y| x + y, 2);
     let mut h = Harness::new(&["hostA", "hostB"]);
     let job = h.submit(b.node(), vec![0, 1]);
     let maps = h.offer();
@@ -328,7 +334,7 @@ fn run_trivial_shuffle_with_fetch_failure() {
 fn simple_map_stage_submission() {
     let ctx = Context::local(1);
     let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
-    let b = a.reduce_by_key(|x, y| x + y, 1);
+    let b = a.reduce_by_key_into(|x, y| x + y, 1);
     let dep = shuffle_dep(b.node());
     let mut h = Harness::new(&["hostA", "hostB"]);
 

@@ -21,7 +21,7 @@ fn logged_run(path: &PathBuf) -> Vec<Event> {
     let counts = ctx
         .parallelize((0..100u32).collect(), 4)
         .map(|x| (x % 7, 1u32))
-        .reduce_by_key(|a, b| a + b, 3);
+        .reduce_by_key_into(|a, b| a + b, 3);
     counts.collect().expect("collect");
     counts.count().expect("count");
     ctx.stop("succeeded");

@@ -12,10 +12,10 @@ fn a_panicking_task_is_retried_and_four_failures_abort_the_job_with_sparks_messa
     std::panic::set_hook(Box::new(|_| {})); // keep the test output quiet
     let (ctx, rec) = Context::local_recorded(2);
     let r = ctx.parallelize((0..8u32).collect(), 4).map(|x| {
-        if x < 2 {
+        if *x < 2 {
             panic!("partition 0 always fails");
         }
-        x
+        *x
     });
     match r.count() {
         Err(JobError::Aborted(m)) => {

@@ -154,9 +154,7 @@ fn apply_model(m: &Model, op: &Op) -> Model {
                     .parts
                     .iter()
                     .zip(seeds)
-                    .map(|(p, seed)| {
-                        sample_partition(p.clone().into_iter(), *w, *f, seed).collect()
-                    })
+                    .map(|(p, seed)| sample_partition(p, *w, *f, seed))
                     .collect(),
                 ordered: true,
             }
@@ -211,27 +209,29 @@ fn apply_model(m: &Model, op: &Op) -> Model {
 
 fn apply_rdd(ctx: &Context, r: &Rdd<Rec>, op: &Op) -> Rdd<Rec> {
     match op {
-        Op::Map => r.map(map_rec),
+        Op::Map => r.map(|x| map_rec(*x)),
         Op::Filter => r.filter(|x| x.1 % 3 != 0),
-        Op::FlatMap => r.flat_map(flat),
-        Op::MapPartitions => r.map_partitions(|it| it.collect::<Vec<_>>().into_iter().rev()),
+        Op::FlatMap => r.flat_map(|x| flat(*x)),
+        Op::MapPartitions => {
+            r.map_partitions(|it| it.into_owned().collect::<Vec<_>>().into_iter().rev())
+        }
         Op::MapValues => r.map_values(|v| v ^ 5),
         Op::KeyBy => r
             .key_by(|(_, v)| v.rem_euclid(8) as u8)
-            .map(|(k, (_, v))| (k, v)),
+            .map(|(k, (_, v))| (*k, *v)),
         Op::Union(d, n) => r.union(&ctx.parallelize(d.clone(), *n)),
         Op::Sample(w, f, s) => r.sample(*w, *f, *s),
-        Op::ReduceByKey(n) => r.reduce_by_key(|a, b| a.wrapping_add(b), *n),
-        Op::GroupByKey(n) => r.group_by_key(*n).map_values(|v| sum(&v)),
+        Op::ReduceByKey(n) => r.reduce_by_key_into(|a, b| a.wrapping_add(*b), *n),
+        Op::GroupByKey(n) => r.group_by_key_into(*n).map_values(|v| sum(v)),
         Op::Join(d, n) => r
             .join(&ctx.parallelize(d.clone(), *n))
-            .map_values(|(v, w)| v.wrapping_mul(w)),
+            .map_values(|(v, w)| v.wrapping_mul(*w)),
         Op::Cogroup(d, n) => r
             .cogroup(&ctx.parallelize(d.clone(), *n))
-            .map_values(|(vs, ws)| sum(&vs).wrapping_sub(sum(&ws))),
-        Op::SortByKey(asc, n) => r.sort_by_key(*asc, *n).expect("sampling job"),
-        Op::Distinct(n) => r.distinct(*n),
-        Op::PartitionBy(n) => r.partition_by(ember::rdd::Partitioner::Hash(*n)),
+            .map_values(|(vs, ws)| sum(vs).wrapping_sub(sum(ws))),
+        Op::SortByKey(asc, n) => r.sort_by_key_into(*asc, *n).expect("sampling job"),
+        Op::Distinct(n) => r.distinct_into(*n),
+        Op::PartitionBy(n) => r.partition_by(ember::rdd::Partitioner::hash(*n).unwrap()),
     }
 }
 

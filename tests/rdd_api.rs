@@ -9,14 +9,14 @@ use ember::Context;
 
 fn words(ctx: &Context) -> ember::Rdd<(String, u32)> {
     ctx.parallelize(vec!["a b", "b c", "c c"], 2)
-        .flat_map(|l: &str| l.split(' ').map(str::to_string).collect::<Vec<_>>())
-        .map(|w| (w, 1u32))
+        .flat_map(|l| l.split(' ').map(str::to_string).collect::<Vec<_>>())
+        .map(|w| (w.clone(), 1u32))
 }
 
 #[test]
 fn lineage_string_is_indented_at_each_shuffle_like_spark_to_debug_string() {
     let ctx = Context::local(1);
-    let counts = words(&ctx).reduce_by_key(|a, b| a + b, 4);
+    let counts = words(&ctx).reduce_by_key_into(|a, b| a + b, 4);
     assert_eq!(
         counts.lineage_string(),
         "(4) ShuffledRDD[3] at reduce_by_key []\n \
@@ -34,7 +34,7 @@ fn lineage_string_is_indented_at_each_shuffle_like_spark_to_debug_string() {
 fn transformations_are_lazy_until_an_action() {
     let (ctx, rec) = Context::local_recorded(1);
     let r = words(&ctx)
-        .reduce_by_key(|a, b| a + b, 2)
+        .reduce_by_key_into(|a, b| a + b, 2)
         .map_values(|v| v + 1);
     assert!(
         job_facts(&rec.events()).is_empty(),
@@ -47,17 +47,19 @@ fn transformations_are_lazy_until_an_action() {
 #[test]
 fn a_join_of_co_partitioned_rdds_is_narrow_on_both_sides() {
     let (ctx, rec) = Context::local_recorded(2);
-    let p = Partitioner::Hash(4);
+    let p = Partitioner::hash(4).unwrap();
     let a = words(&ctx).partition_by(p.clone());
     let b = ctx
         .parallelize(vec![("a".to_string(), 10u32), ("c".to_string(), 30)], 3)
         .partition_by(p);
     let joined = a.join(&b);
     // join = CoGroupedRDD, then two MapPartitionsRDDs; the CoGroupedRDD's parents are narrow.
-    let cogrouped = &joined.node().deps[0].rdd().deps[0].rdd().clone();
-    assert_eq!(cogrouped.name, "CoGroupedRDD");
+    let cogrouped = &joined.node().dependencies()[0].rdd().dependencies()[0]
+        .rdd()
+        .clone();
+    assert_eq!(cogrouped.name(), "CoGroupedRDD");
     assert!(cogrouped
-        .deps
+        .dependencies()
         .iter()
         .all(|d| matches!(d, Dependency::OneToOne(_))));
     let mut got = joined.collect().unwrap();
@@ -80,21 +82,29 @@ fn a_join_of_co_partitioned_rdds_is_narrow_on_both_sides() {
 #[test]
 fn a_join_uses_the_partitioner_of_a_partitioned_side_and_shuffles_only_the_other() {
     let ctx = Context::local(1);
-    let a = words(&ctx).reduce_by_key(|x, y| x + y, 8);
+    let a = words(&ctx).reduce_by_key_into(|x, y| x + y, 8);
     let b = ctx.parallelize(vec![("a".to_string(), 1u8)], 3);
     let joined = a.join(&b);
-    let cogrouped = joined.node().deps[0].rdd().deps[0].rdd().clone();
-    assert!(matches!(cogrouped.deps[0], Dependency::OneToOne(_)));
-    assert!(matches!(cogrouped.deps[1], Dependency::Shuffle(_)));
-    assert_eq!(cogrouped.num_partitions, 8);
+    let cogrouped = joined.node().dependencies()[0].rdd().dependencies()[0]
+        .rdd()
+        .clone();
+    assert!(matches!(
+        cogrouped.dependencies()[0],
+        Dependency::OneToOne(_)
+    ));
+    assert!(matches!(
+        cogrouped.dependencies()[1],
+        Dependency::Shuffle(_)
+    ));
+    assert_eq!(cogrouped.num_partitions(), 8);
 }
 
 #[test]
 fn reduce_by_key_on_an_rdd_already_partitioned_that_way_does_not_shuffle() {
     let ctx = Context::local(1);
-    let once = words(&ctx).reduce_by_key(|a, b| a + b, 3);
-    let twice = once.reduce_by_key(|a, b| a + b, 3);
-    assert!(twice.node().deps.iter().all(|d| !d.is_shuffle()));
+    let once = words(&ctx).reduce_by_key_into(|a, b| a + b, 3);
+    let twice = once.reduce_by_key_into(|a, b| a + b, 3);
+    assert!(twice.node().dependencies().iter().all(|d| !d.is_shuffle()));
     let mut got = twice.collect().unwrap();
     got.sort();
     assert_eq!(got, vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 3)]);
@@ -121,13 +131,13 @@ fn take_scans_one_partition_then_widens_four_times_as_far() {
 fn sort_by_key_runs_its_sampling_job_when_defined_and_none_for_one_partition() {
     let (ctx, rec) = Context::local_recorded(2);
     let pairs = ctx.parallelize((0..50u32).rev().map(|x| (x, x * 2)).collect(), 4);
-    let one = pairs.sort_by_key(true, 1).unwrap();
+    let one = pairs.sort_by_key_into(true, 1).unwrap();
     assert_eq!(
         job_facts(&rec.events()).len(),
         0,
         "one partition needs no bounds"
     );
-    let four = pairs.sort_by_key(false, 4).unwrap();
+    let four = pairs.sort_by_key_into(false, 4).unwrap();
     assert_eq!(
         job_facts(&rec.events()).len(),
         1,
@@ -164,14 +174,14 @@ fn actions_give_the_answers_of_plain_iterators() {
     );
     let mut distinct = ctx
         .parallelize(vec![3, 1, 3, 2, 1], 2)
-        .distinct(2)
+        .distinct_into(2)
         .collect()
         .unwrap();
     distinct.sort();
     assert_eq!(distinct, vec![1, 2, 3]);
     let mut groups = ctx
         .parallelize(vec![(1u8, 'a'), (2, 'b'), (1, 'c')], 2)
-        .group_by_key(2)
+        .group_by_key_into(2)
         .collect()
         .unwrap();
     groups.sort();
@@ -232,12 +242,15 @@ fn text_file_reads_a_folder_one_partition_per_file_and_save_as_text_file_writes_
 }
 
 #[test]
-fn map_tasks_write_data_and_index_files_in_their_executors_folders() {
+fn map_tasks_write_data_and_index_files_in_their_executors_folders_with_the_files_medium() {
     let dir = std::env::temp_dir().join(format!("ember-shufflefiles-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let rec = EventRecorder::new();
     let ctx = Context::builder()
-        .cluster(ember::cluster::ClusterSpec::flat(2, 1))
+        .cluster(ember::cluster::ClusterSpec {
+            disk: Some(ember::storage::DiskMedium::Files),
+            ..ember::cluster::ClusterSpec::flat(2, 1)
+        })
         .work_dir(&dir)
         .listener(rec.clone())
         .build()
@@ -245,7 +258,7 @@ fn map_tasks_write_data_and_index_files_in_their_executors_folders() {
     let counts = ctx
         .parallelize((0..400u32).collect(), 4)
         .map(|x| (x % 10, 1u32))
-        .reduce_by_key(|a, b| a + b, 3);
+        .reduce_by_key_into(|a, b| a + b, 3);
     assert_eq!(counts.count().unwrap(), 10);
     let mut data_bytes = 0;
     for map in 0..4 {
@@ -285,4 +298,161 @@ fn map_tasks_write_data_and_index_files_in_their_executors_folders() {
     drop(ctx);
     assert!(dir.exists(), "a work folder given by the user is kept");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_default_partitioner_is_sparks_an_eligible_upstream_one_else_hash_over_the_largest() {
+    let ctx = Context::local(1);
+    let pairs = |n: usize, parts: usize| {
+        ctx.parallelize((0..n as u32).map(|x| (x % 7, x)).collect::<Vec<_>>(), parts)
+    };
+    // No partitioner upstream: hash over the input's partitions.
+    let r = pairs(50, 3).reduce_by_key(|a, b| a + b);
+    assert_eq!(r.partitioner(), Some(&Partitioner::hash(3).unwrap()));
+    assert!(r.node().dependencies()[0].is_shuffle());
+    // An upstream partitioner is kept, and no shuffle is needed.
+    let p4 = pairs(50, 3).partition_by(Partitioner::hash(4).unwrap());
+    let again = p4.reduce_by_key(|a, b| a + b);
+    assert_eq!(again.partitioner(), Some(&Partitioner::hash(4).unwrap()));
+    assert!(again.node().dependencies().iter().all(|d| !d.is_shuffle()));
+    // Two parents: the partitioned one's partitioner when it is within an order of magnitude
+    // of the largest parent (4 vs 10)...
+    let cogrouped = |j: &ember::Rdd<(u32, (u32, u32))>| {
+        j.node().dependencies()[0].rdd().dependencies()[0]
+            .rdd()
+            .clone()
+    };
+    let j = p4.join(&pairs(50, 10));
+    assert_eq!(
+        cogrouped(&j).partitioner(),
+        Some(&Partitioner::hash(4).unwrap())
+    );
+    // ...else hash over the largest parent's partitions (4 vs 100).
+    let j = p4.join(&pairs(500, 100));
+    assert_eq!(
+        cogrouped(&j).partitioner(),
+        Some(&Partitioner::hash(100).unwrap())
+    );
+    // The three forms of an operation agree on the answer.
+    let sorted = |r: ember::Rdd<(u32, u32)>| {
+        let mut v = r.collect().unwrap();
+        v.sort();
+        v
+    };
+    let a = sorted(pairs(50, 3).reduce_by_key(|a, b| a + b));
+    assert_eq!(a, sorted(pairs(50, 3).reduce_by_key_into(|a, b| a + b, 5)));
+    assert_eq!(
+        a,
+        sorted(pairs(50, 3).reduce_by_key_with(|a, b| a + b, Partitioner::hash(2).unwrap()))
+    );
+    let groups = pairs(50, 3).group_by_key().count().unwrap();
+    assert_eq!(groups, pairs(50, 3).group_by_key_into(9).count().unwrap());
+    assert_eq!(
+        ctx.parallelize(vec![3u8, 1, 3], 2)
+            .distinct()
+            .count()
+            .unwrap(),
+        2
+    );
+}
+
+#[test]
+fn a_hash_partitioner_over_zero_partitions_is_an_error_not_a_panic() {
+    assert!(Partitioner::hash(0).is_err());
+    let (ctx, rec) = Context::local_recorded(1);
+    let pairs = ctx.parallelize(vec![(1u8, 1u32), (2, 2)], 2);
+    let zero: Vec<Result<u64, ember::scheduler::JobError>> = vec![
+        pairs.reduce_by_key_into(|a, b| a + b, 0).count(),
+        pairs.group_by_key_into(0).count(),
+        pairs.join_into(&pairs, 0).count(),
+        pairs.cogroup_into(&pairs, 0).count(),
+        pairs.distinct_into(0).count(),
+        // Downstream of a bad RDD fails too.
+        pairs
+            .reduce_by_key_into(|a, b| a + b, 0)
+            .map_values(|v| v + 1)
+            .count(),
+    ];
+    for r in zero {
+        match r {
+            Err(ember::scheduler::JobError::InvalidRdd(m)) => {
+                assert!(m.contains("at least 1 partition, got 0"), "{m}")
+            }
+            other => panic!("expected an invalid RDD, got {other:?}"),
+        }
+    }
+    assert!(job_facts(&rec.events()).is_empty(), "no job was submitted");
+    assert_eq!(
+        pairs.reduce_by_key_into(|a, b| a + b, 1).count().unwrap(),
+        2
+    );
+}
+
+#[test]
+fn unpersist_forgets_the_level_and_persisting_twice_at_other_levels_is_sparks_error() {
+    use ember::storage::StorageLevel;
+    let ctx = Context::local(1);
+    let r = ctx
+        .parallelize((0..10u32).collect(), 2)
+        .map(|x| x + 1)
+        .cache();
+    assert_eq!(r.storage_level(), StorageLevel::MEMORY_ONLY);
+    assert!(r
+        .lineage_string()
+        .contains("Memory Deserialized 1x Replicated"));
+    r.unpersist();
+    assert_eq!(r.storage_level(), StorageLevel::NONE);
+    assert!(!r.lineage_string().contains("Memory"));
+    assert_eq!(r.count().unwrap(), 10);
+    // After unpersist, another level may be chosen.
+    let r = r.persist(StorageLevel::MEMORY_AND_DISK);
+    assert_eq!(r.storage_level(), StorageLevel::MEMORY_AND_DISK);
+    assert_eq!(r.count().unwrap(), 10);
+    // Changing a level that is set is refused, as Spark refuses it.
+    let r = r.persist(StorageLevel::DISK_ONLY);
+    assert_eq!(r.storage_level(), StorageLevel::MEMORY_AND_DISK);
+    match r.count() {
+        Err(ember::scheduler::JobError::InvalidRdd(m)) => assert!(
+            m.contains(
+                "Cannot change storage level of an RDD after it was already assigned a level"
+            ),
+            "{m}"
+        ),
+        other => panic!("expected Spark's error, got {other:?}"),
+    }
+}
+
+#[test]
+fn collect_as_map_keeps_the_last_value_of_a_repeated_key() {
+    let ctx = Context::local(2);
+    let m = ctx
+        .parallelize(vec![(1u8, 'a'), (2, 'b'), (1, 'c')], 2)
+        .collect_as_map()
+        .unwrap();
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[&1], 'c');
+    assert_eq!(m[&2], 'b');
+}
+
+#[test]
+fn an_action_called_inside_a_task_is_an_error_instead_of_a_deadlock() {
+    for clock in [ember::cluster::Clock::Virtual, ember::cluster::Clock::Wall] {
+        let ctx = Context::builder()
+            .cluster(ember::cluster::ClusterSpec::flat(1, 2))
+            .clock(clock)
+            .build()
+            .unwrap();
+        let inner = ctx.parallelize(vec![1u32, 2, 3], 1);
+        let answers = ctx
+            .parallelize(vec![0u32, 1], 2)
+            .map(move |_| match inner.count() {
+                Err(ember::scheduler::JobError::ActionInsideTask { .. }) => "refused".to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+            .unwrap();
+        assert_eq!(answers, vec!["refused", "refused"], "{clock:?}");
+        let e = ember::scheduler::JobError::ActionInsideTask { task: 3 }.to_string();
+        assert!(e.contains("SPARK-5063"), "{e}");
+    }
 }

@@ -6,39 +6,33 @@ mod common;
 use common::{job_facts, submissions, task_ends};
 use ember::cluster::ClusterSpec;
 use ember::events::{EventKind, EventRecorder, SubmitReason};
+use ember::storage::BlockId;
 use ember::Context;
 
 #[test]
 fn a_lost_shuffle_file_fails_the_fetch_and_only_the_lost_map_outputs_are_recomputed() {
-    let dir = std::env::temp_dir().join(format!("ember-recovery-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
     let rec = EventRecorder::new();
     let ctx = Context::builder()
         .cluster(ClusterSpec::flat(2, 1))
-        .work_dir(&dir)
         .listener(rec.clone())
         .build()
         .unwrap();
     let counts = ctx
         .parallelize((0..600u32).collect(), 6)
         .map(|x| (x % 12, 1u32))
-        .reduce_by_key(|a, b| a + b, 3);
+        .reduce_by_key_into(|a, b| a + b, 3);
     let mut first = counts.collect().unwrap();
 
     // Which maps wrote on exec-0? Lose their index files.
-    let lost: Vec<usize> = (0..6)
-        .filter(|m| {
-            dir.join("exec-0")
-                .join(format!("shuffle_0_{m}_0.index"))
-                .exists()
-        })
-        .collect();
+    let disk = ctx.disk_store(0).expect("exec-0's disk");
+    let index = |map| BlockId::ShuffleIndex { shuffle: 0, map };
+    let lost: Vec<usize> = (0..6).filter(|m| disk.contains(index(*m))).collect();
     assert!(
         !lost.is_empty() && lost.len() < 6,
         "the maps were spread over both executors: {lost:?}"
     );
     for m in &lost {
-        std::fs::remove_file(dir.join("exec-0").join(format!("shuffle_0_{m}_0.index"))).unwrap();
+        assert!(disk.remove(index(*m)));
     }
 
     let mut second = counts.collect().unwrap();
@@ -68,7 +62,4 @@ fn a_lost_shuffle_file_fails_the_fetch_and_only_the_lost_map_outputs_are_recompu
     assert!(events.iter().any(
         |e| matches!(&e.kind, EventKind::MapOutputsLost { executor, .. } if executor == "exec-0")
     ));
-    drop(counts);
-    drop(ctx);
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -71,12 +71,12 @@ fn dag_twice(clock: Clock) {
     let text = ctx
         .parallelize((0..2000usize).collect(), 4)
         .map(move |i| v[(i * 7 + i / 3) % v.len()].to_string());
-    let pairs = text.map(|w| (w, 1u64));
-    let counts = pairs.reduce_by_key(|a, b| a + b, 8);
+    let pairs = text.map(|w| (w.clone(), 1u64));
+    let counts = pairs.reduce_by_key_into(|a, b| a + b, 8);
     let lengths = ctx.parallelize(vocab.iter().map(|w| (w.to_string(), w.len())).collect(), 3);
     let joined = counts.join(&lengths);
     // Defining the sorted RDD runs the range partitioner's sampling job (job 0), as in Spark.
-    let sorted = joined.sort_by_key(true, 4).expect("sampling job");
+    let sorted = joined.sort_by_key_into(true, 4).expect("sampling job");
     let first = sorted.collect().expect("first collect");
     let second = sorted.collect().expect("second collect");
     assert_eq!(first, second);
@@ -158,7 +158,7 @@ fn cache_rbk_join_matches_spark_jobs_stages_and_task_counts() {
         .cache();
     assert_eq!(nums.count().unwrap(), 1000);
     assert_eq!(nums.count().unwrap(), 1000);
-    let sums = nums.reduce_by_key(|a, b| a + b, 3);
+    let sums = nums.reduce_by_key_into(|a, b| a + b, 3);
     let words = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
     ];

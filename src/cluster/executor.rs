@@ -1,44 +1,37 @@
 //! An executor: runs task descriptions and answers with status updates.
 //!
 //! This is the executor side of the boundary in [`crate::scheduler::task`]: it receives a
-//! [`TaskDescription`], computes it (a shuffle map task writes its files into the executor's
-//! work folder, a result task returns its value) and reports a [`StatusUpdate`] with the task's
-//! metrics. A panic in user code is a failed task, not a crashed executor. It knows nothing of
-//! stages or scheduling.
+//! [`TaskDescription`], computes it (a shuffle map task stages its output in the executor's
+//! disk store, a result task returns its value) and reports a [`StatusUpdate`] with the task's
+//! metrics and its staged effects, which the driver applies at the task's completion. A panic
+//! in user code is a failed task, not a crashed executor. It knows nothing of stages or
+//! scheduling.
 
-use crate::rdd::actions::panic_message;
 use crate::scheduler::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
-use crate::shuffle::BlockTransferService;
-use crate::task_context::{CurrentTask, TaskContext, TaskError, TaskIdentity};
+use crate::task_context::{CurrentTask, ExecutorEnv, TaskContext, TaskError, TaskIdentity};
+use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One executor's task runner.
 pub struct Executor {
-    pub id: usize,
-    pub host: String,
-    /// The executor's work folder.
-    pub dir: PathBuf,
-    transfer: Arc<BlockTransferService>,
+    env: Arc<ExecutorEnv>,
 }
 
 impl Executor {
-    /// An executor whose files live in `dir` (created if missing).
-    pub fn new(
-        id: usize,
-        host: String,
-        dir: PathBuf,
-        transfer: Arc<BlockTransferService>,
-    ) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&dir)?;
-        transfer.register(id, dir.clone());
-        Ok(Executor {
-            id,
-            host,
-            dir,
-            transfer,
-        })
+    /// An executor with the services of `env`.
+    pub fn new(env: ExecutorEnv) -> Self {
+        Executor { env: Arc::new(env) }
+    }
+
+    /// The executor's id.
+    pub fn id(&self) -> usize {
+        self.env.executor
+    }
+
+    /// The executor's services (its disk store among them).
+    pub fn env(&self) -> &ExecutorEnv {
+        &self.env
     }
 
     /// Runs one task to the end.
@@ -51,11 +44,8 @@ impl Executor {
                 partition: desc.partition,
                 attempt_number: desc.attempt_number,
             },
-            self.id,
-            self.host.clone(),
-            self.dir.clone(),
+            self.env.clone(),
             desc.shuffle_inputs.clone(),
-            self.transfer.clone(),
         );
         let _current = CurrentTask::enter(&tc);
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| match &desc.binary {
@@ -76,9 +66,21 @@ impl Executor {
         };
         StatusUpdate {
             task_id: desc.task_id,
-            executor: self.id,
+            executor: self.env.executor,
             outcome,
             metrics: tc.metrics(),
+            effects: tc.take_effects(),
         }
+    }
+}
+
+/// The text of a caught panic.
+fn panic_message(p: &Box<dyn Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "task panicked".to_string()
     }
 }

@@ -1,12 +1,15 @@
-//! The cluster: its topology, its executors, and the two drivers that run them.
+//! The cluster: its topology, its executors and their disks, the DFS, and the driver that runs
+//! them on one of two clocks.
 //!
-//! This module owns the [`Runtime`]: the schedulers, the executors (each with a work folder
-//! under the run's folder), the event bus, and the driver that feeds time to the schedulers:
-//! [`virtual_clock`] (deterministic, simulated durations from the [`cost`] model) or
-//! [`wall_clock`] (real threads, real durations). It does not decide what runs where; the
-//! schedulers do.
+//! This module owns the [`Runtime`]: the schedulers, the executors (each with a [`DiskStore`]
+//! on the run's medium), the [`Dfs`], the event bus, and the one driver loop ([`driver`]) over
+//! a [`Backend`](backend::Backend): the [`virtual_clock`] (deterministic, simulated durations
+//! from the [`cost`] model) or the [`wall_clock`] (real threads, real durations). It does not
+//! decide what runs where; the schedulers do.
 
+pub mod backend;
 pub mod cost;
+mod driver;
 pub mod executor;
 pub mod topology;
 pub mod virtual_clock;
@@ -16,16 +19,20 @@ pub use cost::CostModel;
 pub use executor::Executor;
 pub use topology::{ClusterSpec, ExecutorSpec};
 
+use crate::dfs::{Dfs, DfsConfig};
 use crate::events::{EventBus, EventKind};
-use crate::rdd::{RddNode, ShuffleDependency};
+use crate::lineage::{RddNode, ShuffleDependency};
 use crate::scheduler::{JobError, JobOutcome, ResultFunction, Scheduler, SchedulerConfig};
 use crate::shuffle::BlockTransferService;
+use crate::storage::{DiskMedium, DiskStore};
+use crate::task_context::ExecutorEnv;
+use backend::Backend;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use virtual_clock::VirtualDriver;
-use wall_clock::WallDriver;
+use virtual_clock::VirtualBackend;
+use wall_clock::WallBackend;
 
 /// Which clock a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -65,30 +72,9 @@ pub enum ClusterError {
         #[source]
         source: std::io::Error,
     },
-}
-
-enum Driver {
-    Virtual(VirtualDriver),
-    Wall(WallDriver),
-}
-
-/// The driver side of a run: schedulers, executors, event bus and clock.
-pub struct Runtime {
-    /// The schedulers.
-    pub scheduler: Scheduler,
-    /// Where events go.
-    pub bus: EventBus,
-    driver: Driver,
-    executors: Vec<ExecutorSpec>,
-    work_dir: PathBuf,
-    keep_work_dir: bool,
-}
-
-/// Posts what the schedulers decided.
-pub(crate) fn pump(sched: &mut Scheduler, bus: &mut EventBus) {
-    for e in sched.drain_events() {
-        bus.post_event(e);
-    }
+    /// The settings contradict each other.
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Settings a runtime starts from.
@@ -97,28 +83,88 @@ pub struct RuntimeConfig {
     pub clock: Clock,
     pub scheduler: SchedulerConfig,
     pub cost: CostModel,
+    pub dfs: DfsConfig,
+    pub seed: u64,
     /// The run's folder; a fresh temporary one (removed at the end) if `None`.
     pub work_dir: Option<PathBuf>,
+}
+
+/// The driver side of a run: schedulers, executors, DFS, event bus and clock.
+pub struct Runtime {
+    /// The schedulers.
+    pub scheduler: Scheduler,
+    /// Where events go.
+    pub bus: EventBus,
+    backend: Box<dyn Backend + Send>,
+    clock: Clock,
+    executors: BTreeMap<usize, Arc<Executor>>,
+    specs: Vec<ExecutorSpec>,
+    dfs: Arc<Dfs>,
+    cost: CostModel,
+    revive_interval: u64,
+    work_dir: PathBuf,
+    remove_work_dir: bool,
 }
 
 impl Runtime {
     /// Starts the executors and registers them; posts their `ExecutorAdded` at time 0.
     pub fn start(config: RuntimeConfig, mut bus: EventBus) -> Result<Self, ClusterError> {
         static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let keep_work_dir = config.work_dir.is_some();
+        let medium = match (config.clock, config.cluster.disk) {
+            (Clock::Wall, Some(DiskMedium::Memory)) => {
+                return Err(ClusterError::Config(
+                    "cluster.disk = \"memory\" is for the virtual clock; the wall clock keeps \
+                     disk blocks in files"
+                        .into(),
+                ))
+            }
+            (_, Some(m)) => m,
+            (Clock::Virtual, None) => DiskMedium::Memory,
+            (Clock::Wall, None) => DiskMedium::Files,
+        };
+        let remove_work_dir = config.work_dir.is_none();
         let work_dir = config.work_dir.unwrap_or_else(|| {
             let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             std::env::temp_dir().join(format!("ember-{}-{n}", std::process::id()))
         });
+        let wd = |source| ClusterError::WorkDir {
+            path: work_dir.clone(),
+            source,
+        };
+        let dfs = Arc::new(
+            Dfs::new(
+                config.dfs.clone(),
+                &config.cluster.hosts(),
+                medium,
+                work_dir.join("dfs"),
+                config.seed,
+            )
+            .map_err(wd)?,
+        );
         let specs = config.cluster.executors();
-        let transfer = Arc::new(BlockTransferService::new());
+        let transfer = Arc::new(BlockTransferService::new(
+            config.cluster.external_shuffle_service,
+        ));
         let mut scheduler = Scheduler::new(config.scheduler.clone());
-        let mut execs = BTreeMap::new();
+        let mut executors = BTreeMap::new();
+        let measure_sizes = config.clock == Clock::Virtual;
         for s in &specs {
             let dir = work_dir.join(&s.name);
-            let e = Executor::new(s.id, s.host.clone(), dir.clone(), transfer.clone())
-                .map_err(|source| ClusterError::WorkDir { path: dir, source })?;
-            execs.insert(s.id, (Arc::new(e), s.cores));
+            let disk = Arc::new(
+                DiskStore::new(medium, dir.clone())
+                    .map_err(|source| ClusterError::WorkDir { path: dir, source })?,
+            );
+            transfer.register(s.id, &s.host, disk.clone());
+            let e = Executor::new(ExecutorEnv {
+                executor: s.id,
+                host: Arc::from(s.host.as_str()),
+                rack: Arc::from(s.rack.as_str()),
+                disk,
+                transfer: transfer.clone(),
+                dfs: dfs.clone(),
+                measure_sizes,
+            });
+            executors.insert(s.id, Arc::new(e));
             scheduler.add_executor(
                 s.id,
                 s.name.clone(),
@@ -137,36 +183,48 @@ impl Runtime {
                 },
             );
         }
-        let revive = config.scheduler.revive_interval_us;
-        let driver = match config.clock {
-            Clock::Virtual => Driver::Virtual(VirtualDriver::new(
-                execs.into_iter().map(|(k, (e, _))| (k, e)).collect(),
-                config.cost,
-                revive,
+        let backend: Box<dyn Backend + Send> = match config.clock {
+            Clock::Virtual => Box::new(VirtualBackend::new(executors.clone(), config.cost.clone())),
+            Clock::Wall => Box::new(WallBackend::new(
+                specs
+                    .iter()
+                    .filter_map(|s| executors.get(&s.id).map(|e| (s.id, (e.clone(), s.cores))))
+                    .collect(),
             )),
-            Clock::Wall => Driver::Wall(WallDriver::new(execs, revive)),
         };
         Ok(Runtime {
             scheduler,
             bus,
-            driver,
-            executors: specs,
+            backend,
+            clock: config.clock,
+            executors,
+            specs,
+            dfs,
+            cost: config.cost,
+            revive_interval: config.scheduler.revive_interval_us,
             work_dir,
-            keep_work_dir,
+            remove_work_dir,
         })
     }
 
     /// Microseconds since the run started, on the run's clock.
     pub fn now(&self) -> u64 {
-        match &self.driver {
-            Driver::Virtual(d) => d.now(),
-            Driver::Wall(d) => d.now(),
-        }
+        self.backend.now()
     }
 
     /// The executors the run started with.
     pub fn executors(&self) -> &[ExecutorSpec] {
-        &self.executors
+        &self.specs
+    }
+
+    /// The disk store of executor `id`.
+    pub fn disk_store(&self, id: usize) -> Option<Arc<DiskStore>> {
+        self.executors.get(&id).map(|e| e.env().disk.clone())
+    }
+
+    /// The run's DFS.
+    pub fn dfs(&self) -> &Arc<Dfs> {
+        &self.dfs
     }
 
     /// Posts an event at the current time.
@@ -177,10 +235,17 @@ impl Runtime {
 
     fn drive(&mut self, job: usize) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
         let done = move |s: &Scheduler| s.job_finished(job);
-        let r = match &mut self.driver {
-            Driver::Virtual(d) => d.run_until(&mut self.scheduler, &mut self.bus, &done),
-            Driver::Wall(d) => d.run_until(&mut self.scheduler, &mut self.bus, &done),
+        let parts = driver::DriverParts {
+            executors: &self.executors,
+            revive_interval: self.revive_interval,
         };
+        let r = driver::run_until(
+            &mut self.scheduler,
+            &mut self.bus,
+            self.backend.as_mut(),
+            &parts,
+            &done,
+        );
         self.bus.flush();
         r.map_err(|e| JobError::Internal(e.to_string()))?;
         match self.scheduler.take_job_outcome(job) {
@@ -192,6 +257,13 @@ impl Runtime {
         }
     }
 
+    /// The driver's overhead before a job's stages are submitted (virtual clock only).
+    fn job_launch(&mut self) {
+        if self.clock == Clock::Virtual {
+            self.backend.sleep(self.cost.job_launch_us.round() as u64);
+        }
+    }
+
     /// Runs a job to its end; results in the order of `partitions`.
     pub fn run_job(
         &mut self,
@@ -200,6 +272,7 @@ impl Runtime {
         func: Arc<dyn ResultFunction>,
         action: &str,
     ) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
+        self.job_launch();
         let now = self.now();
         let job = self
             .scheduler
@@ -209,6 +282,7 @@ impl Runtime {
 
     /// Runs only the map stage of a shuffle (Spark's `submitMapStage`).
     pub fn run_map_stage(&mut self, dep: &Arc<ShuffleDependency>) -> Result<(), JobError> {
+        self.job_launch();
         let now = self.now();
         let job = self.scheduler.submit_map_stage(now, dep);
         self.drive(job).map(|_| ())
@@ -218,7 +292,7 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.bus.flush();
-        if !self.keep_work_dir {
+        if self.remove_work_dir {
             let _ = std::fs::remove_dir_all(&self.work_dir);
         }
     }

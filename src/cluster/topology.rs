@@ -1,6 +1,8 @@
 //! The shape of a cluster: racks of hosts of executors, named as CONTRACTS §2 fixes them
 //! (`rack-0`, `host-0` numbered rack by rack, `exec-0` numbered host by host).
 
+use crate::storage::DiskMedium;
+
 /// The `[cluster]` table of a scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterSpec {
@@ -10,6 +12,11 @@ pub struct ClusterSpec {
     pub cores_per_executor: u32,
     /// Storage memory per executor, in bytes.
     pub storage_memory: u64,
+    /// Where disk blocks, shuffle files and DFS blocks live; `None`: the clock's default
+    /// (memory on the virtual clock, files on the wall clock, its only choice).
+    pub disk: Option<DiskMedium>,
+    /// Whether map outputs outlive their executor (not their host).
+    pub external_shuffle_service: bool,
 }
 
 impl Default for ClusterSpec {
@@ -20,6 +27,8 @@ impl Default for ClusterSpec {
             executors_per_host: 1,
             cores_per_executor: 2,
             storage_memory: 64 << 20,
+            disk: None,
+            external_shuffle_service: false,
         }
     }
 }
@@ -75,6 +84,18 @@ impl ClusterSpec {
             }
         }
         out
+    }
+
+    /// Every host with its rack, in host order.
+    pub fn hosts(&self) -> Vec<(String, String)> {
+        (0..self.racks * self.hosts_per_rack)
+            .map(|h| {
+                (
+                    format!("host-{h}"),
+                    format!("rack-{}", h / self.hosts_per_rack.max(1)),
+                )
+            })
+            .collect()
     }
 
     /// Total cores.

@@ -1,14 +1,12 @@
-//! The wall-clock driver: executors are real thread pools and tasks take the time they take.
+//! The wall clock: executors are real thread pools and tasks take the time they take.
 //!
 //! Each executor has one worker thread per core, fed through a channel of task descriptions;
-//! workers send status updates back on one channel to the driver loop, which stamps them with
-//! the time elapsed since the run started and hands them to the same schedulers the virtual
-//! clock uses. Revive rounds and the DAG scheduler's timers are real waits.
+//! workers send status updates back on one channel, and a wait is a real wait on it, up to the
+//! driver's next deadline.
 
+use super::backend::{Backend, Wake};
 use super::executor::Executor;
-use super::{pump, DriverError};
-use crate::events::EventBus;
-use crate::scheduler::{Scheduler, StatusUpdate, TaskDescription};
+use crate::scheduler::{StatusUpdate, TaskDescription};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -43,17 +41,17 @@ struct Pool {
     threads: Vec<JoinHandle<()>>,
 }
 
-/// The thread-pool driver.
-pub struct WallDriver {
+/// The thread-pool backend.
+pub struct WallBackend {
     start: Instant,
     pools: BTreeMap<usize, Pool>,
     updates: Receiver<StatusUpdate>,
-    revive_interval: u64,
+    running: usize,
 }
 
-impl WallDriver {
+impl WallBackend {
     /// Starts `cores` worker threads for each executor; time 0 is now.
-    pub fn new(executors: BTreeMap<usize, (Arc<Executor>, u32)>, revive_interval: u64) -> Self {
+    pub fn new(executors: BTreeMap<usize, (Arc<Executor>, u32)>) -> Self {
         let (tx, updates) = channel::<StatusUpdate>();
         let mut pools = BTreeMap::new();
         for (id, (exec, cores)) in executors {
@@ -87,77 +85,54 @@ impl WallDriver {
                 },
             );
         }
-        WallDriver {
+        WallBackend {
             start: Instant::now(),
             pools,
             updates,
-            revive_interval: revive_interval.max(1),
-        }
-    }
-
-    /// Microseconds since the run started.
-    pub fn now(&self) -> u64 {
-        self.start.elapsed().as_micros() as u64
-    }
-
-    fn launch(&self, tasks: Vec<TaskDescription>) {
-        for t in tasks {
-            if let Some(tx) = self.pools.get(&t.executor).and_then(|p| p.tasks.as_ref()) {
-                let _ = tx.send(t);
-            }
-        }
-    }
-
-    /// Runs the loop until `done` holds.
-    pub fn run_until(
-        &mut self,
-        sched: &mut Scheduler,
-        bus: &mut EventBus,
-        done: &dyn Fn(&Scheduler) -> bool,
-    ) -> Result<(), DriverError> {
-        let mut next_revive = self.now() + self.revive_interval;
-        loop {
-            pump(sched, bus);
-            if done(sched) {
-                return Ok(());
-            }
-            if sched.take_revive_request() {
-                let t = sched.resource_offers(self.now(), None);
-                self.launch(t);
-                continue;
-            }
-            let now = self.now();
-            let deadline = [Some(next_revive), sched.next_timer()]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(next_revive);
-            let wait = Duration::from_micros(deadline.saturating_sub(now));
-            match recv_soon(&self.updates, wait) {
-                Ok(u) => {
-                    let exec = u.executor;
-                    sched.status_update(self.now(), u);
-                    let t = sched.resource_offers(self.now(), Some(exec));
-                    self.launch(t);
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let now = self.now();
-                    if sched.next_timer().is_some_and(|t| t <= now) {
-                        sched.on_timer(now);
-                    }
-                    if now >= next_revive {
-                        next_revive = now + self.revive_interval;
-                        let t = sched.resource_offers(now, None);
-                        self.launch(t);
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => return Err(DriverError::Stalled),
-            }
+            running: 0,
         }
     }
 }
 
-impl Drop for WallDriver {
+impl Backend for WallBackend {
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    fn launch(&mut self, tasks: Vec<TaskDescription>) {
+        for t in tasks {
+            if let Some(tx) = self.pools.get(&t.executor).and_then(|p| p.tasks.as_ref()) {
+                if tx.send(t).is_ok() {
+                    self.running += 1;
+                }
+            }
+        }
+    }
+
+    fn wait(&mut self, deadline: Option<u64>) -> Wake {
+        let wait = match deadline {
+            Some(d) => Duration::from_micros(d.saturating_sub(self.now())),
+            None if self.running == 0 => return Wake::Idle,
+            None => Duration::from_secs(3600),
+        };
+        match recv_soon(&self.updates, wait) {
+            Ok(u) => {
+                self.running = self.running.saturating_sub(1);
+                Wake::Completed(Box::new(u))
+            }
+            Err(RecvTimeoutError::Timeout) => Wake::Deadline,
+            Err(RecvTimeoutError::Disconnected) => Wake::Idle,
+        }
+    }
+
+    fn sleep(&mut self, _us: u64) {}
+
+    fn has_running(&self) -> bool {
+        self.running > 0
+    }
+}
+
+impl Drop for WallBackend {
     fn drop(&mut self) {
         for p in self.pools.values_mut() {
             p.tasks = None;

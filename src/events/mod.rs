@@ -255,48 +255,69 @@ pub struct StageInfo {
     pub tasks: usize,
 }
 
-/// What a task did: the inputs of the cost model and of the UI.
+/// What a task did: the inputs of the cost model and of the UI. Byte counts of records in
+/// memory (`bytes_processed`, and `input_bytes` from a parallelized collection) are estimates,
+/// made on the virtual clock only: the wall clock's time is real and skips the work.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TaskMetrics {
-    /// Records read from a source (parallelized collection, text file, cache).
+    /// Records read from a source (parallelized collection, file, DFS block, cache).
     pub input_records: u64,
-    /// Bytes read from a source.
+    /// Bytes read from a source, wherever they came from.
     pub input_bytes: u64,
+    /// Of those, bytes read from this host's disk (a local DFS replica, a local file).
+    pub input_disk_bytes: u64,
+    /// Of those, bytes fetched over the network (a DFS replica on another host).
+    pub input_network_bytes: u64,
+    /// Of the network bytes, those fetched from another rack.
+    pub input_cross_rack_bytes: u64,
+    /// Records handed to the stage's operations, each counted once per operation (weighted
+    /// by the operation's cost multiple).
+    pub records_processed: u64,
+    /// Estimated bytes of those records, in memory.
+    pub bytes_processed: u64,
     /// Records read from shuffle blocks.
     pub shuffle_records_read: u64,
-    /// Shuffle bytes read from this executor's own files.
+    /// Shuffle bytes read from this host's disk.
     pub shuffle_local_bytes: u64,
-    /// Shuffle bytes fetched from other executors.
+    /// Shuffle bytes fetched from other hosts.
     pub shuffle_remote_bytes: u64,
-    /// Shuffle blocks read from this executor's own files.
+    /// Of those, bytes fetched from another rack.
+    pub shuffle_cross_rack_bytes: u64,
+    /// Shuffle blocks read from this host.
     pub shuffle_local_blocks: u64,
-    /// Shuffle blocks fetched from other executors.
+    /// Shuffle blocks fetched from other hosts.
     pub shuffle_remote_blocks: u64,
     /// Records written to shuffle files.
     pub shuffle_records_written: u64,
     /// Bytes written to shuffle files.
     pub shuffle_bytes_written: u64,
-    /// Records the task's result function consumed.
-    pub result_records: u64,
     /// Bytes written to output files (`save_as_text_file`).
     pub output_bytes: u64,
+    /// Bytes of output sent to other hosts (the DFS's extra replicas).
+    pub output_network_bytes: u64,
 }
 
 impl TaskMetrics {
     /// Adds every counter of `other` to `self`.
-    pub fn add(&mut self, other: &TaskMetrics) {
-        self.input_records += other.input_records;
-        self.input_bytes += other.input_bytes;
-        self.shuffle_records_read += other.shuffle_records_read;
-        self.shuffle_local_bytes += other.shuffle_local_bytes;
-        self.shuffle_remote_bytes += other.shuffle_remote_bytes;
-        self.shuffle_local_blocks += other.shuffle_local_blocks;
-        self.shuffle_remote_blocks += other.shuffle_remote_blocks;
-        self.shuffle_records_written += other.shuffle_records_written;
-        self.shuffle_bytes_written += other.shuffle_bytes_written;
-        self.result_records += other.result_records;
-        self.output_bytes += other.output_bytes;
+    pub fn add(&mut self, o: &TaskMetrics) {
+        self.input_records += o.input_records;
+        self.input_bytes += o.input_bytes;
+        self.input_disk_bytes += o.input_disk_bytes;
+        self.input_network_bytes += o.input_network_bytes;
+        self.input_cross_rack_bytes += o.input_cross_rack_bytes;
+        self.records_processed += o.records_processed;
+        self.bytes_processed += o.bytes_processed;
+        self.shuffle_records_read += o.shuffle_records_read;
+        self.shuffle_local_bytes += o.shuffle_local_bytes;
+        self.shuffle_remote_bytes += o.shuffle_remote_bytes;
+        self.shuffle_cross_rack_bytes += o.shuffle_cross_rack_bytes;
+        self.shuffle_local_blocks += o.shuffle_local_blocks;
+        self.shuffle_remote_blocks += o.shuffle_remote_blocks;
+        self.shuffle_records_written += o.shuffle_records_written;
+        self.shuffle_bytes_written += o.shuffle_bytes_written;
+        self.output_bytes += o.output_bytes;
+        self.output_network_bytes += o.output_network_bytes;
     }
 }
 

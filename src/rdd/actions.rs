@@ -2,12 +2,17 @@
 //!
 //! Every action goes through [`Rdd::run_job`], which hands the lineage and a per-partition
 //! result function to the [`Context`](crate::Context); the schedulers do the rest. Results come
-//! back in partition order, so answers do not depend on which task finished first.
+//! back in partition order, so answers do not depend on which task finished first. Folding
+//! actions take `f(accumulated, &next)`: they read records by reference and own only their
+//! accumulator.
 
-use super::{Data, Rdd, Records};
+use super::records::Records;
+use super::{Data, Key, Rdd, ShuffleData};
+use crate::dfs;
 use crate::scheduler::{JobError, ResultFunction};
 use crate::task_context::{TaskContext, TaskError};
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::path::Path;
 use std::sync::Arc;
@@ -27,49 +32,10 @@ where
     F: Fn(&TaskContext, Records<T>) -> U + Send + Sync,
 {
     fn run(&self, tc: &TaskContext, partition: usize) -> Result<Box<dyn Any + Send>, TaskError> {
-        let it = self.rdd.iterator(tc, partition)?;
-        let counted = Records::new(Counted {
-            inner: it,
-            n: 0,
-            tc: tc.clone(),
-        });
+        let it = self.rdd.iterator(tc, partition)?.metered(tc, 1);
         // A panic here is caught by the executor and reported as a failed task.
-        Ok(Box::new((self.f)(tc, counted)))
-    }
-}
-
-/// Counts the records the result function consumes; adds them to the metrics when dropped.
-struct Counted<T> {
-    inner: Records<T>,
-    n: u64,
-    tc: TaskContext,
-}
-
-impl<T: 'static> Iterator for Counted<T> {
-    type Item = T;
-    #[inline]
-    fn next(&mut self) -> Option<T> {
-        let x = self.inner.next();
-        self.n += x.is_some() as u64;
-        x
-    }
-}
-
-impl<T> Drop for Counted<T> {
-    fn drop(&mut self) {
-        let n = self.n;
-        self.tc.metrics_mut(|m| m.result_records += n);
-    }
-}
-
-/// The text of a caught panic.
-pub(crate) fn panic_message(p: &Box<dyn Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "task panicked".to_string()
+        let out = (self.f)(tc, it);
+        Ok(Box::new(out))
     }
 }
 
@@ -105,9 +71,7 @@ impl<T: Data> Rdd<T> {
 
     /// Every record, partition by partition.
     pub fn collect(&self) -> Result<Vec<T>, JobError> {
-        let parts = self.run_job("collect", self.all_partitions(), |_, it| {
-            it.collect::<Vec<T>>()
-        })?;
+        let parts = self.run_job("collect", self.all_partitions(), |_, it| it.collect_owned())?;
         Ok(parts.into_iter().flatten().collect())
     }
 
@@ -117,43 +81,59 @@ impl<T: Data> Rdd<T> {
         Ok(parts.into_iter().sum())
     }
 
-    /// Combines all records with `f` (each partition first, then the partition results in
-    /// partition order). `None` for an empty RDD.
+    /// Combines all records with `f(accumulated, &next)`: each partition first (from a copy of
+    /// its first record), then the partition results in partition order. `None` for an empty
+    /// RDD.
+    ///
+    /// ```
+    /// use ember::Context;
+    /// let ctx = Context::local(2);
+    /// let sum = ctx.parallelize((1..=10).collect::<Vec<u64>>(), 3).reduce(|a, b| a + b);
+    /// assert_eq!(sum.unwrap(), Some(55));
+    /// ```
     pub fn reduce(
         &self,
-        f: impl Fn(T, T) -> T + Send + Sync + 'static,
+        f: impl Fn(T, &T) -> T + Send + Sync + 'static,
     ) -> Result<Option<T>, JobError> {
         let f = Arc::new(f);
         let g = f.clone();
         let parts = self.run_job("reduce", self.all_partitions(), move |_, it| {
-            it.reduce(|a, b| g(a, b))
+            it.fold(None, |acc: Option<T>, x| match acc {
+                None => Some(x.clone()),
+                Some(a) => Some(g(a, x)),
+            })
         })?;
-        Ok(parts.into_iter().flatten().reduce(|a, b| f(a, b)))
+        Ok(parts.into_iter().flatten().reduce(|a, b| f(a, &b)))
     }
 
-    /// Folds each partition from `zero` with `seq`, then the partition results with `comb`.
+    /// Folds each partition from `zero` with `seq(accumulated, &record)`, then the partition
+    /// results with `comb(accumulated, &partial)`, in partition order.
     pub fn aggregate<U: Data>(
         &self,
         zero: U,
-        seq: impl Fn(U, T) -> U + Send + Sync + 'static,
-        comb: impl Fn(U, U) -> U + Send + Sync + 'static,
+        seq: impl Fn(U, &T) -> U + Send + Sync + 'static,
+        comb: impl Fn(U, &U) -> U + Send + Sync + 'static,
     ) -> Result<U, JobError> {
         let z = zero.clone();
         let parts = self.run_job("aggregate", self.all_partitions(), move |_, it| {
             it.fold(z.clone(), &seq)
         })?;
-        Ok(parts.into_iter().fold(zero, comb))
+        Ok(parts.iter().fold(zero, comb))
     }
 
-    /// `aggregate` with one function.
+    /// `aggregate` with one function: each partition and then the partials folded from `zero`.
     pub fn fold(
         &self,
         zero: T,
-        f: impl Fn(T, T) -> T + Send + Sync + 'static,
+        f: impl Fn(T, &T) -> T + Send + Sync + 'static,
     ) -> Result<T, JobError> {
         let f = Arc::new(f);
         let g = f.clone();
-        self.aggregate(zero, move |a, b| f(a, b), move |a, b| g(a, b))
+        let z = zero.clone();
+        let parts = self.run_job("fold", self.all_partitions(), move |_, it| {
+            it.fold(z.clone(), |a, x| g(a, x))
+        })?;
+        Ok(parts.iter().fold(zero, |a, x| f(a, x)))
     }
 
     /// The first `n` records, scanning as few partitions as it can: one partition first, then
@@ -176,9 +156,7 @@ impl<T: Data> Rdd<T> {
             }
             let parts: Vec<usize> = (scanned..(scanned + to_try.max(1)).min(total)).collect();
             let got = parts.len();
-            let res = self.run_job("take", parts, move |_, it| {
-                it.take(left).collect::<Vec<T>>()
-            })?;
+            let res = self.run_job("take", parts, move |_, it| it.take_owned(left))?;
             for part in res {
                 let room = n - buf.len();
                 buf.extend(part.into_iter().take(room));
@@ -194,7 +172,7 @@ impl<T: Data> Rdd<T> {
     }
 
     /// Runs `f` on every record, on the executors.
-    pub fn foreach(&self, f: impl Fn(T) + Send + Sync + 'static) -> Result<(), JobError> {
+    pub fn foreach(&self, f: impl Fn(&T) + Send + Sync + 'static) -> Result<(), JobError> {
         self.run_job("foreach", self.all_partitions(), move |_, it| {
             it.for_each(&f)
         })?;
@@ -202,28 +180,67 @@ impl<T: Data> Rdd<T> {
     }
 }
 
+impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
+    /// The key-value pairs as a map; for a key that appears more than once, the last value
+    /// wins (Spark's `collectAsMap`). Ordered by key, so iterating it is deterministic.
+    pub fn collect_as_map(&self) -> Result<BTreeMap<K, V>, JobError> {
+        Ok(self.collect()?.into_iter().collect())
+    }
+}
+
 impl<T: Data + Display> Rdd<T> {
     /// Writes each partition as `part-NNNNN` (one record per line) into the folder `path`, and an
-    /// empty `_SUCCESS` file when all are written, as Hadoop's output committer does.
+    /// empty `_SUCCESS` file when all are written, as Hadoop's output committer does. A
+    /// `dfs://` path writes into the DFS, each part replicated with its first replica on the
+    /// host of the task that wrote it (the files appear when the job commits); any other path
+    /// is a folder of the local file system.
     pub fn save_as_text_file(&self, path: impl AsRef<Path>) -> Result<(), JobError> {
-        let dir = path.as_ref().to_path_buf();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| JobError::Io(format!("{}: {e}", dir.display())))?;
-        let out = dir.clone();
+        let path = path.as_ref().to_string_lossy().into_owned();
+        let to_dfs = dfs::is_dfs_path(&path);
+        let replicas = if to_dfs {
+            self.ctx.dfs().effective_replication() as u64
+        } else {
+            1
+        };
+        if !to_dfs {
+            std::fs::create_dir_all(&path).map_err(|e| JobError::Io(format!("{path}: {e}")))?;
+        }
+        let dir = path.clone();
         let written = self.run_job("save_as_text_file", self.all_partitions(), move |tc, it| {
             let mut text = String::new();
-            for x in it {
+            it.for_each(|x| {
                 text.push_str(&x.to_string());
                 text.push('\n');
+            });
+            let n = text.len() as u64;
+            tc.metrics_mut(|m| {
+                m.output_bytes += n;
+                m.output_network_bytes += n * (replicas - 1);
+            });
+            let name = format!("part-{:05}", tc.partition());
+            if to_dfs {
+                Ok(Some((name, tc.host().to_string(), text)))
+            } else {
+                let file = Path::new(&dir).join(&name);
+                std::fs::write(&file, text)
+                    .map(|_| None)
+                    .map_err(|e| format!("{}: {e}", file.display()))
             }
-            tc.metrics_mut(|m| m.output_bytes += text.len() as u64);
-            let file = out.join(format!("part-{:05}", tc.partition()));
-            std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))
         })?;
+        let fs = self.ctx.dfs();
         for w in written {
-            w.map_err(JobError::Io)?;
+            if let Some((name, host, text)) = w.map_err(JobError::Io)? {
+                fs.write(&format!("{path}/{name}"), text.as_bytes(), Some(&host))
+                    .map_err(|e| JobError::Io(e.to_string()))?;
+            }
         }
-        std::fs::write(dir.join("_SUCCESS"), b"")
-            .map_err(|e| JobError::Io(format!("{}: {e}", dir.display())))
+        if to_dfs {
+            fs.write(&format!("{path}/_SUCCESS"), b"", None)
+                .map_err(|e| JobError::Io(e.to_string()))?;
+            Ok(())
+        } else {
+            std::fs::write(Path::new(&path).join("_SUCCESS"), b"")
+                .map_err(|e| JobError::Io(format!("{path}: {e}")))
+        }
     }
 }

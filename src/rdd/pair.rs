@@ -2,85 +2,85 @@
 //! `partition_by`, `cogroup`, `join`, `distinct`) and the ones that keep a partitioner
 //! (`map_values`, `flat_map_values`).
 //!
+//! Each shuffling operation comes in three forms, as Spark's overloads do: with Spark's
+//! default partitioner (`reduce_by_key(f)`), into a number of partitions
+//! (`reduce_by_key_into(f, n)`), or with a [`Partitioner`] (`reduce_by_key_with(f, p)`). A
+//! partition count of 0 makes an RDD that no job can run: the action fails with the reason.
+//!
 //! As in Spark, an operation whose input is already partitioned by the partitioner it needs
 //! does not shuffle: `reduce_by_key` becomes a narrow per-partition combine, and each side of a
 //! `cogroup`/`join` that is already co-partitioned is a one-to-one dependency.
 
-use super::partitioner::StableBuildHasher;
-use super::ShuffleData;
-use super::{Data, Dependency, Key, Partitioner, Rdd, RddNode, Records, ShuffleDependency};
-use crate::shuffle::reader::read_shuffle;
-use crate::shuffle::writer::{Aggregator, PairShuffleWriter};
+use super::records::Records;
+use super::shuffled::{
+    combine_by_key, group_by_key_local, read_shuffle, CombiningPairWriter, MergeFn, RawPairWriter,
+};
+use super::{Data, Dependency, Key, Partitioner, Rdd, RddNode, ShuffleData, ShuffleDependency};
+use crate::lineage::{PartitionerError, StableBuildHasher};
 use crate::task_context::{TaskContext, TaskError};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A `cogroup` row: a key with its values on each side.
 pub type CoGrouped<K, V, W> = (K, (Vec<V>, Vec<W>));
 
-/// What a `ShuffledRDD` does with the records it reads.
-pub(crate) enum ReduceSide<K, C> {
-    /// Hand them on as read (`partition_by`).
-    AsRead,
-    /// Merge the combiners of equal keys (`reduce_by_key`, `group_by_key`).
-    Combine(Arc<dyn Fn(C, C) -> C + Send + Sync>),
-    /// Sort by key (`sort_by_key`).
-    Sort {
-        ascending: bool,
-        _k: std::marker::PhantomData<K>,
-    },
+/// A hash partitioner over `n` partitions, or, for 0, a stand-in and the reason the RDD built
+/// on it cannot run.
+fn hash_or_problem(n: usize) -> (Partitioner, Option<PartitionerError>) {
+    match Partitioner::hash(n) {
+        Ok(p) => (p, None),
+        Err(e) => (single(), Some(e)),
+    }
 }
 
-/// Merges equal keys' values with `merge`, in first-seen key order.
-pub(crate) fn combine_by_key<K: Key, C>(
-    records: impl Iterator<Item = (K, C)>,
-    merge: &dyn Fn(C, C) -> C,
-) -> Vec<(K, C)> {
-    let mut index: HashMap<K, usize, StableBuildHasher> = HashMap::default();
-    let mut out: Vec<(K, Option<C>)> = Vec::new();
-    for (k, c) in records {
-        match index.get(&k) {
-            Some(&i) => {
-                let prev = out[i].1.take();
-                out[i].1 = Some(match prev {
-                    Some(p) => merge(p, c),
-                    None => c,
-                });
-            }
-            None => {
-                index.insert(k.clone(), out.len());
-                out.push((k, Some(c)));
-            }
-        }
+fn single() -> Partitioner {
+    match Partitioner::hash(1) {
+        Ok(p) => p,
+        Err(_) => unreachable!("one partition is a valid hash partitioner"),
     }
-    out.into_iter()
-        .filter_map(|(k, c)| c.map(|c| (k, c)))
-        .collect()
 }
 
 impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
-    /// A `ShuffledRDD` over `self`: the shuffle dependency and the reduce-side compute.
-    pub(crate) fn shuffled<C: ShuffleData>(
+    /// The shuffle dependency of `self` by `partitioner`; with `merge`, values are combined
+    /// on the map side first.
+    fn shuffle_dep(
+        &self,
+        partitioner: &Partitioner,
+        merge: Option<MergeFn<V>>,
+    ) -> Arc<ShuffleDependency> {
+        let combine = merge.is_some();
+        let writer: Arc<dyn crate::lineage::ShuffleMapWriter> = match merge {
+            Some(merge) => Arc::new(CombiningPairWriter {
+                parent: self.clone(),
+                partitioner: partitioner.clone(),
+                merge,
+            }),
+            None => Arc::new(RawPairWriter {
+                parent: self.clone(),
+                partitioner: partitioner.clone(),
+            }),
+        };
+        Arc::new(ShuffleDependency::new(
+            self.node.clone(),
+            partitioner.clone(),
+            combine,
+            writer,
+        ))
+    }
+
+    /// A `ShuffledRDD` over `self`: the shuffle, then `reduce` of each reduce partition's
+    /// records.
+    pub(crate) fn shuffled<U: Data>(
         &self,
         op: &'static str,
         partitioner: Partitioner,
-        aggregator: Arc<Aggregator<V, C>>,
-        map_side_combine: bool,
-        reduce: ReduceSide<K, C>,
-    ) -> Rdd<(K, C)> {
-        let writer = PairShuffleWriter {
-            parent: self.clone(),
-            partitioner: partitioner.clone(),
-            aggregator,
-            combine: map_side_combine,
-        };
-        let dep = Arc::new(ShuffleDependency::new(
-            self.node.clone(),
-            partitioner.clone(),
-            map_side_combine,
-            Arc::new(writer),
-        ));
-        let node = RddNode::new(
+        problem: Option<PartitionerError>,
+        merge: Option<MergeFn<V>>,
+        reduce: impl Fn(Vec<(K, V)>) -> Vec<U> + Send + Sync + 'static,
+    ) -> Rdd<U> {
+        let dep = self.shuffle_dep(&partitioner, merge);
+        let mut node = RddNode::new(
             self.ctx.new_rdd_id(),
             "ShuffledRDD",
             op,
@@ -88,68 +88,105 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
             vec![Dependency::Shuffle(dep.clone())],
             Some(partitioner),
         );
-        let reduce = Arc::new(reduce);
+        if let Some(p) = problem {
+            node = node.with_problem(p.to_string());
+        }
         let compute = move |tc: &TaskContext, split: usize| {
-            let sid = dep
-                .shuffle_id()
-                .ok_or_else(|| TaskError::Exception("shuffle has no id".into()))?;
-            let records: Vec<(K, C)> = read_shuffle(tc, sid, split)?;
-            let out: Records<(K, C)> = match &*reduce {
-                ReduceSide::AsRead => Records::from_vec(records),
-                ReduceSide::Combine(merge) => {
-                    Records::from_vec(combine_by_key(records.into_iter(), &**merge))
-                }
-                ReduceSide::Sort { ascending, .. } => {
-                    let mut records = records;
-                    if *ascending {
-                        records.sort_by(|a, b| a.0.cmp(&b.0));
-                    } else {
-                        records.sort_by(|a, b| b.0.cmp(&a.0));
-                    }
-                    Records::from_vec(records)
-                }
-            };
-            Ok(out)
+            let records: Vec<(K, V)> = read_shuffle(tc, &dep, split)?;
+            Ok(Records::from_vec(reduce(records)))
         };
         Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute))
     }
 
-    /// Merges the values of each key with `f`, combining on the map side first (Spark's
-    /// `reduceByKey(func, numPartitions)`). No shuffle if `self` is already hash-partitioned
-    /// into `partitions`.
-    pub fn reduce_by_key(
-        &self,
-        f: impl Fn(V, V) -> V + Send + Sync + 'static,
-        partitions: usize,
-    ) -> Rdd<(K, V)> {
-        self.reduce_by_key_as("reduce_by_key", f, partitions)
+    /// Merges the values of each key with `f(accumulated, next)`, combining on the map side
+    /// first (Spark's `reduceByKey(func)`), into Spark's default partitioner: the input's own
+    /// if it has one, else a hash partitioner over as many partitions as the input has.
+    ///
+    /// ```
+    /// use ember::Context;
+    /// let ctx = Context::local(2);
+    /// let mut counts = ctx
+    ///     .parallelize(vec![('a', 1), ('b', 2), ('a', 3)], 2)
+    ///     .reduce_by_key(|a, b| a + b)
+    ///     .collect()
+    ///     .unwrap();
+    /// counts.sort();
+    /// assert_eq!(counts, vec![('a', 4), ('b', 2)]);
+    /// ```
+    pub fn reduce_by_key(&self, f: impl Fn(V, &V) -> V + Send + Sync + 'static) -> Rdd<(K, V)> {
+        let part = default_partitioner(&[self.node.as_ref()]);
+        self.reduce_by_key_as("reduce_by_key", Arc::new(f), part, None)
     }
 
-    /// Gathers the values of each key (Spark's `groupByKey(numPartitions)`; no map-side
-    /// combine, since it would not shrink the data).
-    pub fn group_by_key(&self, partitions: usize) -> Rdd<(K, Vec<V>)> {
-        let part = Partitioner::Hash(partitions.max(1));
-        if self.partitioner() == Some(&part) {
-            return self.derive("MapPartitionsRDD", "group_by_key", true, move |_, it| {
-                let it = it.map(|(k, v)| (k, vec![v]));
-                Records::from_vec(combine_by_key(it, &concat))
+    /// `reduce_by_key` into `partitions` hash partitions (Spark's
+    /// `reduceByKey(func, numPartitions)`). No shuffle if `self` is already hash-partitioned
+    /// into `partitions`.
+    pub fn reduce_by_key_into(
+        &self,
+        f: impl Fn(V, &V) -> V + Send + Sync + 'static,
+        partitions: usize,
+    ) -> Rdd<(K, V)> {
+        let (part, problem) = hash_or_problem(partitions);
+        self.reduce_by_key_as("reduce_by_key", Arc::new(f), part, problem)
+    }
+
+    /// `reduce_by_key` with an explicit partitioner (Spark's `reduceByKey(partitioner, func)`).
+    pub fn reduce_by_key_with(
+        &self,
+        f: impl Fn(V, &V) -> V + Send + Sync + 'static,
+        partitioner: Partitioner,
+    ) -> Rdd<(K, V)> {
+        self.reduce_by_key_as("reduce_by_key", Arc::new(f), partitioner, None)
+    }
+
+    /// `reduce_by_key` under another operation's name (`distinct` is built on it).
+    fn reduce_by_key_as(
+        &self,
+        op: &'static str,
+        f: MergeFn<V>,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+    ) -> Rdd<(K, V)> {
+        if problem.is_none() && self.partitioner() == Some(&part) {
+            return self.derive("MapPartitionsRDD", op, true, move |_, _, it| {
+                Records::from_vec(combine_by_key(it.into_owned(), &*f))
             });
         }
-        let agg = Arc::new(Aggregator {
-            create_combiner: Box::new(|v| vec![v]),
-            merge_value: Box::new(|mut c: Vec<V>, v| {
-                c.push(v);
-                c
-            }),
-            merge_combiners: Box::new(concat),
-        });
-        self.shuffled(
-            "group_by_key",
-            part,
-            agg,
-            false,
-            ReduceSide::Combine(Arc::new(concat)),
-        )
+        let g = f.clone();
+        self.shuffled(op, part, problem, Some(f), move |records| {
+            combine_by_key(records, &*g)
+        })
+    }
+
+    /// Gathers the values of each key, into Spark's default partitioner (Spark's
+    /// `groupByKey()`; no map-side combine, since it would not shrink the data).
+    pub fn group_by_key(&self) -> Rdd<(K, Vec<V>)> {
+        let part = default_partitioner(&[self.node.as_ref()]);
+        self.group_by_key_as(part, None)
+    }
+
+    /// `group_by_key` into `partitions` hash partitions.
+    pub fn group_by_key_into(&self, partitions: usize) -> Rdd<(K, Vec<V>)> {
+        let (part, problem) = hash_or_problem(partitions);
+        self.group_by_key_as(part, problem)
+    }
+
+    /// `group_by_key` with an explicit partitioner.
+    pub fn group_by_key_with(&self, partitioner: Partitioner) -> Rdd<(K, Vec<V>)> {
+        self.group_by_key_as(partitioner, None)
+    }
+
+    fn group_by_key_as(
+        &self,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+    ) -> Rdd<(K, Vec<V>)> {
+        if problem.is_none() && self.partitioner() == Some(&part) {
+            return self.derive("MapPartitionsRDD", "group_by_key", true, move |_, _, it| {
+                Records::from_vec(group_by_key_local(it.into_owned()))
+            });
+        }
+        self.shuffled("group_by_key", part, problem, None, group_by_key_local)
     }
 
     /// Moves records so that `partitioner` decides where each key lives. Returns `self` if it is
@@ -158,31 +195,31 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         if self.partitioner() == Some(&partitioner) {
             return self.clone();
         }
-        let agg = Arc::new(Aggregator {
-            create_combiner: Box::new(|v| v),
-            merge_value: Box::new(|_, v| v),
-            merge_combiners: Box::new(|_, b| b),
-        });
-        self.shuffled("partition_by", partitioner, agg, false, ReduceSide::AsRead)
+        self.shuffled("partition_by", partitioner, None, None, |records| records)
     }
 
     /// Applies `f` to every value; keeps the partitioner.
-    pub fn map_values<U: Data>(&self, f: impl Fn(V) -> U + Send + Sync + 'static) -> Rdd<(K, U)> {
+    pub fn map_values<U: Data>(&self, f: impl Fn(&V) -> U + Send + Sync + 'static) -> Rdd<(K, U)> {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", "map_values", true, move |_, it| {
+        self.derive("MapPartitionsRDD", "map_values", true, move |_, _, it| {
             let f = f.clone();
-            Records::new(it.map(move |(k, v)| (k, f(v))))
+            it.map_cow(move |kv: Cow<'_, (K, V)>| match kv {
+                Cow::Owned((k, v)) => {
+                    let u = f(&v);
+                    (k, u)
+                }
+                Cow::Borrowed((k, v)) => (k.clone(), f(v)),
+            })
         })
     }
 
     /// Maps every value to zero or more values; keeps the partitioner.
     pub fn flat_map_values<U: Data, I>(
         &self,
-        f: impl Fn(V) -> I + Send + Sync + 'static,
+        f: impl Fn(&V) -> I + Send + Sync + 'static,
     ) -> Rdd<(K, U)>
     where
-        I: IntoIterator<Item = U> + 'static,
-        I::IntoIter: 'static,
+        I: IntoIterator<Item = U>,
     {
         self.flat_map_values_as("flat_map_values", f)
     }
@@ -190,34 +227,58 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
     fn flat_map_values_as<U: Data, I>(
         &self,
         op: &'static str,
-        f: impl Fn(V) -> I + Send + Sync + 'static,
+        f: impl Fn(&V) -> I + Send + Sync + 'static,
     ) -> Rdd<(K, U)>
     where
-        I: IntoIterator<Item = U> + 'static,
-        I::IntoIter: 'static,
+        I: IntoIterator<Item = U>,
     {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", op, true, move |_, it| {
+        self.derive("MapPartitionsRDD", op, true, move |_, _, it| {
             let f = f.clone();
-            Records::new(it.flat_map(move |(k, v)| f(v).into_iter().map(move |u| (k.clone(), u))))
+            it.flat_map(move |(k, v): &(K, V)| {
+                let k = k.clone();
+                f(v).into_iter()
+                    .map(move |u| (k.clone(), u))
+                    .collect::<Vec<_>>()
+            })
         })
     }
 
     /// The keys.
     pub fn keys(&self) -> Rdd<K> {
-        self.map(|(k, _)| k)
+        self.derive("MapPartitionsRDD", "keys", false, |_, _, it| {
+            it.map_cow(|kv: Cow<'_, (K, V)>| match kv {
+                Cow::Owned((k, _)) => k,
+                Cow::Borrowed((k, _)) => k.clone(),
+            })
+        })
     }
 
     /// The values.
     pub fn values(&self) -> Rdd<V> {
-        self.map(|(_, v)| v)
+        self.derive("MapPartitionsRDD", "values", false, |_, _, it| {
+            it.map_cow(|kv: Cow<'_, (K, V)>| match kv {
+                Cow::Owned((_, v)) => v,
+                Cow::Borrowed((_, v)) => v.clone(),
+            })
+        })
     }
 
     /// For each key in either RDD, its values in `self` and in `other`, partitioned by Spark's
     /// default partitioner for the two.
     pub fn cogroup<W: ShuffleData>(&self, other: &Rdd<(K, W)>) -> Rdd<CoGrouped<K, V, W>> {
         let part = default_partitioner(&[self.node.as_ref(), other.node.as_ref()]);
-        self.cogroup_as("cogroup", other, part)
+        self.cogroup_as("cogroup", other, part, None)
+    }
+
+    /// `cogroup` into `partitions` hash partitions.
+    pub fn cogroup_into<W: ShuffleData>(
+        &self,
+        other: &Rdd<(K, W)>,
+        partitions: usize,
+    ) -> Rdd<CoGrouped<K, V, W>> {
+        let (part, problem) = hash_or_problem(partitions);
+        self.cogroup_as("cogroup", other, part, problem)
     }
 
     /// `cogroup` with an explicit partitioner.
@@ -226,14 +287,24 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         other: &Rdd<(K, W)>,
         part: Partitioner,
     ) -> Rdd<CoGrouped<K, V, W>> {
-        self.cogroup_as("cogroup", other, part)
+        self.cogroup_as("cogroup", other, part, None)
     }
 
     /// Pairs every value of a key in `self` with every value of that key in `other` (an inner
     /// join), partitioned by Spark's default partitioner for the two.
     pub fn join<W: ShuffleData>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (V, W))> {
         let part = default_partitioner(&[self.node.as_ref(), other.node.as_ref()]);
-        self.join_with(other, part)
+        self.join_as(other, part, None)
+    }
+
+    /// `join` into `partitions` hash partitions.
+    pub fn join_into<W: ShuffleData>(
+        &self,
+        other: &Rdd<(K, W)>,
+        partitions: usize,
+    ) -> Rdd<(K, (V, W))> {
+        let (part, problem) = hash_or_problem(partitions);
+        self.join_as(other, part, problem)
     }
 
     /// `join` with an explicit partitioner.
@@ -242,18 +313,25 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         other: &Rdd<(K, W)>,
         part: Partitioner,
     ) -> Rdd<(K, (V, W))> {
-        self.cogroup_as("join", other, part).flat_map_values_as(
-            "join",
-            |(vs, ws): (Vec<V>, Vec<W>)| {
+        self.join_as(other, part, None)
+    }
+
+    fn join_as<W: ShuffleData>(
+        &self,
+        other: &Rdd<(K, W)>,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+    ) -> Rdd<(K, (V, W))> {
+        self.cogroup_as("join", other, part, problem)
+            .flat_map_values_as("join", |(vs, ws): &(Vec<V>, Vec<W>)| {
                 let mut out = Vec::with_capacity(vs.len() * ws.len());
-                for v in &vs {
-                    for w in &ws {
+                for v in vs {
+                    for w in ws {
                         out.push((v.clone(), w.clone()));
                     }
                 }
                 out
-            },
-        )
+            })
     }
 
     /// Spark's `cogroup`: a `CoGroupedRDD` (one dependency per parent, one-to-one where the
@@ -265,10 +343,11 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         op: &'static str,
         other: &Rdd<(K, W)>,
         part: Partitioner,
+        problem: Option<PartitionerError>,
     ) -> Rdd<CoGrouped<K, V, W>> {
         let left = Side::new(self, &part);
         let right = Side::new(other, &part);
-        let node = RddNode::new(
+        let mut node = RddNode::new(
             self.ctx.new_rdd_id(),
             "CoGroupedRDD",
             op,
@@ -276,6 +355,9 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
             vec![left.dep.clone(), right.dep.clone()],
             Some(part),
         );
+        if let Some(p) = problem {
+            node = node.with_problem(p.to_string());
+        }
         let compute = move |tc: &TaskContext, split: usize| {
             let mut index: HashMap<K, usize, StableBuildHasher> = HashMap::default();
             let mut rows: Vec<CoGrouped<K, V, W>> = Vec::new();
@@ -293,62 +375,34 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
                 });
                 rows[i].1 .1.push(w);
             }
-            let it: Records<CoGrouped<K, V, W>> = Records::from_vec(rows);
-            Ok(it)
+            Ok(Records::from_vec(rows))
         };
         let grouped = Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute));
-        grouped.derive("MapPartitionsRDD", op, true, |_, it| it)
+        grouped.derive("MapPartitionsRDD", op, true, |_, _, it| it)
     }
 }
 
 impl<T: Key> Rdd<T> {
-    /// The distinct records (Spark: `map((_, ())).reduceByKey(keep first).map(_._1)`).
-    pub fn distinct(&self, partitions: usize) -> Rdd<T> {
-        self.derive("MapPartitionsRDD", "distinct", false, |_, it| {
-            Records::new(it.map(|x| (x, ())))
+    /// The distinct records, into as many partitions as `self` has (Spark's `distinct()`:
+    /// `map((_, ())).reduceByKey(keep first).map(_._1)`).
+    pub fn distinct(&self) -> Rdd<T> {
+        self.distinct_as(hash_or_problem(self.num_partitions().max(1)))
+    }
+
+    /// The distinct records, into `partitions` hash partitions.
+    pub fn distinct_into(&self, partitions: usize) -> Rdd<T> {
+        self.distinct_as(hash_or_problem(partitions))
+    }
+
+    fn distinct_as(&self, (part, problem): (Partitioner, Option<PartitionerError>)) -> Rdd<T> {
+        self.derive("MapPartitionsRDD", "distinct", false, |_, _, it| {
+            it.map_cow(|x: Cow<'_, T>| (x.into_owned(), ()))
         })
-        .reduce_by_key_as("distinct", |a, _| a, partitions)
-        .derive("MapPartitionsRDD", "distinct", false, |_, it| {
-            Records::new(it.map(|(x, _)| x))
+        .reduce_by_key_as("distinct", Arc::new(|a, _| a), part, problem)
+        .derive("MapPartitionsRDD", "distinct", false, |_, _, it| {
+            it.map_cow(|kv: Cow<'_, (T, ())>| kv.into_owned().0)
         })
     }
-}
-
-impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
-    /// `reduce_by_key` under another operation's name (`distinct` is built on it).
-    fn reduce_by_key_as(
-        &self,
-        op: &'static str,
-        f: impl Fn(V, V) -> V + Send + Sync + 'static,
-        partitions: usize,
-    ) -> Rdd<(K, V)> {
-        let part = Partitioner::Hash(partitions.max(1));
-        let f = Arc::new(f);
-        if self.partitioner() == Some(&part) {
-            return self.derive("MapPartitionsRDD", op, true, move |_, it| {
-                let f = f.clone();
-                Records::from_vec(combine_by_key(it, &move |a, b| f(a, b)))
-            });
-        }
-        let (f1, f2) = (f.clone(), f.clone());
-        let agg = Arc::new(Aggregator {
-            create_combiner: Box::new(|v| v),
-            merge_value: Box::new(move |c, v| f1(c, v)),
-            merge_combiners: Box::new(move |a, b| f2(a, b)),
-        });
-        self.shuffled(
-            op,
-            part,
-            agg,
-            true,
-            ReduceSide::Combine(Arc::new(move |a, b| f(a, b))),
-        )
-    }
-}
-
-fn concat<V>(mut a: Vec<V>, mut b: Vec<V>) -> Vec<V> {
-    a.append(&mut b);
-    a
 }
 
 /// One parent of a `CoGroupedRDD`: read narrowly if co-partitioned, through a shuffle if not.
@@ -362,23 +416,7 @@ impl<K: Key, V: ShuffleData> Side<K, V> {
         let dep = if rdd.partitioner() == Some(part) {
             Dependency::OneToOne(rdd.node.clone())
         } else {
-            let agg = Arc::new(Aggregator {
-                create_combiner: Box::new(|v: V| v),
-                merge_value: Box::new(|_, v| v),
-                merge_combiners: Box::new(|_, b| b),
-            });
-            let writer = PairShuffleWriter {
-                parent: rdd.clone(),
-                partitioner: part.clone(),
-                aggregator: agg,
-                combine: false,
-            };
-            Dependency::Shuffle(Arc::new(ShuffleDependency::new(
-                rdd.node.clone(),
-                part.clone(),
-                false,
-                Arc::new(writer),
-            )))
+            Dependency::Shuffle(rdd.shuffle_dep(part, None))
         };
         Side {
             rdd: rdd.clone(),
@@ -386,16 +424,10 @@ impl<K: Key, V: ShuffleData> Side<K, V> {
         }
     }
 
-    fn read(&self, tc: &TaskContext, split: usize) -> Result<Records<(K, V)>, TaskError> {
+    fn read(&self, tc: &TaskContext, split: usize) -> Result<Vec<(K, V)>, TaskError> {
         match &self.dep {
-            Dependency::Shuffle(d) => {
-                let sid = d
-                    .shuffle_id()
-                    .ok_or_else(|| TaskError::Exception("shuffle has no id".into()))?;
-                let records: Vec<(K, V)> = read_shuffle(tc, sid, split)?;
-                Ok(Records::from_vec(records))
-            }
-            _ => self.rdd.iterator(tc, split),
+            Dependency::Shuffle(d) => read_shuffle(tc, d, split),
+            _ => Ok(self.rdd.iterator(tc, split)?.metered(tc, 1).collect_owned()),
         }
     }
 }
@@ -403,29 +435,28 @@ impl<K: Key, V: ShuffleData> Side<K, V> {
 /// Spark's `Partitioner.defaultPartitioner` (without `spark.default.parallelism`): the
 /// partitioner of the parent with the most partitions among those that have one, if it is
 /// within an order of magnitude of the largest parent; otherwise hash into as many partitions
-/// as the largest parent has.
+/// as the largest parent has (at least 1: Spark would make a 0-partition RDD of an empty one).
 pub fn default_partitioner(rdds: &[&RddNode]) -> Partitioner {
     let max_parts = rdds
         .iter()
-        .map(|r| r.num_partitions)
+        .map(|r| r.num_partitions())
         .max()
         .unwrap_or(1)
         .max(1);
     let best = rdds
         .iter()
-        .filter(|r| {
-            r.partitioner
-                .as_ref()
-                .is_some_and(|p| p.num_partitions() > 0)
-        })
-        .max_by_key(|r| r.num_partitions);
+        .filter(|r| r.partitioner().is_some())
+        .max_by_key(|r| r.num_partitions());
     if let Some(r) = best {
-        let eligible = (max_parts as f64).log10() - (r.num_partitions as f64).log10() < 1.0;
-        if eligible || max_parts <= r.num_partitions {
-            if let Some(p) = &r.partitioner {
+        let eligible = (max_parts as f64).log10() - (r.num_partitions() as f64).log10() < 1.0;
+        if eligible || max_parts <= r.num_partitions() {
+            if let Some(p) = r.partitioner() {
                 return p.clone();
             }
         }
     }
-    Partitioner::Hash(max_parts)
+    match Partitioner::hash(max_parts) {
+        Ok(p) => p,
+        Err(_) => single(),
+    }
 }

@@ -2,11 +2,11 @@
 //!
 //! Each partition gets its own seed, drawn in order from an RNG seeded with the user's seed (as
 //! Spark draws `random.nextLong()` per partition). Without replacement every record is kept with
-//! probability `fraction` (Bernoulli sampling); with replacement each record is emitted a
-//! Poisson(`fraction`) number of times. The same seed gives the same sample, whatever the
-//! cluster.
+//! probability `fraction` (Bernoulli sampling, keeping references to shared records); with
+//! replacement each record is emitted a Poisson(`fraction`) number of times. The same seed
+//! gives the same sample, whatever the cluster.
 
-use super::{Data, Rdd, Records};
+use super::{Data, Rdd};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
@@ -29,22 +29,31 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> usize {
     k
 }
 
+/// How many times the next record of a partition is kept: the one rule both the RDD and any
+/// model of it follow, drawing from the partition's RNG in record order.
+pub fn copies(rng: &mut ChaCha8Rng, with_replacement: bool, fraction: f64) -> usize {
+    if with_replacement {
+        poisson(rng, fraction)
+    } else {
+        usize::from(rng.gen::<f64>() < fraction)
+    }
+}
+
 /// Samples the records of one partition, as `sample` does.
-pub fn sample_partition<T: Clone + 'static>(
-    it: impl Iterator<Item = T> + 'static,
+pub fn sample_partition<T: Clone>(
+    records: &[T],
     with_replacement: bool,
     fraction: f64,
     seed: u64,
-) -> Records<T> {
+) -> Vec<T> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    if with_replacement {
-        Records::new(it.flat_map(move |x| {
-            let k = poisson(&mut rng, fraction);
-            std::iter::repeat_n(x, k)
-        }))
-    } else {
-        Records::new(it.filter(move |_| rng.gen::<f64>() < fraction))
+    let mut out = Vec::new();
+    for x in records {
+        for _ in 0..copies(&mut rng, with_replacement, fraction) {
+            out.push(x.clone());
+        }
     }
+    out
 }
 
 impl<T: Data> Rdd<T> {
@@ -53,8 +62,20 @@ impl<T: Data> Rdd<T> {
     pub fn sample(&self, with_replacement: bool, fraction: f64, seed: u64) -> Rdd<T> {
         let seeds = Arc::new(partition_seeds(seed, self.num_partitions()));
         let fraction = fraction.max(0.0);
-        self.derive("PartitionwiseSampledRDD", "sample", true, move |i, it| {
-            sample_partition(it, with_replacement, fraction, seeds[i])
-        })
+        self.derive(
+            "PartitionwiseSampledRDD",
+            "sample",
+            true,
+            move |_, i, it| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seeds[i]);
+                if with_replacement {
+                    it.flat_map(move |x| {
+                        std::iter::repeat_n(x.clone(), copies(&mut rng, true, fraction))
+                    })
+                } else {
+                    it.filter(move |_| copies(&mut rng, false, fraction) == 1)
+                }
+            },
+        )
     }
 }

@@ -8,14 +8,10 @@
 //! re-samples partitions whose reservoirs were too small with a second job; ember does not,
 //! the weights already account for their size.
 
-use super::pair::ReduceSide;
-use super::{Key, Partitioner, Rdd, Records};
-use crate::rdd::ShuffleData;
+use super::{Key, Partitioner, Rdd, Records, ShuffleData};
 use crate::scheduler::JobError;
-use crate::shuffle::writer::Aggregator;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::sync::Arc;
 
 /// Reservoir-samples up to `k` items; returns them and how many items there were.
 pub fn reservoir_sample<T>(it: impl Iterator<Item = T>, k: usize, seed: u64) -> (Vec<T>, u64) {
@@ -61,26 +57,37 @@ pub fn determine_bounds<K: Ord + Clone>(
 }
 
 impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
-    /// Sorts by key into about `partitions` ranges; runs the range partitioner's sampling job
-    /// now, as Spark does, which is why it returns a `Result`.
-    pub fn sort_by_key(&self, ascending: bool, partitions: usize) -> Result<Rdd<(K, V)>, JobError> {
+    /// Sorts by key into as many ranges as `self` has partitions (Spark's
+    /// `sortByKey(ascending)`); runs the range partitioner's sampling job now, as Spark does,
+    /// which is why it returns a `Result`.
+    pub fn sort_by_key(&self, ascending: bool) -> Result<Rdd<(K, V)>, JobError> {
+        self.sort_by_key_into(ascending, self.num_partitions())
+    }
+
+    /// Sorts by key into about `partitions` ranges (Spark's `sortByKey(ascending,
+    /// numPartitions)`).
+    pub fn sort_by_key_into(
+        &self,
+        ascending: bool,
+        partitions: usize,
+    ) -> Result<Rdd<(K, V)>, JobError> {
         let partitions = partitions.max(1);
         let (bounds, id) = if partitions <= 1 || self.num_partitions() == 0 {
             (Vec::new(), self.id())
         } else {
             let sample_size = (20.0 * partitions as f64).min(1e6);
             let per_partition = (3.0 * sample_size / self.num_partitions() as f64).ceil() as usize;
-            let keys = self.derive("MapPartitionsRDD", "sort_by_key", false, |_, it| {
-                Records::new(it.map(|(k, _)| k))
+            let keys = self.derive("MapPartitionsRDD", "sort_by_key", false, |_, _, it| {
+                it.map(|(k, _)| k.clone())
             });
-            let sketch = keys.derive("MapPartitionsRDD", "sort_by_key", false, move |i, it| {
+            let sketch = keys.derive("MapPartitionsRDD", "sort_by_key", false, move |_, i, it| {
                 let seed = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                Records::new(std::iter::once(reservoir_sample(it, per_partition, seed)))
+                Records::from_vec(vec![reservoir_sample(it.into_owned(), per_partition, seed)])
             });
             let sketches = sketch.run_job(
                 "sort_by_key",
                 (0..self.num_partitions()).collect(),
-                |_, it| it.collect::<Vec<_>>(),
+                |_, it| it.collect_owned(),
             )?;
             let mut candidates = Vec::new();
             for (sample, n) in sketches.into_iter().flatten() {
@@ -91,26 +98,16 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
             }
             (determine_bounds(candidates, partitions), sketch.id())
         };
-        let part = Partitioner::Range {
-            partitions: bounds.len() + 1,
-            ascending,
-            id,
-            bounds: Arc::new(bounds),
-        };
-        let agg = Arc::new(Aggregator {
-            create_combiner: Box::new(|v: V| v),
-            merge_value: Box::new(|_, v| v),
-            merge_combiners: Box::new(|_, b| b),
-        });
-        Ok(self.shuffled(
-            "sort_by_key",
-            part,
-            agg,
-            false,
-            ReduceSide::Sort {
-                ascending,
-                _k: std::marker::PhantomData,
-            },
-        ))
+        let part = Partitioner::range(bounds, ascending, id);
+        Ok(
+            self.shuffled("sort_by_key", part, None, None, move |mut records| {
+                if ascending {
+                    records.sort_by(|a, b| a.0.cmp(&b.0));
+                } else {
+                    records.sort_by(|a, b| b.0.cmp(&a.0));
+                }
+                records
+            }),
+        )
     }
 }

@@ -1,14 +1,38 @@
 //! Sources: RDDs with no parents.
 //!
-//! `parallelize` slices a local collection the way Spark's `ParallelCollectionRDD` does;
-//! `text_file` reads a file or a folder of text files, one partition per file (sorted by
-//! name), until the HDFS-like store of the locality step gives inputs blocks and replicas.
+//! - `parallelize` slices a local collection the way Spark's `ParallelCollectionRDD` does; a
+//!   task reads its slice in place (the collection is shared, never copied).
+//! - `text_file` over `dfs://` reads the HDFS-like store: one partition per block, preferring
+//!   the hosts of the block's replicas, lines split at block boundaries as Hadoop's
+//!   `LineRecordReader` splits them.
+//! - `text_file` over any other path reads the local file system: a file, or every file of a
+//!   folder, one partition per file (sorted by name).
 
-use super::{Data, Rdd, RddNode, Records};
+use super::records::Records;
+use super::{Data, Rdd, RddNode};
 use crate::context::Context;
+use crate::dfs::{self, DfsError, FileMeta, ReadBytes};
+use crate::lineage::TaskLocation;
+use crate::storage::size::sampled_size;
+use crate::storage::RecordBlock;
 use crate::task_context::{TaskContext, TaskError};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// Why a source could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A local file or folder could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A DFS path could not be read.
+    #[error(transparent)]
+    Dfs(#[from] DfsError),
+}
 
 /// Spark's `ParallelCollectionRDD.slice` positions: slice `i` holds `[i*n/k, (i+1)*n/k)`.
 pub fn slice_bounds(len: usize, slices: usize) -> Vec<(usize, usize)> {
@@ -20,6 +44,7 @@ pub fn slice_bounds(len: usize, slices: usize) -> Vec<(usize, usize)> {
 pub(crate) fn parallelize<T: Data>(ctx: &Context, data: Vec<T>, slices: usize) -> Rdd<T> {
     let slices = slices.max(1);
     let bounds = slice_bounds(data.len(), slices);
+    let sizes: Arc<Vec<OnceLock<u64>>> = Arc::new((0..slices).map(|_| OnceLock::new()).collect());
     let data = Arc::new(data);
     let node = RddNode::new(
         ctx.new_rdd_id(),
@@ -29,22 +54,27 @@ pub(crate) fn parallelize<T: Data>(ctx: &Context, data: Vec<T>, slices: usize) -
         Vec::new(),
         None,
     );
-    let record_bytes = std::mem::size_of::<T>() as u64;
     let compute = move |tc: &TaskContext, split: usize| {
         let (start, end) = bounds[split];
+        let bytes = if tc.measures_sizes() {
+            *sizes[split].get_or_init(|| sampled_size(end - start, |i| &data[start + i]))
+        } else {
+            0
+        };
         tc.metrics_mut(|m| {
             m.input_records += (end - start) as u64;
-            m.input_bytes += (end - start) as u64 * record_bytes;
+            m.input_bytes += bytes;
         });
-        let data = data.clone();
-        let it: Records<T> = Records::new((start..end).map(move |i| data[i].clone()));
-        Ok(it)
+        Ok(Records::from_block(RecordBlock::slice_of(
+            data.clone(),
+            start..end,
+        )))
     };
     Rdd::from_parts(ctx.clone(), node, Arc::new(compute))
 }
 
-/// The files a `text_file` path stands for: the file itself, or the regular files of a folder
-/// (not starting with `.` or `_`, as Hadoop skips them), sorted by name.
+/// The files a local `text_file` path stands for: the file itself, or the regular files of a
+/// folder (not starting with `.` or `_`, as Hadoop skips them), sorted by name.
 pub fn text_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -61,8 +91,15 @@ pub fn text_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub(crate) fn text_file(ctx: &Context, path: &Path) -> std::io::Result<Rdd<String>> {
-    let files = Arc::new(text_files(path)?);
+pub(crate) fn text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, SourceError> {
+    if dfs::is_dfs_path(path) {
+        return dfs_text_file(ctx, path);
+    }
+    let path = Path::new(path);
+    let files = Arc::new(text_files(path).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?);
     let node = RddNode::new(
         ctx.new_rdd_id(),
         "HadoopRDD",
@@ -79,9 +116,60 @@ pub(crate) fn text_file(ctx: &Context, path: &Path) -> std::io::Result<Rdd<Strin
         tc.metrics_mut(|m| {
             m.input_records += lines.len() as u64;
             m.input_bytes += text.len() as u64;
+            m.input_disk_bytes += text.len() as u64;
         });
-        let it: Records<String> = Records::from_vec(lines);
-        Ok(it)
+        Ok(Records::from_vec(lines))
     };
     Ok(Rdd::from_parts(ctx.clone(), node, Arc::new(compute)))
+}
+
+fn dfs_text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, SourceError> {
+    let files: Arc<Vec<FileMeta>> = Arc::new(ctx.dfs().files_under(path)?);
+    // One partition per block, file by file.
+    let parts: Arc<Vec<(usize, usize)>> = Arc::new(
+        files
+            .iter()
+            .enumerate()
+            .flat_map(|(f, meta)| (0..meta.blocks.len()).map(move |b| (f, b)))
+            .collect(),
+    );
+    let (lf, lp) = (files.clone(), parts.clone());
+    let locations = move |p: usize| -> Vec<TaskLocation> {
+        let (f, b) = lp[p];
+        lf[f].blocks[b]
+            .replicas
+            .iter()
+            .map(|h| TaskLocation::Host(h.clone()))
+            .collect()
+    };
+    let node = RddNode::new(
+        ctx.new_rdd_id(),
+        "HadoopRDD",
+        "text_file",
+        parts.len(),
+        Vec::new(),
+        None,
+    )
+    .with_locations(Arc::new(locations));
+    let compute = move |tc: &TaskContext, split: usize| {
+        let (f, b) = parts[split];
+        let (lines, from) = tc
+            .dfs()
+            .read_lines(&files[f], b, Some(tc.host()))
+            .map_err(|e| TaskError::Exception(e.to_string()))?;
+        record_read(tc, lines.len() as u64, from);
+        Ok(Records::from_vec(lines))
+    };
+    Ok(Rdd::from_parts(ctx.clone(), node, Arc::new(compute)))
+}
+
+/// Adds a DFS read to the task's input metrics.
+fn record_read(tc: &TaskContext, records: u64, from: ReadBytes) {
+    tc.metrics_mut(|m| {
+        m.input_records += records;
+        m.input_bytes += from.total();
+        m.input_disk_bytes += from.local;
+        m.input_network_bytes += from.rack + from.cross_rack;
+        m.input_cross_rack_bytes += from.cross_rack;
+    });
 }

@@ -1,77 +1,100 @@
 //! Narrow transformations: each child partition reads one parent partition (or, for `union`,
-//! one partition of one parent), so they are pipelined inside a stage.
+//! one partition of one parent), so they are pipelined inside a stage. Their functions take
+//! records by reference ([`super::records`] explains why).
 
-use super::{Data, Dependency, Rdd, RddNode, Records};
+use super::records::{IntoRecords, Records};
+use super::{Data, Dependency, Rdd, RddNode};
 use crate::task_context::TaskContext;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 impl<T: Data> Rdd<T> {
     /// Applies `f` to every record.
-    pub fn map<U: Data>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Rdd<U> {
+    ///
+    /// ```
+    /// use ember::Context;
+    /// let ctx = Context::local(1);
+    /// let lengths = ctx.parallelize(vec!["a".to_string(), "bcd".to_string()], 2).map(|s| s.len());
+    /// assert_eq!(lengths.collect().unwrap(), vec![1, 3]);
+    /// ```
+    pub fn map<U: Data>(&self, f: impl Fn(&T) -> U + Send + Sync + 'static) -> Rdd<U> {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", "map", false, move |_, it| {
+        self.derive("MapPartitionsRDD", "map", false, move |_, _, it| {
             let f = f.clone();
-            Records::new(it.map(move |x| f(x)))
+            it.map(move |x| f(x))
         })
     }
 
-    /// Keeps the records for which `f` is true. Keeps the partitioner.
+    /// Keeps the records for which `f` is true (without copying them). Keeps the partitioner.
     pub fn filter(&self, f: impl Fn(&T) -> bool + Send + Sync + 'static) -> Rdd<T> {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", "filter", true, move |_, it| {
+        self.derive("MapPartitionsRDD", "filter", true, move |_, _, it| {
             let f = f.clone();
-            Records::new(it.filter(move |x| f(x)))
+            it.filter(move |x| f(x))
         })
     }
 
     /// Maps every record to zero or more records.
-    pub fn flat_map<U: Data, I>(&self, f: impl Fn(T) -> I + Send + Sync + 'static) -> Rdd<U>
+    pub fn flat_map<U: Data, I>(&self, f: impl Fn(&T) -> I + Send + Sync + 'static) -> Rdd<U>
     where
-        I: IntoIterator<Item = U> + 'static,
-        I::IntoIter: 'static,
+        I: IntoIterator<Item = U>,
     {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", "flat_map", false, move |_, it| {
+        self.derive("MapPartitionsRDD", "flat_map", false, move |_, _, it| {
             let f = f.clone();
-            Records::new(it.flat_map(move |x| f(x)))
+            it.flat_map(move |x| f(x))
         })
     }
 
-    /// Transforms a whole partition at once.
-    pub fn map_partitions<U: Data, I>(
+    /// Transforms a whole partition at once. `f` gets the partition's [`Records`] (read them
+    /// with `for_each`, `fold` or `map`, by reference) and returns records or any iterator.
+    ///
+    /// ```
+    /// use ember::Context;
+    /// let ctx = Context::local(1);
+    /// let sums = ctx
+    ///     .parallelize((1..=6).collect::<Vec<i64>>(), 2)
+    ///     .map_partitions(|it| std::iter::once(it.fold(0, |a, x| a + x)));
+    /// assert_eq!(sums.collect().unwrap(), vec![6, 15]);
+    /// ```
+    pub fn map_partitions<U: Data, R>(
         &self,
-        f: impl Fn(Records<T>) -> I + Send + Sync + 'static,
+        f: impl Fn(Records<T>) -> R + Send + Sync + 'static,
     ) -> Rdd<U>
     where
-        I: Iterator<Item = U> + 'static,
+        R: IntoRecords<U>,
     {
-        self.derive("MapPartitionsRDD", "map_partitions", false, move |_, it| {
-            Records::new(f(it))
-        })
+        self.derive(
+            "MapPartitionsRDD",
+            "map_partitions",
+            false,
+            move |_, _, it| f(it).into_records(),
+        )
     }
 
     /// Transforms a whole partition at once, knowing its index.
-    pub fn map_partitions_with_index<U: Data, I>(
+    pub fn map_partitions_with_index<U: Data, R>(
         &self,
-        f: impl Fn(usize, Records<T>) -> I + Send + Sync + 'static,
+        f: impl Fn(usize, Records<T>) -> R + Send + Sync + 'static,
     ) -> Rdd<U>
     where
-        I: Iterator<Item = U> + 'static,
+        R: IntoRecords<U>,
     {
         self.derive(
             "MapPartitionsRDD",
             "map_partitions_with_index",
             false,
-            move |i, it| Records::new(f(i, it)),
+            move |_, i, it| f(i, it).into_records(),
         )
     }
 
-    /// Pairs every record with a key computed from it.
+    /// Pairs every record with a key computed from it. The record itself must be owned by the
+    /// pair: it is moved when the parent made it, cloned when a source or store holds it.
     pub fn key_by<K: Data>(&self, f: impl Fn(&T) -> K + Send + Sync + 'static) -> Rdd<(K, T)> {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", "key_by", false, move |_, it| {
+        self.derive("MapPartitionsRDD", "key_by", false, move |_, _, it| {
             let f = f.clone();
-            Records::new(it.map(move |x| (f(&x), x)))
+            it.map_cow(move |x: Cow<'_, T>| (f(&x), x.into_owned()))
         })
     }
 

@@ -1,93 +1,26 @@
-//! The typed RDD handle, [`Rdd<T>`], over an untyped lineage node.
+//! The typed RDD handle, [`Rdd<T>`], over an untyped lineage node, and the traits its records
+//! must meet.
 
-use super::{Partitioner, RddNode};
+use super::records::Records;
 use crate::context::Context;
-use crate::storage::StorageLevel;
+use crate::lineage::{Dependency, Partitioner, Persistence, RddNode};
+use crate::storage::{RecordsCodec, StorageLevel};
 use crate::task_context::{TaskContext, TaskError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::hash::Hash;
 use std::sync::Arc;
 
-/// The records of one partition, as a task computes them: an iterator that pulls from the
-/// stage's pipeline of narrow operations.
-///
-/// Each operation of a pipeline hands its records on in chunks (1, 2, 4, ... up to 1,024), so
-/// the only dynamic call is one per chunk; within a chunk every step is a plain, inlined
-/// `next`. A dynamic call per record (a `Box<dyn Iterator>` per operation) made a logistic
-/// regression step twice as slow as the same loop by hand. Records are still pulled lazily, a
-/// chunk at a time: `take(1)` computes at most one record per operation first.
-pub struct Records<T> {
-    buf: std::vec::IntoIter<T>,
-    more: Option<Box<dyn FnMut(usize) -> Vec<T>>>,
-    chunk: usize,
-}
+/// What an RDD may hold: owned, shareable between threads, and `Serialize`, so that records
+/// can be sized (the cost model and the memory store budget bytes) and encoded wherever they
+/// travel. Derive `serde::Serialize` on your record types.
+pub trait Data: Clone + Send + Sync + Serialize + 'static {}
+impl<T: Clone + Send + Sync + Serialize + 'static> Data for T {}
 
-/// The largest chunk an operation hands on at once.
-const MAX_CHUNK: usize = 1024;
-
-impl<T: 'static> Records<T> {
-    /// The records `it` yields.
-    pub fn new<I>(it: I) -> Self
-    where
-        I: IntoIterator<Item = T>,
-        I::IntoIter: 'static,
-    {
-        let mut it = it.into_iter();
-        Records {
-            buf: Vec::new().into_iter(),
-            more: Some(Box::new(move |n| it.by_ref().take(n).collect())),
-            chunk: 1,
-        }
-    }
-
-    /// The records of `v`, in order (no chunking needed).
-    pub fn from_vec(v: Vec<T>) -> Self {
-        Records {
-            buf: v.into_iter(),
-            more: None,
-            chunk: MAX_CHUNK,
-        }
-    }
-
-    #[cold]
-    fn refill(&mut self) -> Option<T> {
-        let more = self.more.as_mut()?;
-        let chunk = more(self.chunk);
-        self.chunk = (self.chunk * 2).min(MAX_CHUNK);
-        if chunk.is_empty() {
-            self.more = None;
-            return None;
-        }
-        self.buf = chunk.into_iter();
-        self.buf.next()
-    }
-}
-
-impl<T: 'static> Iterator for Records<T> {
-    type Item = T;
-
-    #[inline]
-    fn next(&mut self) -> Option<T> {
-        match self.buf.next() {
-            Some(x) => Some(x),
-            None => self.refill(),
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let (lo, _) = self.buf.size_hint();
-        (lo, if self.more.is_none() { Some(lo) } else { None })
-    }
-}
-
-/// What an RDD may hold: owned, shareable between threads.
-pub trait Data: Clone + Send + Sync + 'static {}
-impl<T: Clone + Send + Sync + 'static> Data for T {}
-
-/// What may cross a shuffle: it is written to and read from shuffle files.
-pub trait ShuffleData: Data + Serialize + DeserializeOwned {}
-impl<T: Data + Serialize + DeserializeOwned> ShuffleData for T {}
+/// What may be read back from bytes as well: records that cross a shuffle, or that `persist`
+/// keeps serialized or on disk. Derive `serde::Deserialize` as well.
+pub trait ShuffleData: Data + DeserializeOwned {}
+impl<T: Data + DeserializeOwned> ShuffleData for T {}
 
 /// What may be a key of a key-value RDD: hashed and ordered for partitioning.
 pub trait Key: ShuffleData + Hash + Eq + Ord {}
@@ -132,7 +65,7 @@ impl<T: Data> Rdd<T> {
 
     /// The RDD's id.
     pub fn id(&self) -> usize {
-        self.node.id
+        self.node.id()
     }
 
     /// The lineage node the schedulers see.
@@ -142,12 +75,12 @@ impl<T: Data> Rdd<T> {
 
     /// The number of partitions.
     pub fn num_partitions(&self) -> usize {
-        self.node.num_partitions
+        self.node.num_partitions()
     }
 
     /// How records are partitioned by key, if that is known.
     pub fn partitioner(&self) -> Option<&Partitioner> {
-        self.node.partitioner.as_ref()
+        self.node.partitioner()
     }
 
     /// The context that made this RDD.
@@ -167,20 +100,19 @@ impl<T: Data> Rdd<T> {
         (self.compute)(tc, split)
     }
 
-    /// Marks the RDD to be kept at `level` once computed. Returns the same RDD.
-    pub fn persist(self, level: StorageLevel) -> Self {
-        self.node.set_storage_level(level);
-        self
-    }
-
-    /// `persist(MEMORY_ONLY)`.
-    pub fn cache(self) -> Self {
-        self.persist(StorageLevel::MEMORY_ONLY)
-    }
-
     /// The storage level asked for.
     pub fn storage_level(&self) -> StorageLevel {
         self.node.storage_level()
+    }
+
+    /// Forgets the storage level and removes every stored copy of the RDD's blocks (Spark's
+    /// `unpersist`). The RDD is recomputed from its lineage when next needed.
+    pub fn unpersist(&self) {
+        self.node.set_persistence(Persistence {
+            level: StorageLevel::NONE,
+            codec: None,
+        });
+        self.ctx.unpersist_rdd(self.node.id());
     }
 
     /// Marks the RDD for checkpointing (honoured by the storage step).
@@ -188,13 +120,14 @@ impl<T: Data> Rdd<T> {
         self.node.mark_for_checkpoint();
     }
 
-    /// A narrow child whose partition `i` is `f(i, parent partition i)`.
+    /// A narrow child whose partition `i` is `f(task, i, parent partition i)`; the records the
+    /// parent hands on are counted as the child's work.
     pub(crate) fn derive<U: Data>(
         &self,
         name: &'static str,
         op: &'static str,
         preserves_partitioning: bool,
-        f: impl Fn(usize, Records<T>) -> Records<U> + Send + Sync + 'static,
+        f: impl Fn(&TaskContext, usize, Records<T>) -> Records<U> + Send + Sync + 'static,
     ) -> Rdd<U> {
         let parent = self.clone();
         let node = RddNode::new(
@@ -202,15 +135,43 @@ impl<T: Data> Rdd<T> {
             name,
             op,
             self.num_partitions(),
-            vec![super::Dependency::OneToOne(self.node.clone())],
+            vec![Dependency::OneToOne(self.node.clone())],
             if preserves_partitioning {
-                self.node.partitioner.clone()
+                self.node.partitioner().cloned()
             } else {
                 None
             },
         );
-        let compute =
-            move |tc: &TaskContext, split: usize| Ok(f(split, parent.iterator(tc, split)?));
+        let compute = move |tc: &TaskContext, split: usize| {
+            Ok(f(tc, split, parent.iterator(tc, split)?.metered(tc, 1)))
+        };
         Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute))
+    }
+}
+
+impl<T: ShuffleData> Rdd<T> {
+    /// Marks the RDD to be kept at `level` once computed, and returns it. Its records must be
+    /// encodable, so that stores can size them, keep them serialized and write them to disk.
+    ///
+    /// As in Spark, the level of an RDD cannot change once set (unpersist it first): a job
+    /// over an RDD persisted twice at different levels fails with Spark's message.
+    pub fn persist(self, level: StorageLevel) -> Self {
+        let current = self.node.storage_level();
+        if current != StorageLevel::NONE && current != level {
+            self.node.set_problem(
+                "Cannot change storage level of an RDD after it was already assigned a level",
+            );
+            return self;
+        }
+        self.node.set_persistence(Persistence {
+            level,
+            codec: Some(Arc::new(RecordsCodec::<T>::new())),
+        });
+        self
+    }
+
+    /// `persist(MEMORY_ONLY)`.
+    pub fn cache(self) -> Self {
+        self.persist(StorageLevel::MEMORY_ONLY)
     }
 }

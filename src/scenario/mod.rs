@@ -45,6 +45,7 @@ pub fn builtin() -> Vec<Scenario> {
             executors_per_host: 1,
             cores_per_executor: 2,
             storage_memory: 64 << 20,
+            ..ClusterSpec::default()
         },
         scheduler: SchedulerConfig::default(),
         cost: CostModel::default(),

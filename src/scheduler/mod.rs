@@ -17,7 +17,8 @@ pub use stage::JobOutcome;
 pub use task::{ResultFunction, StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
 
 use crate::events::{Event, EventKind, EventSink, TaskEndReason};
-use crate::rdd::{RddNode, ShuffleDependency};
+pub use crate::lineage::TaskLocation;
+use crate::lineage::{RddNode, ShuffleDependency};
 use dag::{DagAction, DagScheduler};
 use std::sync::Arc;
 use task_scheduler::{CompletionResult, TaskScheduler};
@@ -31,28 +32,16 @@ pub enum JobError {
     /// The driver could not read or write a file the action needs.
     #[error("{0}")]
     Io(String),
+    /// The lineage cannot be computed (a hash partitioner over 0 partitions, a storage level
+    /// changed after it was set): the job was not submitted.
+    #[error("{0}")]
+    InvalidRdd(String),
+    /// An action was called inside a task, where only the driver may run jobs.
+    #[error("RDD transformations and actions can only be invoked by the driver, not inside of other transformations (an action was called inside task {task}; see SPARK-5063)")]
+    ActionInsideTask { task: usize },
     /// The engine broke one of its own rules (a bug).
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-/// Where a task would rather run (Spark's `TaskLocation`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TaskLocation {
-    /// Any executor on this host (an input block's replica).
-    Host(String),
-    /// This executor, which caches the partition.
-    ExecutorCache { host: String, executor: usize },
-}
-
-impl TaskLocation {
-    /// The host of the location.
-    pub fn host(&self) -> &str {
-        match self {
-            TaskLocation::Host(h) => h,
-            TaskLocation::ExecutorCache { host, .. } => host,
-        }
-    }
 }
 
 /// The scheduler settings of CONTRACTS §2 `[scheduler]`, with Spark's defaults.

@@ -3,7 +3,7 @@
 
 use super::task::ResultFunction;
 use crate::events::SubmitReason;
-use crate::rdd::{RddNode, ShuffleDependency};
+use crate::lineage::{RddNode, ShuffleDependency};
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::sync::Arc;

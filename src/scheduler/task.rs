@@ -8,9 +8,9 @@
 //! workload and look the handles up by stage id.
 
 use crate::events::{Locality, TaskMetrics};
-use crate::rdd::ShuffleDependency;
+use crate::lineage::ShuffleDependency;
 use crate::shuffle::{MapStatus, ShuffleInputs};
-use crate::task_context::{TaskContext, TaskError};
+use crate::task_context::{TaskContext, TaskEffects, TaskError};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -75,11 +75,13 @@ impl std::fmt::Debug for TaskOutcome {
     }
 }
 
-/// An executor's report on a task attempt.
+/// An executor's report on a task attempt: what it produced, what it did, and what it staged
+/// (applied by the driver when the task completes, or dropped).
 #[derive(Debug)]
 pub struct StatusUpdate {
     pub task_id: usize,
     pub executor: usize,
     pub outcome: TaskOutcome,
     pub metrics: TaskMetrics,
+    pub effects: TaskEffects,
 }

@@ -225,14 +225,26 @@ impl TaskScheduler {
         events: &mut EventSink,
     ) -> Vec<TaskDescription> {
         let full = only.is_none();
-        let mut offers: Vec<usize> = self
-            .executors
-            .iter()
-            .filter(|(id, e)| e.alive && only.is_none_or(|o| o == **id))
-            .map(|(id, _)| *id)
-            .collect();
+        let mut offers: Vec<usize> = match only {
+            // A partial offer: one executor, looked up rather than searched for.
+            Some(o) => self
+                .executors
+                .get(&o)
+                .filter(|e| e.alive)
+                .map(|_| vec![o])
+                .unwrap_or_default(),
+            None => self
+                .executors
+                .iter()
+                .filter(|(_, e)| e.alive)
+                .map(|(id, _)| *id)
+                .collect(),
+        };
         offers.shuffle(&mut self.rng);
-        let mut avail: Vec<u32> = offers.iter().map(|e| self.executors[e].free).collect();
+        let mut avail: Vec<u32> = offers
+            .iter()
+            .map(|e| self.executors.get(e).map_or(0, |x| x.free))
+            .collect();
         if avail.iter().all(|a| *a == 0) {
             return Vec::new();
         }
@@ -247,7 +259,8 @@ impl TaskScheduler {
             }
             let (mut launched_any, mut no_rejects, mut global_min) =
                 (false, true, None::<Locality>);
-            for max_loc in tsm.levels().to_vec() {
+            for li in 0..tsm.levels().len() {
+                let max_loc = tsm.levels()[li];
                 loop {
                     let mut launched_here = false;
                     for (i, exec) in offers.iter().enumerate() {

@@ -1,17 +1,20 @@
-//! Shuffle: map outputs written as real files, tracked by the driver, fetched by reducers.
+//! Shuffle: map outputs written as real bytes into executors' disk stores, tracked by the
+//! driver, fetched by reducers.
 //!
 //! This module owns the [`MapOutputTracker`] (driver side: which executor holds each map
-//! output and how many bytes it has for each reduce partition, with an epoch), the map-side
-//! writer ([`writer`]), the reduce-side reader ([`reader`]), and the [`BlockTransferService`]
-//! through which an executor reads another executor's shuffle files. It does not decide when
-//! a map stage runs or reruns: that is the DAG scheduler's.
+//! output and how many bytes it has for each reduce partition, with an epoch), the byte layout
+//! of a map output ([`layout`]), the reduce-side fetch ([`reader`]), the read plans a reduce
+//! task is sent ([`ShuffleInputs`]), and the [`BlockTransferService`] through which an executor
+//! reads another executor's disk store. It works on bytes and serde records only: it knows
+//! nothing of RDDs or tasks, and does not decide when a map stage runs or reruns (that is the
+//! DAG scheduler's).
 //!
 //! ## File layout
 //!
-//! Like Spark's sort-based shuffle, each map task writes two files into its executor's work
-//! folder, `<work>/exec-<n>/`:
+//! Like Spark's sort-based shuffle, each map task writes two blocks into its executor's
+//! [`DiskStore`] (real files `<work>/exec-<n>/shuffle_<s>_<m>_0.data` with the files medium):
 //! - `shuffle_<shuffle>_<map>_0.data`: the records for every reduce partition, one segment after
-//!   another, each segment a postcard-serialized `Vec<(K, C)>`;
+//!   another, each segment a postcard-serialized `Vec` of `(key, value)` records;
 //! - `shuffle_<shuffle>_<map>_0.index`: where each segment lies. All numbers are little-endian.
 //!   The first `u64` is the kind: `0` (dense, Spark's layout) is followed by `reduces + 1`
 //!   `u64` offsets, segment `r` being `offsets[r]..offsets[r+1]`; `1` (sparse, used when fewer
@@ -21,25 +24,28 @@
 //!
 //! Block `shuffle_<shuffle>_<map>_<reduce>` is segment `reduce` of map `map`'s data file. ember
 //! names map outputs by map partition index (Spark 3+ uses the map task's attempt id as
-//! `mapId`), so retries of a map task on the same executor replace its files atomically.
+//! `mapId`): a retry's output replaces the earlier one when it is committed.
 
+pub mod layout;
 pub mod reader;
-pub mod writer;
 
-pub use writer::ShuffleMapWriter;
-
-use crate::rdd::ShuffleId;
+use crate::storage::{BlockId, DiskStore};
+use bytes::Bytes;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+
+/// Ids of shuffles, counted from 0 in the order Spark's DAG scheduler first meets them.
+pub type ShuffleId = usize;
 
 /// What a finished map task reports: where its output is and its size for each reduce.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapStatus {
-    /// The executor whose work folder holds the files.
+    /// The executor whose disk store holds the output.
     pub executor: usize,
     /// That executor's host.
     pub host: Arc<str>,
+    /// That host's rack.
+    pub rack: Arc<str>,
     /// `(reduce, bytes)` for every reduce partition with a non-empty block, by reduce index.
     pub sizes: Vec<(u32, u64)>,
 }
@@ -62,20 +68,80 @@ impl MapStatus {
     }
 }
 
-/// The map outputs of one shuffle as a task sees them: slot `m` is map `m`'s status, if any.
+/// The map outputs of one shuffle as the driver knows them: slot `m` is map `m`'s status.
 pub type MapStatuses = Arc<Vec<Option<Arc<MapStatus>>>>;
 
-/// The map outputs a task may read, by shuffle, as the driver knew them when the task set was
-/// made (Spark's executors ask the tracker; ember sends them with the task so that nothing but
-/// task descriptions and status updates crosses the executor boundary).
-#[derive(Clone, Debug, Default)]
+/// What a reduce task needs to read one shuffle: the map statuses as the driver knew them when
+/// the task set was made, and for each reduce partition the non-empty blocks to fetch. Built
+/// once per stage attempt and shared by its tasks, so that a reduce task touches only the
+/// blocks it reads, not every map output.
+#[derive(Debug)]
+pub struct ShuffleReadPlan {
+    statuses: MapStatuses,
+    /// For each reduce partition, `(map, bytes)` of each non-empty block, by map.
+    blocks: Vec<Vec<(u32, u64)>>,
+    /// The first map with no registered output, if any: reading fails there.
+    missing: Option<usize>,
+}
+
+impl ShuffleReadPlan {
+    /// The plan for `statuses` over `reduces` reduce partitions.
+    pub fn new(statuses: MapStatuses, reduces: usize) -> Self {
+        let mut blocks = vec![Vec::new(); reduces];
+        let mut missing = None;
+        for (m, st) in statuses.iter().enumerate() {
+            match st {
+                Some(st) => {
+                    for &(r, size) in &st.sizes {
+                        if let Some(b) = blocks.get_mut(r as usize) {
+                            b.push((m as u32, size));
+                        }
+                    }
+                }
+                None => {
+                    missing.get_or_insert(m);
+                }
+            }
+        }
+        ShuffleReadPlan {
+            statuses,
+            blocks,
+            missing,
+        }
+    }
+
+    /// The statuses, by map.
+    pub fn statuses(&self) -> &MapStatuses {
+        &self.statuses
+    }
+
+    /// The non-empty blocks of reduce partition `reduce`: `(map, bytes)`.
+    pub fn blocks_for(&self, reduce: usize) -> &[(u32, u64)] {
+        self.blocks.get(reduce).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The first map with no output, if any.
+    pub fn first_missing(&self) -> Option<usize> {
+        self.missing
+    }
+}
+
+/// The map outputs a task may read, by shuffle (Spark's executors ask the tracker; ember sends
+/// the plans with the task so that nothing but task descriptions and status updates crosses
+/// the executor boundary).
+#[derive(Debug, Default)]
 pub struct ShuffleInputs {
-    pub(crate) by_shuffle: BTreeMap<ShuffleId, MapStatuses>,
+    by_shuffle: BTreeMap<ShuffleId, ShuffleReadPlan>,
 }
 
 impl ShuffleInputs {
-    /// The statuses of `shuffle`, if the task was sent any.
-    pub fn get(&self, shuffle: ShuffleId) -> Option<&MapStatuses> {
+    /// Adds the plan of `shuffle`.
+    pub fn insert(&mut self, shuffle: ShuffleId, plan: ShuffleReadPlan) {
+        self.by_shuffle.insert(shuffle, plan);
+    }
+
+    /// The plan of `shuffle`, if the task was sent one.
+    pub fn get(&self, shuffle: ShuffleId) -> Option<&ShuffleReadPlan> {
         self.by_shuffle.get(&shuffle)
     }
 }
@@ -212,65 +278,122 @@ impl MapOutputTracker {
     }
 }
 
-/// The file a map output's index is in.
-pub fn index_file(dir: &Path, shuffle: ShuffleId, map: usize) -> PathBuf {
-    dir.join(format!("shuffle_{shuffle}_{map}_0.index"))
+/// How a disk store is reachable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Serving {
+    /// Its executor is alive and serves it.
+    Executor,
+    /// Its executor is gone, but the host's external shuffle service still serves its files.
+    HostService,
+    /// Gone.
+    Lost,
 }
 
-/// The file a map output's records are in.
-pub fn data_file(dir: &Path, shuffle: ShuffleId, map: usize) -> PathBuf {
-    dir.join(format!("shuffle_{shuffle}_{map}_0.data"))
+struct Endpoint {
+    store: Arc<DiskStore>,
+    host: String,
+    serving: Serving,
 }
 
-/// How executors reach each other's shuffle files (Spark's `BlockTransferService` and
-/// external shuffle service, reduced to reading another executor's work folder). An executor
-/// that is gone serves nothing.
+/// Why a block could not be fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchError(pub String);
+
+/// How executors reach each other's disk stores (Spark's `BlockTransferService` and external
+/// shuffle service). An executor that is gone serves nothing, unless the external shuffle
+/// service of its host still serves its map outputs. Executors are found by id (ids are dense).
 #[derive(Default)]
 pub struct BlockTransferService {
-    endpoints: RwLock<BTreeMap<usize, (PathBuf, bool)>>,
+    endpoints: RwLock<Vec<Option<Endpoint>>>,
+    external_shuffle_service: bool,
 }
 
 impl BlockTransferService {
-    /// A service with no executors.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Makes executor `executor`'s work folder reachable.
-    pub fn register(&self, executor: usize, dir: PathBuf) {
-        if let Ok(mut e) = self.endpoints.write() {
-            e.insert(executor, (dir, true));
+    /// A service with no executors; with `external_shuffle_service`, map outputs outlive their
+    /// executor (not their host).
+    pub fn new(external_shuffle_service: bool) -> Self {
+        BlockTransferService {
+            endpoints: RwLock::new(Vec::new()),
+            external_shuffle_service,
         }
     }
 
-    /// Stops serving executor `executor`'s blocks (it is gone).
-    pub fn mark_lost(&self, executor: usize) {
+    /// Makes executor `executor`'s disk store reachable.
+    pub fn register(&self, executor: usize, host: &str, store: Arc<DiskStore>) {
         if let Ok(mut e) = self.endpoints.write() {
-            if let Some(ep) = e.get_mut(&executor) {
-                ep.1 = false;
+            if e.len() <= executor {
+                e.resize_with(executor + 1, || None);
+            }
+            e[executor] = Some(Endpoint {
+                store,
+                host: host.to_string(),
+                serving: Serving::Executor,
+            });
+        }
+    }
+
+    /// Executor `executor` is gone: its store is lost, or still served by its host's shuffle
+    /// service.
+    pub fn executor_lost(&self, executor: usize) {
+        let ess = self.external_shuffle_service;
+        if let Ok(mut e) = self.endpoints.write() {
+            if let Some(Some(ep)) = e.get_mut(executor) {
+                ep.serving = if ess {
+                    Serving::HostService
+                } else {
+                    Serving::Lost
+                };
             }
         }
     }
 
-    /// Reads block `shuffle_<shuffle>_<map>_<reduce>` from `executor`'s files.
+    /// Host `host` is gone: every store on it is lost.
+    pub fn host_lost(&self, host: &str) {
+        if let Ok(mut e) = self.endpoints.write() {
+            for ep in e.iter_mut().flatten().filter(|ep| ep.host == host) {
+                ep.serving = Serving::Lost;
+            }
+        }
+    }
+
+    /// The store of `executor`, if it can still be read.
+    pub fn store(&self, executor: usize) -> Result<Arc<DiskStore>, FetchError> {
+        let e = self
+            .endpoints
+            .read()
+            .map_err(|_| FetchError("transfer service poisoned".into()))?;
+        match e.get(executor) {
+            Some(Some(ep)) if ep.serving != Serving::Lost => Ok(ep.store.clone()),
+            Some(Some(_)) => Err(FetchError(format!("executor exec-{executor} is lost"))),
+            _ => Err(FetchError(format!("executor exec-{executor} is unknown"))),
+        }
+    }
+
+    /// Reads block `shuffle_<shuffle>_<map>_<reduce>` from `executor`'s disk store.
     pub fn fetch(
         &self,
         executor: usize,
         shuffle: ShuffleId,
         map: usize,
         reduce: usize,
-    ) -> Result<Vec<u8>, String> {
-        let dir = {
-            let e = self
-                .endpoints
-                .read()
-                .map_err(|_| "transfer service poisoned".to_string())?;
-            match e.get(&executor) {
-                Some((dir, true)) => dir.clone(),
-                Some((_, false)) => return Err(format!("executor exec-{executor} is lost")),
-                None => return Err(format!("executor exec-{executor} is unknown")),
-            }
+    ) -> Result<Bytes, FetchError> {
+        let store = self.store(executor)?;
+        let io = |e: std::io::Error| FetchError(e.to_string());
+        let missing = |what: &str| {
+            FetchError(format!(
+                "shuffle_{shuffle}_{map}_0.{what} is missing on exec-{executor}"
+            ))
         };
-        writer::read_segment(&dir, shuffle, map, reduce).map_err(|e| e.to_string())
+        let index = store
+            .get(BlockId::ShuffleIndex { shuffle, map })
+            .map_err(io)?
+            .ok_or_else(|| missing("index"))?;
+        let Some((start, end)) = layout::find_in_index(&index, reduce).map_err(io)? else {
+            return Ok(Bytes::new());
+        };
+        store
+            .get_range(BlockId::ShuffleData { shuffle, map }, start, end)
+            .map_err(io)?
+            .ok_or_else(|| missing("data"))
     }
 }

@@ -1,78 +1,88 @@
-//! The reduce side of a shuffle: fetch one reduce partition's blocks from every map output, in
-//! map order, counting local and remote bytes.
+//! The reduce side of a shuffle: fetch one reduce partition's blocks from every map output that
+//! has one, in map order, and count where the bytes came from.
 
-use crate::rdd::ShuffleId;
-use crate::task_context::{TaskContext, TaskError};
+use super::{BlockTransferService, ShuffleId, ShuffleReadPlan};
 use serde::de::DeserializeOwned;
 
-/// Reads every record of reduce partition `reduce` of `shuffle`. A map output that is missing,
-/// or whose executor cannot serve it, fails the task with `FetchFailed`. Blocks on the task's
-/// own executor count as local, all others as remote.
-pub fn read_shuffle<T: DeserializeOwned>(
-    tc: &TaskContext,
+/// Who is reading: the reduce task's executor, host and rack.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader<'a> {
+    pub executor: usize,
+    pub host: &'a str,
+    pub rack: &'a str,
+}
+
+/// What a reduce task read, and from where.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadMetrics {
+    pub records: u64,
+    /// Bytes read from the reader's own host (its disk).
+    pub local_bytes: u64,
+    /// Bytes fetched from other hosts (all racks).
+    pub remote_bytes: u64,
+    /// Of those, bytes fetched from another rack.
+    pub cross_rack_bytes: u64,
+    pub local_blocks: u64,
+    pub remote_blocks: u64,
+}
+
+/// Why a reduce partition could not be read: the DAG scheduler must recompute map `map`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchFailure {
+    pub map: usize,
+    /// The executor that held the block, when known.
+    pub executor: Option<usize>,
+    pub message: String,
+}
+
+/// Reads every record of reduce partition `reduce` of `shuffle`, map by map. A map output with
+/// no location, or whose store cannot serve it, is a [`FetchFailure`].
+pub fn read_partition<T: DeserializeOwned>(
+    plan: &ShuffleReadPlan,
+    transfer: &BlockTransferService,
     shuffle: ShuffleId,
     reduce: usize,
-) -> Result<Vec<T>, TaskError> {
-    let statuses =
-        tc.shuffle_inputs()
-            .get(shuffle)
-            .cloned()
-            .ok_or_else(|| TaskError::FetchFailed {
-                shuffle,
-                map: 0,
-                reduce,
-                executor: None,
-                message: "no map output locations were sent with the task".into(),
-            })?;
+    me: Reader<'_>,
+) -> Result<(Vec<T>, ReadMetrics), FetchFailure> {
+    if let Some(map) = plan.first_missing() {
+        return Err(FetchFailure {
+            map,
+            executor: None,
+            message: format!("missing an output location for shuffle {shuffle} map {map}"),
+        });
+    }
     let mut out = Vec::new();
-    let (mut local_b, mut remote_b, mut local_n, mut remote_n) = (0u64, 0u64, 0u64, 0u64);
-    for (map, status) in statuses.iter().enumerate() {
-        let Some(status) = status else {
-            return Err(TaskError::FetchFailed {
-                shuffle,
-                map,
-                reduce,
-                executor: None,
-                message: format!("missing an output location for shuffle {shuffle} map {map}"),
-            });
-        };
-        if status.size_for(reduce) == 0 {
+    let mut m = ReadMetrics::default();
+    for &(map, _) in plan.blocks_for(reduce) {
+        let map = map as usize;
+        let Some(status) = plan.statuses().get(map).and_then(|s| s.as_ref()) else {
             continue;
-        }
-        let bytes = tc
-            .transfer()
+        };
+        let bytes = transfer
             .fetch(status.executor, shuffle, map, reduce)
-            .map_err(|message| TaskError::FetchFailed {
-                shuffle,
+            .map_err(|e| FetchFailure {
                 map,
-                reduce,
                 executor: Some(status.executor),
-                message,
+                message: e.0,
             })?;
-        if status.executor == tc.executor() {
-            local_b += bytes.len() as u64;
-            local_n += 1;
+        let n = bytes.len() as u64;
+        if &*status.host == me.host {
+            m.local_bytes += n;
+            m.local_blocks += 1;
         } else {
-            remote_b += bytes.len() as u64;
-            remote_n += 1;
+            m.remote_bytes += n;
+            m.remote_blocks += 1;
+            if &*status.rack != me.rack {
+                m.cross_rack_bytes += n;
+            }
         }
-        let mut records: Vec<T> =
-            postcard::from_bytes(&bytes).map_err(|e| TaskError::FetchFailed {
-                shuffle,
-                map,
-                reduce,
-                executor: Some(status.executor),
-                message: format!("corrupt block: {e}"),
-            })?;
+        let mut records: Vec<T> = postcard::from_bytes(&bytes).map_err(|e| FetchFailure {
+            map,
+            executor: Some(status.executor),
+            message: format!("corrupt block shuffle_{shuffle}_{map}_{reduce}: {e}"),
+        })?;
         out.append(&mut records);
     }
-    let n = out.len() as u64;
-    tc.metrics_mut(|m| {
-        m.shuffle_local_bytes += local_b;
-        m.shuffle_remote_bytes += remote_b;
-        m.shuffle_local_blocks += local_n;
-        m.shuffle_remote_blocks += remote_n;
-        m.shuffle_records_read += n;
-    });
-    Ok(out)
+    m.records = out.len() as u64;
+    Ok((out, m))
 }

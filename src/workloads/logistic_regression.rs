@@ -6,8 +6,9 @@
 //! is one job that folds every partition into a partial gradient (`map_partitions`, as MLlib's
 //! `treeAggregate` does) and sums the partials in partition order (`reduce`), so the answer is
 //! the same bits on any cluster. `block_size = 1` gives the RDD paper's one record per point.
-//! Caching the points comes with the storage step; `persist` already records the level asked
-//! for.
+//! The record types are plain structs of `f64`s and `Vec<f64>`s: tasks read them in place,
+//! never copying them. Caching the points comes with the storage step; `persist` already
+//! records the level asked for.
 
 use super::{digest, WorkloadOutput};
 use crate::events::EventKind;
@@ -17,6 +18,7 @@ use crate::storage::StorageLevel;
 use crate::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Parameters of the regression.
@@ -47,16 +49,16 @@ impl Default for LrParams {
     }
 }
 
-/// One labelled point. Cloning shares the features.
-#[derive(Clone, Debug, PartialEq)]
+/// One labelled point (MLlib's `LabeledPoint`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabeledPoint {
     /// +1 or -1.
     pub label: f64,
-    pub features: Arc<[f64]>,
+    pub features: Vec<f64>,
 }
 
 /// Points packed row by row: a block of `labels.len()` points of `dims` features each.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointBlock {
     pub dims: usize,
     pub labels: Vec<f64>,
@@ -64,20 +66,17 @@ pub struct PointBlock {
     pub features: Vec<f64>,
 }
 
-/// Packs `points` into blocks of `block_size` (the last one may be smaller). Cloning a block
-/// shares it.
-pub fn blockify(points: &[LabeledPoint], dims: usize, block_size: usize) -> Vec<Arc<PointBlock>> {
+/// Packs `points` into blocks of `block_size` (the last one may be smaller).
+pub fn blockify(points: &[LabeledPoint], dims: usize, block_size: usize) -> Vec<PointBlock> {
     points
         .chunks(block_size.max(1))
-        .map(|chunk| {
-            Arc::new(PointBlock {
-                dims,
-                labels: chunk.iter().map(|p| p.label).collect(),
-                features: chunk
-                    .iter()
-                    .flat_map(|p| p.features.iter().copied())
-                    .collect(),
-            })
+        .map(|chunk| PointBlock {
+            dims,
+            labels: chunk.iter().map(|p| p.label).collect(),
+            features: chunk
+                .iter()
+                .flat_map(|p| p.features.iter().copied())
+                .collect(),
         })
         .collect()
 }
@@ -107,7 +106,7 @@ pub fn generate_points(n: usize, dims: usize, seed: u64) -> Vec<LabeledPoint> {
             let noise: f64 = rng.gen_range(-0.1..0.1);
             LabeledPoint {
                 label: if dot + noise > 0.0 { 1.0 } else { -1.0 },
-                features: x.into(),
+                features: x,
             }
         })
         .collect()
@@ -124,7 +123,7 @@ pub fn add_gradient(acc: &mut [f64], w: &[f64], p: &LabeledPoint) {
 }
 
 /// One gradient step's gradient over `points` at `w`: one job.
-pub fn gradient(points: &Rdd<Arc<PointBlock>>, w: &[f64]) -> Result<Vec<f64>, JobError> {
+pub fn gradient(points: &Rdd<PointBlock>, w: &[f64]) -> Result<Vec<f64>, JobError> {
     sum_partials(&gradient_rdd(points, w), w.len())
 }
 
@@ -134,9 +133,7 @@ pub fn gradient_per_point(points: &Rdd<LabeledPoint>, w: &[f64]) -> Result<Vec<f
     let dims = w.len();
     let partials = points.map_partitions(move |it| {
         let mut acc = vec![0.0; dims];
-        for p in it {
-            add_gradient(&mut acc, &w, &p);
-        }
+        it.for_each(|p| add_gradient(&mut acc, &w, p));
         std::iter::once(acc)
     });
     sum_partials(&partials, dims)
@@ -154,14 +151,12 @@ pub fn sum_partials(partials: &Rdd<Vec<f64>>, dims: usize) -> Result<Vec<f64>, J
 }
 
 /// The RDD of per-partition partial gradients at `w`.
-pub fn gradient_rdd(points: &Rdd<Arc<PointBlock>>, w: &[f64]) -> Rdd<Vec<f64>> {
+pub fn gradient_rdd(points: &Rdd<PointBlock>, w: &[f64]) -> Rdd<Vec<f64>> {
     let w: Arc<[f64]> = w.into();
     let dims = w.len();
     points.map_partitions(move |it| {
         let mut acc = vec![0.0; dims];
-        for b in it {
-            add_block_gradient(&mut acc, &w, &b);
-        }
+        it.for_each(|b| add_block_gradient(&mut acc, &w, b));
         std::iter::once(acc)
     })
 }

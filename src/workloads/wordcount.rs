@@ -1,12 +1,11 @@
-//! Word count: the classic two-stage job. Generated text files → `text_file` → `flat_map`
-//! (split) → `map` (word, 1) → `reduce_by_key` → `collect`.
+//! Word count: the classic two-stage job. Generated text files in the DFS → `text_file` →
+//! `flat_map` (split) → `map` (word, 1) → `reduce_by_key` → `collect`.
 
 use super::{digest, WorkloadOutput};
 use crate::scheduler::JobError;
 use crate::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::path::Path;
 
 /// Parameters of the word count.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,47 +35,54 @@ impl Default for WordCountParams {
     }
 }
 
-/// Writes the generated text into `dir`: `files` files `part-NNNNN` of about equal size.
-pub fn generate_text(dir: &Path, p: &WordCountParams) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// The generated text: `files` files of about equal size, each a `String` of lines.
+pub fn generate_text(p: &WordCountParams) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
     let files = p.files.max(1);
     let vocab = p.vocabulary.max(1);
-    for f in 0..files {
-        let (start, end) = (f * p.lines / files, (f + 1) * p.lines / files);
-        let mut text = String::new();
-        for _ in start..end {
-            for w in 0..p.words_per_line {
-                // Squaring a uniform draw skews toward frequent low-numbered words, as text is.
-                let u: f64 = rng.gen();
-                let id = ((u * u) * vocab as f64) as usize;
-                if w > 0 {
-                    text.push(' ');
+    (0..files)
+        .map(|f| {
+            let (start, end) = (f * p.lines / files, (f + 1) * p.lines / files);
+            let mut text = String::new();
+            for _ in start..end {
+                for w in 0..p.words_per_line {
+                    // Squaring a uniform draw skews toward frequent low-numbered words, as text
+                    // is.
+                    let u: f64 = rng.gen();
+                    let id = ((u * u) * vocab as f64) as usize;
+                    if w > 0 {
+                        text.push(' ');
+                    }
+                    text.push_str(&format!("w{}", id.min(vocab - 1)));
                 }
-                text.push_str(&format!("w{}", id.min(vocab - 1)));
+                text.push('\n');
             }
-            text.push('\n');
-        }
-        std::fs::write(dir.join(format!("part-{f:05}")), text)?;
-    }
-    Ok(())
+            text
+        })
+        .collect()
 }
 
-/// Runs the word count; the answer is the most frequent words.
+/// Runs the word count over text written into the run's DFS; the answer is the most frequent
+/// words.
 pub fn run(ctx: &Context, p: &WordCountParams) -> Result<WorkloadOutput, JobError> {
-    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ember-wordcount-{}-{n}", std::process::id()));
-    let io = |e: std::io::Error| JobError::Io(format!("{}: {e}", dir.display()));
-    generate_text(&dir, p).map_err(io)?;
-    let lines = ctx.text_file(&dir).map_err(io)?;
+    let dfs = ctx.dfs();
+    let io = |e: crate::dfs::DfsError| JobError::Io(e.to_string());
+    for (i, text) in generate_text(p).into_iter().enumerate() {
+        dfs.write(
+            &format!("dfs://wordcount/input/part-{i:05}"),
+            text.as_bytes(),
+            None,
+        )
+        .map_err(io)?;
+    }
+    let lines = ctx
+        .text_file("dfs://wordcount/input")
+        .map_err(|e| JobError::Io(e.to_string()))?;
     let counts = lines
-        .flat_map(|l: String| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .map(|w| (w, 1u64))
-        .reduce_by_key(|a, b| a + b, p.partitions.max(1));
-    let result = counts.collect();
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut all = result?;
+        .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .map(|w| (w.clone(), 1u64))
+        .reduce_by_key_into(|a, b| a + b, p.partitions.max(1));
+    let mut all = counts.collect()?;
     all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let top: Vec<String> = all
         .iter()

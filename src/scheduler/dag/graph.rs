@@ -3,10 +3,10 @@
 
 use super::{ptr_eq, DagScheduler};
 use crate::events::{ParentInfo, RddInfo, StageInfo, SubmitReason};
-use crate::rdd::{Dependency, RddId, RddNode, ShuffleDependency, ShuffleId};
+use crate::lineage::{Dependency, RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::scheduler::stage::{Stage, StageKind};
 use crate::scheduler::TaskLocation;
-use crate::storage::{rdd_block_id, StorageLevel};
+use crate::storage::{BlockId, StorageLevel};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ impl DagScheduler {
     /// dependencies, visiting parents depth first, last dependency first.
     pub(super) fn assign_shuffle_ids(&mut self, rdd: &Arc<RddNode>) {
         spark_walk(rdd, |r, next| {
-            for dep in &r.deps {
+            for dep in r.dependencies().iter() {
                 if let Dependency::Shuffle(s) = dep {
                     s.assign_id(&mut self.next_shuffle_id);
                 }
@@ -32,7 +32,7 @@ impl DagScheduler {
     pub(super) fn direct_shuffle_deps(rdd: &Arc<RddNode>) -> Vec<Arc<ShuffleDependency>> {
         let mut parents: Vec<Arc<ShuffleDependency>> = Vec::new();
         spark_walk(rdd, |r, next| {
-            for dep in &r.deps {
+            for dep in r.dependencies().iter() {
                 match dep {
                     Dependency::Shuffle(s) if !parents.iter().any(|p| ptr_eq(p, s)) => {
                         parents.push(s.clone())
@@ -158,7 +158,7 @@ impl DagScheduler {
                 "result"
             }
             .to_string(),
-            rdd: s.rdd.id,
+            rdd: s.rdd.id(),
             rdds: stage_rdds(&s.rdd),
             parents: s.parents.clone(),
             shuffle: s.shuffle_dep().and_then(|d| d.shuffle_id()),
@@ -174,13 +174,18 @@ impl DagScheduler {
         if rdd.storage_level() == StorageLevel::NONE {
             return None;
         }
-        if !self.cache_locs.contains_key(&rdd.id) {
-            let locs: Vec<Vec<usize>> = (0..rdd.num_partitions)
-                .map(|p| self.block_master.locations(&rdd_block_id(rdd.id, p)))
+        if !self.cache_locs.contains_key(&rdd.id()) {
+            let locs: Vec<Vec<usize>> = (0..rdd.num_partitions())
+                .map(|p| {
+                    self.block_master.locations(BlockId::Rdd {
+                        rdd: rdd.id(),
+                        partition: p,
+                    })
+                })
                 .collect();
-            self.cache_locs.insert(rdd.id, locs);
+            self.cache_locs.insert(rdd.id(), locs);
         }
-        self.cache_locs.get(&rdd.id).map(Vec::as_slice)
+        self.cache_locs.get(&rdd.id()).map(Vec::as_slice)
     }
 
     /// Whether some partition of `rdd` is cached nowhere (always, for an RDD not persisted).
@@ -205,13 +210,13 @@ impl DagScheduler {
         let mut visited = BTreeSet::new();
         let mut waiting = vec![root];
         while let Some(r) = waiting.pop() {
-            if !visited.insert(r.id) {
+            if !visited.insert(r.id()) {
                 continue;
             }
             if !self.has_uncached_partition(&r) {
                 continue;
             }
-            for dep in &r.deps {
+            for dep in r.dependencies().iter() {
                 match dep {
                     Dependency::Shuffle(d) => {
                         let ms = self.get_or_create_shuffle_map_stage(d, job);
@@ -227,15 +232,15 @@ impl DagScheduler {
         missing.into_iter().collect()
     }
 
-    /// Spark's `getPreferredLocs`: cached copies first, then the RDD's own preferences (none
-    /// until the DFS of the locality step), then the first narrow parent that has any.
+    /// Spark's `getPreferredLocs`: cached copies first, then the RDD's own preferences (an
+    /// input block's replica hosts), then the first narrow parent that has any.
     pub(super) fn preferred_locs(
         &mut self,
         rdd: &Arc<RddNode>,
         p: usize,
         visited: &mut BTreeSet<(RddId, usize)>,
     ) -> Vec<TaskLocation> {
-        if !visited.insert((rdd.id, p)) {
+        if !visited.insert((rdd.id(), p)) {
             return Vec::new();
         }
         let cached = self
@@ -255,7 +260,11 @@ impl DagScheduler {
                 })
                 .collect();
         }
-        for dep in &rdd.deps {
+        let own = rdd.preferred_locations(p);
+        if !own.is_empty() {
+            return own;
+        }
+        for dep in rdd.dependencies().iter() {
             if dep.is_shuffle() {
                 continue;
             }
@@ -278,7 +287,7 @@ fn spark_walk(root: &Arc<RddNode>, mut visit: impl FnMut(&Arc<RddNode>, &mut Vec
     let mut waiting: VecDeque<Arc<RddNode>> = VecDeque::from([root.clone()]);
     let mut next = Vec::new();
     while let Some(r) = waiting.pop_front() {
-        if !visited.insert(r.id) {
+        if !visited.insert(r.id()) {
             continue;
         }
         visit(&r, &mut next);
@@ -293,8 +302,8 @@ pub fn stage_rdds(rdd: &Arc<RddNode>) -> Vec<usize> {
     let mut seen = BTreeSet::new();
     let mut todo = vec![rdd.clone()];
     while let Some(r) = todo.pop() {
-        if seen.insert(r.id) {
-            for d in &r.deps {
+        if seen.insert(r.id()) {
+            for d in r.dependencies().iter() {
                 if !d.is_shuffle() {
                     todo.push(d.rdd().clone());
                 }
@@ -309,14 +318,14 @@ pub fn rdd_infos(rdd: &Arc<RddNode>) -> Vec<RddInfo> {
     let mut seen: BTreeMap<usize, RddInfo> = BTreeMap::new();
     let mut todo = vec![rdd.clone()];
     while let Some(r) = todo.pop() {
-        if seen.contains_key(&r.id) {
+        if seen.contains_key(&r.id()) {
             continue;
         }
         let parents = r
-            .deps
+            .dependencies()
             .iter()
             .map(|d| ParentInfo {
-                rdd: d.rdd().id,
+                rdd: d.rdd().id(),
                 kind: if d.is_shuffle() { "shuffle" } else { "narrow" }.to_string(),
                 shuffle: match d {
                     Dependency::Shuffle(s) => s.shuffle_id(),
@@ -325,17 +334,17 @@ pub fn rdd_infos(rdd: &Arc<RddNode>) -> Vec<RddInfo> {
             })
             .collect();
         seen.insert(
-            r.id,
+            r.id(),
             RddInfo {
-                rdd: r.id,
-                name: r.name.to_string(),
-                op: r.op.to_string(),
-                partitions: r.num_partitions,
+                rdd: r.id(),
+                name: r.name().to_string(),
+                op: r.op().to_string(),
+                partitions: r.num_partitions(),
                 storage: r.storage_level().name().to_string(),
                 parents,
             },
         );
-        for d in &r.deps {
+        for d in r.dependencies().iter() {
             todo.push(d.rdd().clone());
         }
     }

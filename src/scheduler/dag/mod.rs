@@ -13,8 +13,8 @@ use super::task_scheduler::{Completion, CompletionResult, TaskSet};
 use super::task_set_manager::TaskTemplate;
 use super::SchedulerConfig;
 use crate::events::{EventKind, EventSink, Outcome, SubmitReason};
-use crate::rdd::{RddId, RddNode, ShuffleDependency, ShuffleId};
-use crate::shuffle::{MapOutputTracker, ShuffleInputs};
+use crate::lineage::{RddId, RddNode, ShuffleDependency, ShuffleId};
+use crate::shuffle::{MapOutputTracker, ShuffleInputs, ShuffleReadPlan};
 use crate::storage::BlockManagerMaster;
 use crate::task_context::TaskError;
 use std::collections::{BTreeMap, BTreeSet};
@@ -335,7 +335,7 @@ impl DagScheduler {
         for d in Self::direct_shuffle_deps(&rdd) {
             if let Some(sid) = d.shuffle_id() {
                 if let Some(st) = self.tracker.statuses(sid) {
-                    inputs.by_shuffle.insert(sid, st);
+                    inputs.insert(sid, ShuffleReadPlan::new(st, d.num_reduces()));
                 }
             }
         }

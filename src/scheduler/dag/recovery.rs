@@ -3,7 +3,7 @@
 
 use super::DagScheduler;
 use crate::events::{EventKind, EventSink, SubmitReason};
-use crate::rdd::ShuffleId;
+use crate::lineage::ShuffleId;
 use crate::scheduler::dag::DagAction;
 use crate::scheduler::stage::JobOutcome;
 use crate::scheduler::task_scheduler::Completion;

@@ -1,0 +1,400 @@
+//! The lineage graph: what the schedulers know of an RDD.
+//!
+//! This module owns the untyped contract between the user API ([`crate::rdd`]) and the
+//! schedulers: [`RddNode`] (an RDD's id, partitions, partitioner, storage level, preferred
+//! locations), [`Dependency`] and [`ShuffleDependency`] (the edges, narrow or shuffle),
+//! [`Partitioner`], and [`TaskLocation`]. Lineage is read through methods
+//! ([`RddNode::dependencies`], [`RddNode::preferred_locations`]), never through fields, so that
+//! checkpointing can cut it and input sources can fill in where their data lives. It does not
+//! compute records (the typed [`Rdd`](crate::rdd::Rdd) does) and does not schedule.
+
+mod partitioner;
+
+pub use crate::hashing::{stable_hash, StableBuildHasher, StableHasher};
+pub use partitioner::{Partitioner, PartitionerError};
+
+use crate::shuffle::MapStatus;
+pub use crate::shuffle::ShuffleId;
+use crate::storage::{BlockCodec, StorageLevel};
+use crate::task_context::{TaskContext, TaskError};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// Ids of RDDs, counted from 0 in creation order (as Spark counts them).
+pub type RddId = usize;
+
+/// Where a task would rather run (Spark's `TaskLocation`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TaskLocation {
+    /// Any executor on this host (an input block's replica, a host holding map output).
+    Host(String),
+    /// This executor, which caches the partition.
+    ExecutorCache { host: String, executor: usize },
+}
+
+impl TaskLocation {
+    /// The host of the location.
+    pub fn host(&self) -> &str {
+        match self {
+            TaskLocation::Host(h) => h,
+            TaskLocation::ExecutorCache { host, .. } => host,
+        }
+    }
+}
+
+/// Where each partition of a source's data lives (the hosts of its input blocks' replicas).
+pub type LocationsFn = dyn Fn(usize) -> Vec<TaskLocation> + Send + Sync;
+
+/// How a persisted RDD is kept: the level asked for, and how its blocks are sized and encoded.
+#[derive(Clone)]
+pub struct Persistence {
+    pub level: StorageLevel,
+    /// Set by `persist`, which requires records that can be encoded.
+    pub codec: Option<Arc<dyn BlockCodec>>,
+}
+
+/// One node of the lineage graph.
+pub struct RddNode {
+    id: RddId,
+    name: &'static str,
+    op: &'static str,
+    num_partitions: usize,
+    partitioner: Option<Partitioner>,
+    dependencies: RwLock<Arc<[Dependency]>>,
+    persistence: Mutex<Persistence>,
+    locations: Option<Arc<LocationsFn>>,
+    checkpoint: Mutex<bool>,
+    problem: Mutex<Option<String>>,
+}
+
+impl RddNode {
+    /// A new node. Use the typed API to build RDDs; this is for those who write sources.
+    pub fn new(
+        id: RddId,
+        name: &'static str,
+        op: &'static str,
+        num_partitions: usize,
+        dependencies: Vec<Dependency>,
+        partitioner: Option<Partitioner>,
+    ) -> Self {
+        RddNode {
+            id,
+            name,
+            op,
+            num_partitions,
+            partitioner,
+            dependencies: RwLock::new(dependencies.into()),
+            persistence: Mutex::new(Persistence {
+                level: StorageLevel::NONE,
+                codec: None,
+            }),
+            locations: None,
+            checkpoint: Mutex::new(false),
+            problem: Mutex::new(None),
+        }
+    }
+
+    /// The same node, whose partition `p` prefers `locations(p)` (an input source's blocks).
+    pub fn with_locations(mut self, locations: Arc<LocationsFn>) -> Self {
+        self.locations = Some(locations);
+        self
+    }
+
+    /// The same node, which cannot be computed: every job that needs it fails with `problem`
+    /// (a hash partitioner over 0 partitions, a storage level changed after it was set).
+    pub fn with_problem(self, problem: impl Into<String>) -> Self {
+        self.set_problem(problem);
+        self
+    }
+
+    /// Global id.
+    pub fn id(&self) -> RddId {
+        self.id
+    }
+
+    /// Spark's class name for this kind of RDD (`MapPartitionsRDD`, `ShuffledRDD`, ...).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The operation that made it (`map`, `reduce_by_key`, ...).
+    pub fn op(&self) -> &'static str {
+        self.op
+    }
+
+    /// How many partitions it has; fixed at creation.
+    pub fn num_partitions(&self) -> usize {
+        self.num_partitions
+    }
+
+    /// How its records are partitioned by key, when that is known.
+    pub fn partitioner(&self) -> Option<&Partitioner> {
+        self.partitioner.as_ref()
+    }
+
+    /// Its parents, narrow or shuffle, in order (Spark's `RDD.dependencies`).
+    pub fn dependencies(&self) -> Arc<[Dependency]> {
+        match self.dependencies.read() {
+            Ok(d) => d.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The locations partition `p` itself prefers (Spark's `RDD.preferredLocations`): the
+    /// hosts of an input block's replicas; none for RDDs computed from parents.
+    pub fn preferred_locations(&self, p: usize) -> Vec<TaskLocation> {
+        match &self.locations {
+            Some(f) if p < self.num_partitions => f(p),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The storage level asked for with `persist` (NONE unless persisted).
+    pub fn storage_level(&self) -> StorageLevel {
+        self.persistence().level
+    }
+
+    /// The storage level and codec.
+    pub fn persistence(&self) -> Persistence {
+        match self.persistence.lock() {
+            Ok(p) => p.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set_persistence(&self, p: Persistence) {
+        match self.persistence.lock() {
+            Ok(mut l) => *l = p,
+            Err(poisoned) => *poisoned.into_inner() = p,
+        }
+    }
+
+    /// Whether `checkpoint()` marked this RDD.
+    pub fn is_marked_for_checkpoint(&self) -> bool {
+        self.checkpoint.lock().map(|c| *c).unwrap_or(false)
+    }
+
+    pub(crate) fn mark_for_checkpoint(&self) {
+        if let Ok(mut c) = self.checkpoint.lock() {
+            *c = true;
+        }
+    }
+
+    /// Why this RDD cannot be computed, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        self.problem.lock().ok().and_then(|p| p.clone())
+    }
+
+    pub(crate) fn set_problem(&self, problem: impl Into<String>) {
+        if let Ok(mut p) = self.problem.lock() {
+            p.get_or_insert(problem.into());
+        }
+    }
+
+    /// The first problem found in this RDD's lineage (itself first, then its ancestors).
+    pub fn lineage_problem(&self) -> Option<String> {
+        if let Some(p) = self.problem() {
+            return Some(format!("RDD {} ({}): {p}", self.id, self.op));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo: Vec<Arc<RddNode>> = self
+            .dependencies()
+            .iter()
+            .map(|d| d.rdd().clone())
+            .collect();
+        while let Some(r) = todo.pop() {
+            if !seen.insert(r.id) {
+                continue;
+            }
+            if let Some(p) = r.problem() {
+                return Some(format!("RDD {} ({}): {p}", r.id, r.op));
+            }
+            todo.extend(r.dependencies().iter().map(|d| d.rdd().clone()));
+        }
+        None
+    }
+
+    /// Spark's `RDD.toDebugString`: the lineage, indented at each shuffle.
+    pub fn lineage_string(&self) -> String {
+        let mut lines = Vec::new();
+        let part = format!("({})", self.num_partitions);
+        let left = (part.len() - 1) / 2;
+        let next_prefix = format!("{}|{}", " ".repeat(left), " ".repeat(part.len() - left));
+        lines.push(format!("{part} {}", self.describe()));
+        self.debug_children(&next_prefix, &mut lines);
+        lines.join("\n")
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}[{}] at {} [{}]",
+            self.name,
+            self.id,
+            self.op,
+            self.storage_level().description()
+        )
+    }
+
+    fn debug_children(&self, prefix: &str, lines: &mut Vec<String>) {
+        let deps = self.dependencies();
+        let n = deps.len();
+        for (i, dep) in deps.iter().enumerate() {
+            let parent = dep.rdd();
+            if dep.is_shuffle() {
+                let part = format!("({})", parent.num_partitions);
+                let left = (part.len() - 1) / 2;
+                let this_prefix = strip_bar(prefix);
+                let next_prefix = format!(
+                    "{this_prefix}{}{}|{}",
+                    if i == n - 1 { "  " } else { "| " },
+                    " ".repeat(left),
+                    " ".repeat(part.len() - left)
+                );
+                lines.push(format!("{this_prefix}+-{part} {}", parent.describe()));
+                parent.debug_children(&next_prefix, lines);
+            } else {
+                lines.push(format!("{prefix}{}", parent.describe()));
+                parent.debug_children(prefix, lines);
+            }
+        }
+    }
+}
+
+/// Spark's `prefix.replaceAll("\\|\\s+$", "")`.
+fn strip_bar(prefix: &str) -> String {
+    let trimmed = prefix.trim_end();
+    match trimmed.strip_suffix('|') {
+        Some(rest) if trimmed.len() < prefix.len() => rest.to_string(),
+        _ => prefix.to_string(),
+    }
+}
+
+impl std::fmt::Debug for RddNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}] {}", self.name, self.id, self.op)
+    }
+}
+
+/// An edge of the lineage graph, from a child RDD to one parent.
+#[derive(Clone)]
+pub enum Dependency {
+    /// Partition `i` of the child reads partition `i` of the parent (map, filter, ...).
+    OneToOne(Arc<RddNode>),
+    /// Child partitions `out_start..out_start+len` read parent partitions `in_start..` (union).
+    Range {
+        rdd: Arc<RddNode>,
+        in_start: usize,
+        out_start: usize,
+        len: usize,
+    },
+    /// Every child partition reads a piece of every parent partition: a stage boundary.
+    Shuffle(Arc<ShuffleDependency>),
+}
+
+impl Dependency {
+    /// The parent RDD.
+    pub fn rdd(&self) -> &Arc<RddNode> {
+        match self {
+            Dependency::OneToOne(r) => r,
+            Dependency::Range { rdd, .. } => rdd,
+            Dependency::Shuffle(s) => &s.rdd,
+        }
+    }
+
+    /// Whether this edge is a shuffle.
+    pub fn is_shuffle(&self) -> bool {
+        matches!(self, Dependency::Shuffle(_))
+    }
+
+    /// For a narrow edge, the parent partitions child partition `p` reads.
+    pub fn narrow_parents(&self, p: usize) -> Vec<usize> {
+        match self {
+            Dependency::OneToOne(_) => vec![p],
+            Dependency::Range {
+                in_start,
+                out_start,
+                len,
+                ..
+            } => {
+                if p >= *out_start && p < out_start + len {
+                    vec![p - out_start + in_start]
+                } else {
+                    Vec::new()
+                }
+            }
+            Dependency::Shuffle(_) => Vec::new(),
+        }
+    }
+}
+
+/// The code a shuffle map task runs: compute one map partition and write its output into the
+/// task's disk store (staged: the driver commits it when the task completes).
+pub trait ShuffleMapWriter: Send + Sync {
+    /// Computes map partition `map` of `shuffle` and stages its shuffle files.
+    fn write(
+        &self,
+        tc: &TaskContext,
+        shuffle: ShuffleId,
+        map: usize,
+    ) -> Result<MapStatus, TaskError>;
+}
+
+/// A shuffle edge: the map side (the parent RDD), how records are partitioned, and the code
+/// that writes a map task's output.
+pub struct ShuffleDependency {
+    /// The map-side RDD.
+    pub rdd: Arc<RddNode>,
+    /// Fixes the number of reduce partitions.
+    pub partitioner: Partitioner,
+    /// Whether values are combined on the map side before writing (reduce_by_key does).
+    pub map_side_combine: bool,
+    id: OnceLock<ShuffleId>,
+    writer: Arc<dyn ShuffleMapWriter>,
+}
+
+impl ShuffleDependency {
+    /// A shuffle of `rdd`'s records by `partitioner`, written by `writer`.
+    pub fn new(
+        rdd: Arc<RddNode>,
+        partitioner: Partitioner,
+        map_side_combine: bool,
+        writer: Arc<dyn ShuffleMapWriter>,
+    ) -> Self {
+        ShuffleDependency {
+            rdd,
+            partitioner,
+            map_side_combine,
+            id: OnceLock::new(),
+            writer,
+        }
+    }
+
+    /// The shuffle id, once the DAG scheduler has met this shuffle.
+    pub fn shuffle_id(&self) -> Option<ShuffleId> {
+        self.id.get().copied()
+    }
+
+    /// Gives the shuffle its id on first sight (Spark makes a `ShuffleDependency`, and so takes
+    /// its id, when the RDD's dependencies are first asked for at job submission).
+    pub fn assign_id(&self, next: &mut ShuffleId) -> ShuffleId {
+        *self.id.get_or_init(|| {
+            let id = *next;
+            *next += 1;
+            id
+        })
+    }
+
+    /// Number of map tasks.
+    pub fn num_maps(&self) -> usize {
+        self.rdd.num_partitions
+    }
+
+    /// Number of reduce partitions.
+    pub fn num_reduces(&self) -> usize {
+        self.partitioner.num_partitions()
+    }
+
+    /// The code a map task runs.
+    pub fn writer(&self) -> &Arc<dyn ShuffleMapWriter> {
+        &self.writer
+    }
+}
