@@ -37,12 +37,20 @@ pub struct Context {
 }
 
 struct Inner {
+    /// The event log writer's first error, when a log is written.
+    log_errors: Option<Arc<Mutex<Option<EventLogError>>>>,
     next_rdd_id: AtomicUsize,
     runtime: Mutex<Runtime>,
     dfs: Arc<Dfs>,
     clock: Clock,
     seed: u64,
     stopped: AtomicBool,
+}
+
+/// Where the event log goes.
+enum EventLogTarget {
+    File(PathBuf),
+    Stdout,
 }
 
 /// Settings for a new [`Context`].
@@ -54,7 +62,8 @@ pub struct ContextBuilder {
     scheduler: SchedulerConfig,
     cost: CostModel,
     dfs: DfsConfig,
-    event_log: Option<PathBuf>,
+    event_log: Option<EventLogTarget>,
+    scenario: Option<String>,
     listeners: Vec<Box<dyn EventListener>>,
     work_dir: Option<PathBuf>,
 }
@@ -95,14 +104,31 @@ impl ContextBuilder {
         self.dfs = dfs;
         self
     }
-    /// Writes the event log to `path`.
+    /// Writes the event log to `path` (`-`: standard output).
     pub fn event_log(mut self, path: impl Into<PathBuf>) -> Self {
-        self.event_log = Some(path.into());
+        let path: PathBuf = path.into();
+        self.event_log = Some(if path.as_os_str() == "-" {
+            EventLogTarget::Stdout
+        } else {
+            EventLogTarget::File(path)
+        });
+        self
+    }
+
+    /// Records the scenario the run comes from (TOML, as it ran) in `AppStart`.
+    pub fn scenario_toml(mut self, toml: impl Into<String>) -> Self {
+        self.scenario = Some(toml.into());
         self
     }
     /// Adds a listener that sees every event.
     pub fn listener(mut self, l: impl EventListener + 'static) -> Self {
         self.listeners.push(Box::new(l));
+        self
+    }
+
+    /// Adds a boxed listener that sees every event.
+    pub fn listener_boxed(mut self, l: Box<dyn EventListener>) -> Self {
+        self.listeners.push(l);
         self
     }
     /// Keeps the run's files (executors' disk stores and the DFS, with the files medium) in
@@ -115,9 +141,18 @@ impl ContextBuilder {
     /// Starts the run: posts `AppStart`, starts the executors.
     pub fn build(self) -> Result<Context, ContextError> {
         let mut bus = EventBus::new();
-        if let Some(p) = &self.event_log {
-            bus.add_listener(Box::new(EventLogWriter::create(p)?));
-        }
+        let log_errors = match &self.event_log {
+            Some(target) => {
+                let writer = match target {
+                    EventLogTarget::File(p) => EventLogWriter::create(p)?,
+                    EventLogTarget::Stdout => EventLogWriter::stdout(),
+                };
+                let errors = writer.errors();
+                bus.add_listener(Box::new(writer));
+                Some(errors)
+            }
+            None => None,
+        };
         for l in self.listeners {
             bus.add_listener(l);
         }
@@ -128,6 +163,7 @@ impl ContextBuilder {
                 clock: self.clock.name().to_string(),
                 seed: self.seed,
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                scenario: self.scenario,
             },
         );
         let mut scheduler = self.scheduler;
@@ -146,6 +182,7 @@ impl ContextBuilder {
         )?;
         Ok(Context {
             inner: Arc::new(Inner {
+                log_errors,
                 next_rdd_id: AtomicUsize::new(0),
                 dfs: runtime.dfs().clone(),
                 runtime: Mutex::new(runtime),
@@ -170,6 +207,7 @@ impl Context {
             cost: CostModel::default(),
             dfs: DfsConfig::default(),
             event_log: None,
+            scenario: None,
             listeners: Vec::new(),
             work_dir: None,
         }
@@ -316,14 +354,47 @@ impl Context {
 
     /// Ends the run: posts `AppEnd` with `result` and flushes the log. Later calls do nothing.
     pub fn stop(&self, result: &str) {
-        if !self.inner.stopped.swap(true, Ordering::SeqCst) {
-            let mut rt = self.runtime();
-            rt.post(EventKind::AppEnd {
-                result: result.to_string(),
-            });
-            rt.bus.flush();
+        // Event log errors are `finish`'s to report; `stop` is for runs that keep no log.
+        let _ = self.finish(RunEnd {
+            result: result.to_string(),
+            ..RunEnd::default()
+        });
+    }
+
+    /// Ends the run with the workload's answer: posts `AppEnd` and flushes the log. Later calls
+    /// do nothing. Returns the first error the event log met, if one is written.
+    pub fn finish(&self, end: RunEnd) -> Result<(), EventLogError> {
+        if self.inner.stopped.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut rt = self.runtime();
+        rt.post(EventKind::AppEnd {
+            result: end.result,
+            answer: end.answer,
+            result_digest: end.result_digest,
+            error: end.error,
+        });
+        rt.bus.flush();
+        match &self.inner.log_errors {
+            Some(errors) => match errors.lock().ok().and_then(|mut e| e.take()) {
+                Some(e) => Err(e),
+                None => Ok(()),
+            },
+            None => Ok(()),
         }
     }
+}
+
+/// How a run ended, for its `AppEnd`.
+#[derive(Clone, Debug, Default)]
+pub struct RunEnd {
+    /// `succeeded` or `failed`.
+    pub result: String,
+    /// The workload's answer, as `run --json` reports it.
+    pub answer: String,
+    pub result_digest: String,
+    /// Why the run failed.
+    pub error: Option<String>,
 }
 
 impl Drop for Inner {
@@ -332,6 +403,9 @@ impl Drop for Inner {
             let rt = self.runtime.get_mut().unwrap_or_else(|p| p.into_inner());
             rt.post(EventKind::AppEnd {
                 result: "stopped".into(),
+                answer: String::new(),
+                result_digest: String::new(),
+                error: None,
             });
         }
     }

@@ -40,12 +40,21 @@
 //!   and the driver's block locations.
 //! - [`dfs`]: the HDFS-like store input data lives in (blocks, replicas, rack-aware placement).
 //! - [`events`]: the event type, the bus, the JSON-lines log and the run summary.
-//! - [`workloads`]: ready-made jobs (word count, logistic regression) and the built-in scenarios.
+//! - [`workloads`]: the ready-made programs scenarios run (logistic regression, k-means,
+//!   PageRank, word count, the call-records example, and pipelines written in the scenario
+//!   file), each with a seeded data generator and a result digest.
+//! - [`scenario`]: scenario files (CONTRACTS §2): reading and validating them with errors that
+//!   name the file, line and key, variants and `--set`, running them, and `[expect]`.
+//! - [`faults`]: the fault plan's schema (triggers and kinds), validated now; the engine
+//!   injects faults from the fault step on.
+//! - [`tui`]: the terminal UI, a fold over events drawn by ratatui: lineage, jobs and stages,
+//!   timeline, events, playback.
 
 pub mod cluster;
 pub mod context;
 pub mod dfs;
 pub mod events;
+pub mod faults;
 pub mod hashing;
 pub mod lineage;
 pub mod rdd;
@@ -54,6 +63,7 @@ pub mod scheduler;
 pub mod shuffle;
 pub mod storage;
 pub mod task_context;
+pub mod tui;
 pub mod workloads;
 
 pub use context::{Context, ContextBuilder, ContextError};

@@ -1,9 +1,15 @@
 //! The `ember` command line (CONTRACTS §1). Thin: it parses, calls the library, prints.
+//!
+//! Exit codes: 0 success; 1 the run itself failed (a job aborted, an expectation unmet, the
+//! event log could not be written); 2 bad input (an unreadable or invalid scenario or event
+//! log, a bad flag). A closed standard output (`ember run | head`) ends quietly.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use ember::cluster::Clock;
-use ember::scenario::{self, RunError, RunOptions, Scenario, DEFAULT_SCENARIO};
+use ember::events::summary::RunSummary;
+use ember::scenario::{self, bundled, expect, Overrides, RunError, RunOptions, Scenario};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,36 +17,75 @@ use std::process::ExitCode;
 #[command(
     name = "ember",
     version,
-    about = "A workbench for how a Spark-style engine schedules work"
+    about = "A workbench for learning, testing and measuring how a Spark-style engine schedules work",
+    after_help = "Scenarios are TOML files (see scenarios/) or the names of bundled ones (`ember scenarios`)."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Changes to a scenario, as `run`, `tui` and `check` take them.
+#[derive(Args, Clone, Default)]
+struct Changes {
+    /// Run one of the scenario's [[variant]]s instead of the scenario itself.
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
+    /// Change any key of the scenario, as Spark's --conf does (repeatable): --set cluster.racks=3
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    sets: Vec<(String, String)>,
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    Overrides::parse_set(s)
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario headless and print a summary.
+    /// Run a scenario headless and print a summary (or one JSON object with --json).
     Run {
-        /// A built-in scenario (see `ember scenarios`); the default one if omitted.
+        /// A scenario file or a bundled scenario's name [default: tour, the built-in default]
         scenario: Option<String>,
-        /// Write the event log (JSON lines) to FILE.
+        /// Write the event log (JSON lines) to FILE; `-` writes it to standard output and the
+        /// summary to standard error
         #[arg(long, value_name = "FILE")]
         events: Option<PathBuf>,
-        /// Replace the scenario's seed.
+        /// Replace the scenario's seed [default: the scenario's, else 0]
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
-        /// Which clock to run on.
+        /// The clock to run on [default: the scenario's, else virtual]
         #[arg(long, value_enum)]
         clock: Option<ClockArg>,
-        /// Print one JSON object instead of the human summary.
+        #[command(flatten)]
+        changes: Changes,
+        /// Print one JSON object (CONTRACTS §1) instead of the human summary
         #[arg(long)]
         json: bool,
     },
-    /// The terminal UI (arrives with the next step).
+    /// The terminal UI: run a scenario and play it, or replay an event log.
     Tui {
-        /// A scenario or an event log.
+        /// A scenario file, a bundled scenario's name, or an event log (.jsonl) [default: tour]
         target: Option<String>,
+        /// Replace the scenario's seed [default: the scenario's, else 0]
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        #[command(flatten)]
+        changes: Changes,
+    },
+    /// Check scenario files; with --run, also run each and its variants against [expect].
+    Check {
+        /// Scenario files or bundled scenarios' names
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+        /// Run each scenario and each variant, and check its [expect] table
+        #[arg(long)]
+        run: bool,
+        /// With --run, write the observed values into [expect] (and each variant's expect)
+        #[arg(long, requires = "run")]
+        bless: bool,
+        /// Change any key of every scenario checked (repeatable): --set cluster.racks=3
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+        sets: Vec<(String, String)>,
     },
     /// List the bundled scenarios.
     Scenarios,
@@ -52,83 +97,163 @@ enum ClockArg {
     Wall,
 }
 
-fn find(name: Option<&str>) -> Result<Scenario, String> {
-    let name = name.unwrap_or(DEFAULT_SCENARIO);
-    scenario::find_builtin(name).ok_or_else(|| {
-        let known: Vec<String> = scenario::builtin().into_iter().map(|s| s.name).collect();
-        if std::path::Path::new(name).exists() {
-            format!(
-                "{name}: scenario files are not read yet (they arrive with the scenario step); built-in scenarios: {}",
-                known.join(", ")
-            )
-        } else {
-            format!("{name}: no such scenario; built-in scenarios: {}", known.join(", "))
-        }
-    })
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Scenarios => {
-            for s in scenario::builtin() {
-                println!("{:<16} {}", s.name, s.description);
-            }
-            ExitCode::SUCCESS
-        }
-        Command::Tui { .. } => {
-            println!(
-                "The terminal UI arrives with the next step of the roadmap. Until then, run a scenario headless:\n  ember run {DEFAULT_SCENARIO} --events run.jsonl"
-            );
-            ExitCode::SUCCESS
-        }
-        Command::Run {
-            scenario,
-            events,
-            seed,
-            clock,
-            json,
-        } => {
-            let sc = match find(scenario.as_deref()) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("ember: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let opts = RunOptions {
-                events,
-                seed,
-                clock: clock.map(|c| match c {
-                    ClockArg::Virtual => Clock::Virtual,
-                    ClockArg::Wall => Clock::Wall,
-                }),
-            };
-            match run(&sc, &opts, json) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("ember: {e:#}");
-                    ExitCode::from(2)
-                }
-            }
+impl ClockArg {
+    fn clock(self) -> Clock {
+        match self {
+            ClockArg::Virtual => Clock::Virtual,
+            ClockArg::Wall => Clock::Wall,
         }
     }
 }
 
-fn run(sc: &Scenario, opts: &RunOptions, json: bool) -> Result<ExitCode> {
-    match scenario::run(sc, opts) {
+/// Prints to standard output; a closed pipe ends the program quietly.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let r = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
+    if let Err(e) = r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("ember: standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn bad_input(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ember: {e}");
+    ExitCode::from(2)
+}
+
+fn warn(sc: &Scenario) {
+    for w in &sc.warnings {
+        eprintln!("ember: warning: {w}");
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic in a task's code is that task's failure, reported with its message; only a
+    // panic outside tasks (a bug in ember) is printed.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !ember::TaskContext::inside_task() {
+            default_hook(info);
+        }
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Scenarios => {
+            let mut text = String::new();
+            for (name, _) in bundled::BUNDLED {
+                let description = scenario::load(name, &Overrides::default())
+                    .map(|s| s.description)
+                    .unwrap_or_default();
+                text.push_str(&format!("{name:<22} {description}\n"));
+            }
+            out(&text);
+            ExitCode::SUCCESS
+        }
+        Command::Tui {
+            target,
+            seed,
+            changes,
+        } => {
+            let o = Overrides {
+                variant: changes.variant,
+                sets: changes.sets,
+                seed,
+                clock: None,
+            };
+            let target = target.unwrap_or_else(|| scenario::DEFAULT_SCENARIO.to_string());
+            match ember::tui::launch(&target, &o) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(ember::tui::LaunchError::Input(e)) => bad_input(e),
+                Err(ember::tui::LaunchError::Terminal(e)) => {
+                    eprintln!("ember: the terminal: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Run {
+            scenario: name,
+            events,
+            seed,
+            clock,
+            changes,
+            json,
+        } => {
+            let o = Overrides {
+                variant: changes.variant,
+                sets: changes.sets,
+                seed,
+                clock: clock.map(ClockArg::clock),
+            };
+            let sc = match scenario::load(name.as_deref().unwrap_or(scenario::DEFAULT_SCENARIO), &o)
+            {
+                Ok(s) => s,
+                Err(e) => return bad_input(e),
+            };
+            warn(&sc);
+            let to_stdout = events.as_deref().is_some_and(|p| p.as_os_str() == "-");
+            match run(&sc, events, json, to_stdout) {
+                Ok(code) => code,
+                Err(e) => bad_input(format!("{e:#}")),
+            }
+        }
+        Command::Check {
+            scenarios,
+            run,
+            bless,
+            sets,
+        } => check(&scenarios, run, bless, &sets),
+    }
+}
+
+fn run(
+    sc: &Scenario,
+    events: Option<PathBuf>,
+    json: bool,
+    log_to_stdout: bool,
+) -> Result<ExitCode> {
+    let report = scenario::run(
+        sc,
+        RunOptions {
+            events,
+            listener: None,
+        },
+    );
+    let print = |text: String| {
+        if log_to_stdout {
+            eprint!("{text}");
+        } else {
+            out(&text);
+        }
+    };
+    match report {
         Ok(report) => {
             if json {
-                println!("{}", serde_json::to_string(&report.summary)?);
+                print(format!("{}\n", serde_json::to_string(&report.summary)?));
             } else {
-                print!("{}", human(&report.summary, &report.lineage));
+                print(human(&report.summary, &report.lineage));
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(RunError::Job { error, summary }) => {
             if json {
-                println!("{}", serde_json::to_string(&summary)?);
+                print(format!("{}\n", serde_json::to_string(&summary)?));
             }
+            eprintln!("ember: the run failed: {error}");
+            Ok(ExitCode::from(1))
+        }
+        Err(RunError::EventLog { error, .. }) => {
             eprintln!("ember: the run failed: {error}");
             Ok(ExitCode::from(1))
         }
@@ -136,7 +261,140 @@ fn run(sc: &Scenario, opts: &RunOptions, json: bool) -> Result<ExitCode> {
     }
 }
 
-fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
+fn check(names: &[String], run: bool, bless: bool, sets: &[(String, String)]) -> ExitCode {
+    let (mut bad, mut failed) = (false, false);
+    for name in names {
+        let source = match scenario::find(name) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("ember: {e}");
+                bad = true;
+                continue;
+            }
+        };
+        let base_o = Overrides {
+            sets: sets.to_vec(),
+            ..Overrides::default()
+        };
+        let base = match scenario::parse(&source, &base_o) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("ember: {e}");
+                bad = true;
+                continue;
+            }
+        };
+        warn(&base);
+        let mut runs: Vec<Scenario> = vec![base.clone()];
+        for v in base.variant_names() {
+            let o = Overrides {
+                variant: Some(v.clone()),
+                ..base_o.clone()
+            };
+            match scenario::parse(&source, &o) {
+                Ok(s) => runs.push(s),
+                Err(e) => {
+                    eprintln!("ember: {e}");
+                    bad = true;
+                }
+            }
+        }
+        if !run {
+            let variants = match runs.len() - 1 {
+                0 => String::new(),
+                n => format!(" ({})", plural(n, "variant", "variants")),
+            };
+            out(&format!("{}: ok{variants}\n", source.origin));
+            continue;
+        }
+        let mut text = source.bytes.clone();
+        for sc in &runs {
+            let label = match &sc.variant {
+                Some(v) => format!("{} --variant {v}", source.origin),
+                None => source.origin.clone(),
+            };
+            let summary = match scenario::run(sc, RunOptions::default()) {
+                Ok(r) => r.summary,
+                Err(RunError::Job { error, summary }) => {
+                    eprintln!("ember: {label}: the run failed: {error}");
+                    failed = true;
+                    if bless {
+                        continue;
+                    }
+                    *summary
+                }
+                Err(e) => {
+                    eprintln!("ember: {label}: {e}");
+                    failed = true;
+                    continue;
+                }
+            };
+            if bless {
+                let current = String::from_utf8_lossy(&text).into_owned();
+                match expect::bless(&current, sc.variant.as_deref(), &sc.expect, &summary) {
+                    Ok(t) => text = t.into_bytes(),
+                    Err(e) => {
+                        eprintln!("ember: {label}: cannot bless: {e}");
+                        failed = true;
+                    }
+                }
+                continue;
+            }
+            let misses = expect::check(&summary, &sc.expect);
+            if misses.is_empty() {
+                let met = match sc.expect.len() {
+                    0 => "no [expect] table: nothing to check".to_string(),
+                    n => format!("{} met", plural(n, "expectation", "expectations")),
+                };
+                out(&format!("{label}: ok ({met})\n"));
+            } else {
+                failed = true;
+                for m in &misses {
+                    eprintln!(
+                        "ember: {label}: expect {} = {}, observed {}",
+                        m.key, m.expected, m.observed
+                    );
+                }
+                eprintln!(
+                    "ember: {label}: {} not met (if the new values are right, `ember check --run --bless {}` writes them into [expect])",
+                    plural(misses.len(), "expectation", "expectations"),
+                    source.origin
+                );
+            }
+        }
+        if bless {
+            match &source.path {
+                Some(p) => match std::fs::write(p, &text) {
+                    Ok(()) => out(&format!("{}: blessed\n", p.display())),
+                    Err(e) => {
+                        eprintln!("ember: {}: {e}", p.display());
+                        failed = true;
+                    }
+                },
+                None => {
+                    eprintln!(
+                        "ember: {}: --bless writes a file; name the file (scenarios/{}.toml)",
+                        source.origin, name
+                    );
+                    bad = true;
+                }
+            }
+        }
+    }
+    if bad {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn human(s: &RunSummary, lineage: &str) -> String {
     let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
     let mut out = format!(
         "scenario {} ({} clock, seed {}): {} in {}\n\nlineage of the last RDD acted on:\n",
@@ -167,10 +425,10 @@ fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
             };
             if st.ran {
                 out.push_str(&format!(
-                    "  stage {:>3} {:<11} ran      {:>5} tasks  {}{}{reads}\n",
+                    "  stage {:>3} {:<11} ran     {:>6}  {}{}{reads}\n",
                     st.stage,
                     st.kind,
-                    st.tasks,
+                    plural(st.tasks, "task ", "tasks"),
                     ms(st.duration_us),
                     if st.attempts > 1 {
                         format!("  ({} attempts)", st.attempts)
@@ -179,16 +437,24 @@ fn human(s: &ember::events::summary::RunSummary, lineage: &str) -> String {
                     }
                 ));
             } else {
+                let why = match st.skipped {
+                    Some(ember::events::SkipReason::Cached) => "an RDD after it is cached",
+                    _ => "its map outputs already exist",
+                };
                 out.push_str(&format!(
-                    "  stage {:>3} {:<11} skipped (its output already exists){reads}\n",
+                    "  stage {:>3} {:<11} skipped ({why}){reads}\n",
                     st.stage, st.kind
                 ));
             }
         }
     }
     out.push_str(&format!(
-        "\n{} jobs, {} stages run, {} skipped, {} tasks ({} failed)\n",
-        s.jobs, s.stages, s.stages_skipped, s.tasks, s.task_failures
+        "\n{}, {} run, {} skipped, {} ({} failed)\n",
+        plural(s.jobs, "job", "jobs"),
+        plural(s.stages, "stage", "stages"),
+        s.stages_skipped,
+        plural(s.tasks, "task", "tasks"),
+        s.task_failures
     ));
     for it in &s.iterations {
         out.push_str(&format!(

@@ -1,7 +1,9 @@
-//! The `ember` command line as CONTRACTS §1 fixes it: subcommands, flags, exit codes, JSON.
+//! The `ember` command line as CONTRACTS §1 fixes it: subcommands, flags, exit codes, JSON,
+//! and what a new user ran into when trying it.
 
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
 
 fn ember(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ember"))
@@ -10,29 +12,43 @@ fn ember(args: &[&str]) -> Output {
         .expect("run ember")
 }
 
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(out));
     serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ember-cli-{}-{name}", std::process::id()))
 }
 
 #[test]
 fn run_with_no_scenario_runs_the_default_and_prints_lineage_and_stages() {
     let out = ember(&["run"]);
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("scenario word-count"), "{text}");
+    assert!(text.contains("scenario tour"), "{text}");
     assert!(text.contains("ShuffledRDD"), "{text}");
-    assert!(text.contains("stage   0 shuffle_map ran"), "{text}");
+    assert!(text.contains("shuffle_map ran"), "{text}");
+    assert!(
+        text.contains("skipped (its map outputs already exist)"),
+        "{text}"
+    );
     assert!(text.contains("result digest:"), "{text}");
 }
 
 #[test]
 fn run_json_has_the_contract_fields() {
-    let v = json(&ember(&["run", "lr-iterative", "--json", "--seed", "5"]));
+    let v = json(&ember(&[
+        "run",
+        "logistic-regression",
+        "--json",
+        "--seed",
+        "5",
+    ]));
     for key in [
         "scenario",
         "clock",
@@ -55,12 +71,13 @@ fn run_json_has_the_contract_fields() {
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
-    assert_eq!(v["scenario"], "lr-iterative");
+    assert_eq!(v["scenario"], "logistic-regression");
     assert_eq!(v["seed"], 5);
     assert_eq!(v["clock"], "virtual");
     assert_eq!(v["status"], "succeeded");
     assert_eq!(v["jobs"], 5);
     assert_eq!(v["iterations"].as_array().map(Vec::len), Some(5));
+    assert!(v["result"].as_str().unwrap().starts_with("w = ["), "{v}");
     for level in ["PROCESS_LOCAL", "NODE_LOCAL", "RACK_LOCAL", "ANY"] {
         assert!(v["locality"].get(level).is_some(), "locality.{level}");
     }
@@ -68,23 +85,115 @@ fn run_json_has_the_contract_fields() {
 
 #[test]
 fn the_answer_is_the_same_on_both_clocks() {
-    for s in ["word-count", "lr-iterative"] {
+    for s in ["word-count", "skipped-stages", "call-records"] {
         let virt = json(&ember(&["run", s, "--json", "--clock", "virtual"]));
         let wall = json(&ember(&["run", s, "--json", "--clock", "wall"]));
         assert_eq!(wall["clock"], "wall");
         assert_eq!(virt["result_digest"], wall["result_digest"], "{s}");
         assert_eq!(virt["tasks"], wall["tasks"], "{s}");
+        assert_eq!(virt["stages_skipped"], wall["stages_skipped"], "{s}");
     }
 }
 
 #[test]
-fn an_unknown_scenario_is_bad_input_exit_2_naming_it() {
+fn set_and_variant_change_the_run_and_the_run_records_them() {
+    let v = json(&ember(&[
+        "run",
+        "pagerank",
+        "--variant",
+        "partitioned",
+        "--set",
+        "workload.iterations=2",
+        "--json",
+    ]));
+    assert_eq!(v["iterations"].as_array().map(Vec::len), Some(2));
+    let log = temp("asran.jsonl");
+    let out = ember(&[
+        "run",
+        "word-count",
+        "--set",
+        "cluster.racks=3",
+        "--events",
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = std::fs::read_to_string(&log).unwrap();
+    let start: Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert_eq!(start["event"], "AppStart");
+    assert!(
+        start["scenario"].as_str().unwrap().contains("racks = 3"),
+        "{start}"
+    );
+    let _ = std::fs::remove_file(log);
+    let bad = ember(&["run", "word-count", "--set", "cluster.racks=none"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("cluster.racks"), "{}", stderr(&bad));
+    let missing = ember(&["run", "pagerank", "--variant", "nope"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("partitioned"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn an_unknown_scenario_or_a_missing_file_is_bad_input_exit_2_naming_it() {
     let out = ember(&["run", "no-such-thing"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
-        err.contains("no-such-thing") && err.contains("word-count"),
+        err.contains("no-such-thing") && err.contains("tour"),
         "{err}"
+    );
+    let out = ember(&["run", "/missing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/missing.toml: no such file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ember(&["tui", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent"), "{}", stderr(&out));
+    let dir = std::env::temp_dir();
+    let d = dir.to_string_lossy();
+    for cmd in ["run", "tui"] {
+        let out = ember(&[cmd, &d]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        assert!(
+            stderr(&out).contains("a directory"),
+            "{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    let empty = temp("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let out = ember(&["tui", &empty.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the file is empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn tui_refuses_scenario_options_for_an_event_log() {
+    let log = temp("for-tui.jsonl");
+    let out = ember(&["run", "skipped-stages", "--events", &log.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = ember(&[
+        "tui",
+        &log.to_string_lossy(),
+        "--set",
+        "workload.iterations=2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("an event log replays"),
+        "{}",
+        stderr(&out)
     );
 }
 
@@ -95,25 +204,143 @@ fn a_bad_flag_is_bad_input_exit_2() {
         ember(&["run", "--seed", "minus-one"]).status.code(),
         Some(2)
     );
+    assert_eq!(ember(&["run", "--set", "novalue"]).status.code(), Some(2));
     assert_eq!(ember(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(ember(&["--help"]).status.code(), Some(0));
 }
 
 #[test]
-fn an_unwritable_event_log_is_an_error_naming_the_file() {
+fn help_shows_the_defaults() {
+    let out = ember(&["run", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[default: tour"), "{text}");
+    assert!(text.contains("[default: the scenario's"), "{text}");
+}
+
+#[test]
+fn an_unwritable_event_log_is_an_error_naming_the_event_log_once() {
     let out = ember(&["run", "--events", "/nonexistent-dir/run.jsonl"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent-dir/run.jsonl"));
+    let err = stderr(&out);
+    assert!(
+        err.contains("event log /nonexistent-dir/run.jsonl"),
+        "{err}"
+    );
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
 
 #[test]
-fn scenarios_lists_the_built_in_scenarios_and_tui_points_to_run() {
+fn a_full_disk_under_the_event_log_fails_the_run() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let out = ember(&["run", "word-count", "--events", "/dev/full"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("event log /dev/full"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn events_dash_writes_the_log_to_standard_output_and_the_summary_to_standard_error() {
+    let out = ember(&["run", "skipped-stages", "--events", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(events.first().unwrap()["event"], "AppStart");
+    assert_eq!(events.last().unwrap()["event"], "AppEnd");
+    assert!(stderr(&out).contains("result digest"), "{}", stderr(&out));
+    assert!(!std::path::Path::new("-").exists(), "no file named -");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ember"))
+        .args(["run", "word-count", "--events", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(status.code().is_some(), "not killed by a signal");
+}
+
+#[test]
+fn the_summary_counts_in_proper_english() {
+    let out = ember(&["run", "lineage-and-laziness"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 job, 1 stage run"), "{text}");
+    assert!(!text.contains("1 jobs"), "{text}");
+}
+
+#[test]
+fn scenarios_lists_the_bundled_scenarios_with_their_descriptions() {
     let out = ember(&["scenarios"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("word-count") && text.contains("lr-iterative"),
-        "{text}"
+    for name in [
+        "tour",
+        "word-count",
+        "pagerank",
+        "call-records",
+        "skipped-stages",
+    ] {
+        assert!(text.contains(name), "{text}");
+    }
+    assert!(text.lines().count() >= 8);
+}
+
+#[test]
+fn check_exits_0_for_valid_files_2_for_invalid_ones_and_1_for_unmet_expectations() {
+    assert_eq!(
+        ember(&["check", "tour", "word-count"]).status.code(),
+        Some(0)
     );
-    let tui = ember(&["tui"]);
-    assert!(tui.status.success());
-    assert!(String::from_utf8_lossy(&tui.stdout).contains("ember run"));
+    let bad = temp("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"x\"\ndescription = \"d\"\n[workload]\nkind = \"nope\"\n",
+    )
+    .unwrap();
+    let out = ember(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(":4:"), "{}", stderr(&out));
+    let wrong = temp("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "name = \"x\"\ndescription = \"d\"\n[workload]\nkind = \"wordcount\"\nlines = 50\n[expect]\njobs = 7\n",
+    )
+    .unwrap();
+    let out = ember(&["check", "--run", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("expect jobs = 7, observed 1"),
+        "{}",
+        stderr(&out)
+    );
+    let blessed = ember(&["check", "--run", "--bless", wrong.to_str().unwrap()]);
+    assert_eq!(blessed.status.code(), Some(0), "{}", stderr(&blessed));
+    assert!(std::fs::read_to_string(&wrong)
+        .unwrap()
+        .contains("jobs = 1"));
+    assert_eq!(
+        ember(&["check", "--run", wrong.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let _ = (std::fs::remove_file(bad), std::fs::remove_file(wrong));
 }

@@ -97,3 +97,129 @@ fn readers_ignore_fields_they_do_not_know() {
     assert_eq!(read[0].time_us, 5);
     let _ = std::fs::remove_file(path);
 }
+
+mod replay {
+    use ember::events::log::parse_event_log;
+    use ember::events::summary::RunSummary;
+    use ember::tui::app::{App, View};
+    use ember::tui::state::Log;
+    use proptest::prelude::*;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use std::path::{Path, PathBuf};
+
+    fn golden(name: &str) -> String {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(format!("{name}.jsonl"));
+        std::fs::read_to_string(p).expect("golden log")
+    }
+
+    #[derive(Clone, Debug)]
+    enum Cut {
+        DropLine(usize),
+        SwapLines(usize, usize),
+        Truncate(usize),
+        Renumber(usize, u64),
+        Rename(usize, u8),
+        Garbage(usize),
+    }
+
+    fn apply(text: &str, cuts: &[Cut]) -> String {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let names = [
+            "TaskEnd",
+            "JobStart",
+            "StageSkipped",
+            "AppEnd",
+            "StageCompleted",
+            "Nope",
+        ];
+        for c in cuts {
+            let n = lines.len().max(1);
+            match c {
+                Cut::DropLine(i) if !lines.is_empty() => {
+                    lines.remove(i % n);
+                }
+                Cut::SwapLines(a, b) if !lines.is_empty() => lines.swap(a % n, b % n),
+                Cut::Truncate(at) => {
+                    let all = lines.join("\n");
+                    let at = at % (all.len() + 1);
+                    let cut = all
+                        .char_indices()
+                        .map(|(i, _)| i)
+                        .take_while(|i| *i <= at)
+                        .last()
+                        .unwrap_or(0);
+                    lines = all[..cut].lines().map(str::to_string).collect();
+                }
+                Cut::Renumber(i, v) if !lines.is_empty() => {
+                    let l = &mut lines[i % n];
+                    if let Some(p) = l.find(|c: char| c.is_ascii_digit()) {
+                        let end = p + l[p..]
+                            .find(|c: char| !c.is_ascii_digit())
+                            .unwrap_or(l.len() - p);
+                        l.replace_range(p..end, &v.to_string());
+                    }
+                }
+                Cut::Rename(i, k) if !lines.is_empty() => {
+                    let l = &mut lines[i % n];
+                    if let Some(p) = l.find("\"event\":\"") {
+                        let s = p + 9;
+                        if let Some(e) = l[s..].find('"') {
+                            l.replace_range(s..s + e, names[*k as usize % names.len()]);
+                        }
+                    }
+                }
+                Cut::Garbage(i) => lines.insert(i % n, "{\"event\":}".into()),
+                _ => {}
+            }
+        }
+        lines.join("\n") + "\n"
+    }
+
+    fn cut() -> impl Strategy<Value = Cut> {
+        prop_oneof![
+            any::<usize>().prop_map(Cut::DropLine),
+            (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Cut::SwapLines(a, b)),
+            any::<usize>().prop_map(Cut::Truncate),
+            (
+                any::<usize>(),
+                prop_oneof![Just(0u64), Just(u64::MAX), Just(7), Just(1 << 40)]
+            )
+                .prop_map(|(i, v)| Cut::Renumber(i, v)),
+            (any::<usize>(), any::<u8>()).prop_map(|(i, k)| Cut::Rename(i, k)),
+            any::<usize>().prop_map(Cut::Garbage),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_mutated_event_log_never_panics_the_replay(
+            which in 0..3usize,
+            cuts in prop::collection::vec(cut(), 1..5),
+            steps in prop::collection::vec(0usize..1000, 0..6),
+        ) {
+            let name = ["skipped-stages", "narrow-vs-wide", "lineage-and-laziness"][which];
+            let text = apply(&golden(name), &cuts);
+            // Refused (a malformed line) or replayed: never a panic.
+            if let Ok(events) = parse_event_log(&text, Path::new("mutated.jsonl")) {
+                let _ = RunSummary::from_events(&events);
+                let mut app = App::new(Log::from_events(events), "mutated");
+                app.play.playing = false;
+                let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+                for s in steps {
+                    let log = &app.log;
+                    let n = log.events.len();
+                    app.play.seek(log, s % (n + 1));
+                    for v in View::ALL {
+                        app.view = v;
+                        t.draw(|f| app.draw(f)).unwrap();
+                    }
+                }
+            }
+        }
+    }
+}

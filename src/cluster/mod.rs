@@ -66,11 +66,10 @@ pub enum DriverError {
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     /// The work folder could not be made.
-    #[error("cannot create the work folder {path}: {source}")]
+    #[error("cannot create the work folder {path}: {error}")]
     WorkDir {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The settings contradict each other.
     #[error("{0}")]
@@ -127,9 +126,9 @@ impl Runtime {
             let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             std::env::temp_dir().join(format!("ember-{}-{n}", std::process::id()))
         });
-        let wd = |source| ClusterError::WorkDir {
+        let wd = |error| ClusterError::WorkDir {
             path: work_dir.clone(),
-            source,
+            error,
         };
         let dfs = Arc::new(
             Dfs::new(
@@ -152,7 +151,7 @@ impl Runtime {
             let dir = work_dir.join(&s.name);
             let disk = Arc::new(
                 DiskStore::new(medium, dir.clone())
-                    .map_err(|source| ClusterError::WorkDir { path: dir, source })?,
+                    .map_err(|error| ClusterError::WorkDir { path: dir, error })?,
             );
             transfer.register(s.id, &s.host, disk.clone());
             let e = Executor::new(ExecutorEnv {

@@ -54,12 +54,8 @@ pub enum DfsError {
     NoLiveReplica { path: String, block: u64 },
     #[error("dfs://{path}: no live DataNode to write to")]
     NoDataNodes { path: String },
-    #[error("dfs://{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("dfs://{path}: {error}")]
+    Io { path: String, error: std::io::Error },
 }
 
 /// One block of a file.
@@ -216,9 +212,9 @@ impl Dfs {
     ) -> Result<FileMeta, DfsError> {
         let path = normalize(path);
         self.delete(&path);
-        let io = |source| DfsError::Io {
+        let io = |error| DfsError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let view: Vec<placement::Node<'_>> = self
             .nodes
@@ -364,9 +360,9 @@ impl Dfs {
         let bytes = node
             .store
             .get_range(BlockId::Dfs { block: b.id }, start, end)
-            .map_err(|source| DfsError::Io {
+            .map_err(|error| DfsError::Io {
                 path: file.path.clone(),
-                source,
+                error,
             })?
             .ok_or(DfsError::NoLiveReplica {
                 path: file.path.clone(),

@@ -9,16 +9,16 @@ use super::{Event, EventKind, EventListener};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// What can go wrong reading or writing an event log.
 #[derive(Debug, thiserror::Error)]
 pub enum EventLogError {
     /// The file could not be opened, read or written.
-    #[error("{path}: {source}")]
+    #[error("event log {path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A whole line is not a valid event.
     #[error("{path}:{line}: not a valid ember event: {message}")]
@@ -29,34 +29,55 @@ pub enum EventLogError {
     },
 }
 
-/// Writes events as JSON lines.
+/// Writes events as JSON lines, to a file or to standard output.
 pub struct EventLogWriter {
-    out: BufWriter<File>,
+    out: BufWriter<Box<dyn Write + Send>>,
     path: PathBuf,
-    error: Option<std::io::Error>,
+    failed: bool,
+    errors: Arc<Mutex<Option<EventLogError>>>,
 }
 
 impl EventLogWriter {
     /// Creates (or truncates) the log at `path`.
     pub fn create(path: impl AsRef<Path>) -> Result<Self, EventLogError> {
         let path = path.as_ref().to_path_buf();
-        let file = File::create(&path).map_err(|source| EventLogError::Io {
+        let file = File::create(&path).map_err(|error| EventLogError::Io {
             path: path.clone(),
-            source,
+            error,
         })?;
-        Ok(Self {
-            out: BufWriter::new(file),
-            path,
-            error: None,
-        })
+        Ok(Self::to(Box::new(file), path))
     }
 
-    /// The first write error met, if any (a listener cannot return errors as it goes).
-    pub fn take_error(&mut self) -> Option<EventLogError> {
-        self.error.take().map(|source| EventLogError::Io {
-            path: self.path.clone(),
-            source,
-        })
+    /// Writes the log to standard output.
+    pub fn stdout() -> Self {
+        Self::to(
+            Box::new(std::io::stdout()),
+            PathBuf::from("<standard output>"),
+        )
+    }
+
+    fn to(out: Box<dyn Write + Send>, path: PathBuf) -> Self {
+        EventLogWriter {
+            out: BufWriter::new(out),
+            path,
+            failed: false,
+            errors: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Where the first write error will be kept (a listener cannot return errors as it goes).
+    pub fn errors(&self) -> Arc<Mutex<Option<EventLogError>>> {
+        self.errors.clone()
+    }
+
+    fn fail(&mut self, error: std::io::Error) {
+        self.failed = true;
+        if let Ok(mut e) = self.errors.lock() {
+            e.get_or_insert(EventLogError::Io {
+                path: self.path.clone(),
+                error,
+            });
+        }
     }
 }
 
@@ -68,7 +89,7 @@ pub fn to_json_line(event: &Event) -> String {
 
 impl EventListener for EventLogWriter {
     fn on_event(&mut self, event: &Event) {
-        if self.error.is_some() {
+        if self.failed {
             return;
         }
         let line = to_json_line(event);
@@ -77,7 +98,7 @@ impl EventListener for EventLogWriter {
             .write_all(line.as_bytes())
             .and_then(|_| self.out.write_all(b"\n"));
         if let Err(e) = result {
-            self.error = Some(e);
+            self.fail(e);
             return;
         }
         if matches!(
@@ -89,8 +110,11 @@ impl EventListener for EventLogWriter {
     }
 
     fn flush(&mut self) {
+        if self.failed {
+            return;
+        }
         if let Err(e) = self.out.flush() {
-            self.error.get_or_insert(e);
+            self.fail(e);
         }
     }
 }
@@ -104,9 +128,9 @@ impl Drop for EventLogWriter {
 /// Reads an event log from a file. See [`parse_event_log`] for the rules.
 pub fn read_event_log(path: impl AsRef<Path>) -> Result<Vec<Event>, EventLogError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| EventLogError::Io {
+    let bytes = std::fs::read(path).map_err(|error| EventLogError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse_event_log(&String::from_utf8_lossy(&bytes), path)
 }
@@ -128,11 +152,17 @@ pub fn parse_event_log(text: &str, path: &Path) -> Result<Vec<Event>, EventLogEr
             Ok(e) => events.push(e),
             Err(_) if i == last && !ends_whole => break,
             Err(e) => {
+                // serde_json counts lines within the one line it was given: keep the column.
+                let text = e.to_string();
+                let text = match text.rfind(" at line ") {
+                    Some(at) => format!("{} (column {})", &text[..at], e.column()),
+                    None => text,
+                };
                 return Err(EventLogError::Malformed {
                     path: path.to_path_buf(),
                     line: i + 1,
-                    message: e.to_string(),
-                })
+                    message: text,
+                });
             }
         }
     }

@@ -26,12 +26,15 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event")]
 pub enum EventKind {
-    /// The run began.
+    /// The run began. `scenario` is the scenario as it ran (after `--variant`, `--set` and
+    /// `--seed`), as TOML, when the run came from one.
     AppStart {
         app: String,
         clock: String,
         seed: u64,
         version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scenario: Option<String>,
     },
     /// An executor joined the cluster.
     ExecutorAdded {
@@ -57,12 +60,20 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
-    /// A stage attempt was submitted for the partitions it computes.
+    /// A stage attempt was submitted for the partitions it computes, for job `job`.
     StageSubmitted {
         stage: usize,
         attempt: usize,
+        #[serde(default)]
+        job: usize,
         partitions: Vec<usize>,
         reason: SubmitReason,
+    },
+    /// A stage listed in job `job` will not run in it, and why.
+    StageSkipped {
+        stage: usize,
+        job: usize,
+        reason: SkipReason,
     },
     /// A stage attempt ended.
     StageCompleted {
@@ -149,8 +160,17 @@ pub enum EventKind {
         iteration: usize,
         duration_us: u64,
     },
-    /// The run ended.
-    AppEnd { result: String },
+    /// The run ended: `result` is `succeeded` or `failed`; `answer` and `result_digest` are the
+    /// workload's answer (as `run --json` reports them).
+    AppEnd {
+        result: String,
+        #[serde(default)]
+        answer: String,
+        #[serde(default)]
+        result_digest: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
 }
 
 /// `succeeded` or `failed`.
@@ -171,6 +191,16 @@ pub enum SubmitReason {
     FetchFailed,
     /// A retry because map outputs were lost while the stage ran.
     MissingOutputs,
+}
+
+/// Why a stage listed in a job does not run in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Its shuffle's map outputs all exist already (an earlier job wrote them).
+    MapOutputsExist,
+    /// A persisted RDD downstream of it is cached in full, so nothing reads it.
+    Cached,
 }
 
 /// How a task attempt ended (CONTRACTS §3; Spark's `TaskEndReason` classes).

@@ -1,9 +1,10 @@
 //! The run summary: `ember run`'s answer (CONTRACTS §1), folded from a run's events.
 //!
-//! [`RunSummary::from_events`] reads nothing but events, so a summary of a live run and one of
+//! [`RunSummary::from_events`] reads nothing but events (the scenario's name and seed from
+//! `AppStart`, the answer and its digest from `AppEnd`), so a summary of a live run and one of
 //! a replayed log are the same.
 
-use super::{Event, EventKind, Locality, Outcome, TaskEndReason};
+use super::{Event, EventKind, Locality, Outcome, SkipReason, TaskEndReason};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -15,8 +16,11 @@ pub struct StageSummary {
     pub kind: String,
     /// Parent stages (whose map outputs it reads).
     pub parents: Vec<usize>,
-    /// Whether it ran in this job (`false`: skipped, its output already existed).
+    /// Whether it ran in this job (`false`: skipped).
     pub ran: bool,
+    /// Why it was skipped, when it was (`map_outputs_exist` or `cached`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<SkipReason>,
     pub attempts: usize,
     /// Tasks launched for it.
     pub tasks: usize,
@@ -66,15 +70,18 @@ pub struct RunSummary {
     pub iterations: Vec<IterationSummary>,
     pub result: String,
     pub result_digest: String,
+    /// Why the run failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Per job, its stages run and skipped (an addition to the contract's fields).
     pub job_details: Vec<JobSummary>,
 }
 
 impl RunSummary {
-    /// Folds a run's events. `result` and `digest` are the workload's answer.
-    pub fn from_events(scenario: &str, events: &[Event], result: &str, digest: &str) -> RunSummary {
+    /// Folds a run's events.
+    pub fn from_events(events: &[Event]) -> RunSummary {
         let mut s = RunSummary {
-            scenario: scenario.to_string(),
+            scenario: String::new(),
             clock: String::new(),
             seed: 0,
             status: "succeeded".into(),
@@ -93,17 +100,21 @@ impl RunSummary {
             partitions_recomputed: 0,
             faults_injected: 0,
             iterations: Vec::new(),
-            result: result.to_string(),
-            result_digest: digest.to_string(),
+            result: String::new(),
+            result_digest: String::new(),
+            error: None,
             job_details: Vec::new(),
         };
         let mut job_start: BTreeMap<usize, (usize, u64)> = BTreeMap::new();
         let mut stage_job: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut stage_first: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+        let mut stage_first: BTreeMap<usize, u64> = BTreeMap::new();
         for e in events {
             s.elapsed_us = s.elapsed_us.max(e.time_us);
             match &e.kind {
-                EventKind::AppStart { clock, seed, .. } => {
+                EventKind::AppStart {
+                    app, clock, seed, ..
+                } => {
+                    s.scenario = app.clone();
                     s.clock = clock.clone();
                     s.seed = *seed;
                 }
@@ -127,6 +138,7 @@ impl RunSummary {
                                 kind: st.kind.clone(),
                                 parents: st.parents.clone(),
                                 ran: false,
+                                skipped: None,
                                 attempts: 0,
                                 tasks: 0,
                                 duration_us: 0,
@@ -137,29 +149,38 @@ impl RunSummary {
                         stage_job.insert(st.stage, *job);
                     }
                 }
-                EventKind::JobEnd { job, result, .. } => {
+                EventKind::JobEnd { job, result, error } => {
                     if let Some((i, t0)) = job_start.get(job) {
                         let j = &mut s.job_details[*i];
                         j.succeeded = *result == Outcome::Succeeded;
-                        j.duration_us = e.time_us - t0;
+                        j.duration_us = e.time_us.saturating_sub(*t0);
                         s.stages_skipped += j.stages.iter().filter(|st| !st.ran).count();
                     }
                     if *result == Outcome::Failed {
                         s.status = "failed".into();
+                        if s.error.is_none() {
+                            s.error = error.clone();
+                        }
+                    }
+                }
+                EventKind::StageSkipped { stage, reason, .. } => {
+                    if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
+                        st.skipped = Some(*reason);
                     }
                 }
                 EventKind::StageSubmitted { stage, .. } => {
                     s.stages += 1;
-                    stage_first.entry((*stage, 0)).or_insert(e.time_us);
+                    stage_first.entry(*stage).or_insert(e.time_us);
                     if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
                         st.ran = true;
+                        st.skipped = None;
                         st.attempts += 1;
                     }
                 }
                 EventKind::StageCompleted { stage, .. } => {
-                    let t0 = stage_first.get(&(*stage, 0)).copied().unwrap_or(e.time_us);
+                    let t0 = stage_first.get(stage).copied().unwrap_or(e.time_us);
                     if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
-                        st.duration_us = e.time_us - t0;
+                        st.duration_us = e.time_us.saturating_sub(t0);
                     }
                 }
                 EventKind::TaskStart {
@@ -193,11 +214,41 @@ impl RunSummary {
                     iteration: *iteration,
                     elapsed_us: *duration_us,
                 }),
-                EventKind::AppEnd { result } if result == "failed" => s.status = "failed".into(),
+                EventKind::AppEnd {
+                    result,
+                    answer,
+                    result_digest,
+                    error,
+                } => {
+                    if result == "failed" {
+                        s.status = "failed".into();
+                    }
+                    s.result = answer.clone();
+                    s.result_digest = result_digest.clone();
+                    if error.is_some() {
+                        s.error = error.clone();
+                    }
+                }
                 _ => {}
             }
         }
         s
+    }
+
+    /// The summary's value at `key` (a top-level key, or `locality.<LEVEL>`), as JSON: what an
+    /// `[expect]` table compares with.
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
+        let v = serde_json::to_value(self).ok()?;
+        let mut cur = &v;
+        for part in key.split('.') {
+            cur = cur.get(part)?;
+        }
+        match cur {
+            serde_json::Value::Number(_)
+            | serde_json::Value::String(_)
+            | serde_json::Value::Bool(_) => Some(cur.clone()),
+            _ => None,
+        }
     }
 }
 

@@ -27,7 +27,7 @@ pub type CoGrouped<K, V, W> = (K, (Vec<V>, Vec<W>));
 
 /// A hash partitioner over `n` partitions, or, for 0, a stand-in and the reason the RDD built
 /// on it cannot run.
-fn hash_or_problem(n: usize) -> (Partitioner, Option<PartitionerError>) {
+pub(crate) fn hash_or_problem(n: usize) -> (Partitioner, Option<PartitionerError>) {
     match Partitioner::hash(n) {
         Ok(p) => (p, None),
         Err(e) => (single(), Some(e)),
@@ -181,12 +181,30 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         part: Partitioner,
         problem: Option<PartitionerError>,
     ) -> Rdd<(K, Vec<V>)> {
+        self.group_by_key_shaped(part, problem, |vs| vs)
+    }
+
+    /// `group_by_key` whose groups are shaped by `shape` as they are made (a pipeline makes
+    /// each group one dynamic value, without an RDD of its own for it).
+    pub(crate) fn group_by_key_shaped<U: Data>(
+        &self,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+        shape: impl Fn(Vec<V>) -> U + Send + Sync + 'static,
+    ) -> Rdd<(K, U)> {
+        let shape = Arc::new(shape);
         if problem.is_none() && self.partitioner() == Some(&part) {
             return self.derive("MapPartitionsRDD", "group_by_key", true, move |_, _, it| {
-                Records::from_vec(group_by_key_local(it.into_owned()))
+                let groups = group_by_key_local(it.into_owned());
+                Records::from_vec(groups.into_iter().map(|(k, vs)| (k, shape(vs))).collect())
             });
         }
-        self.shuffled("group_by_key", part, problem, None, group_by_key_local)
+        self.shuffled("group_by_key", part, problem, None, move |records| {
+            group_by_key_local(records)
+                .into_iter()
+                .map(|(k, vs)| (k, shape(vs)))
+                .collect()
+        })
     }
 
     /// Moves records so that `partitioner` decides where each key lives. Returns `self` if it is
@@ -200,8 +218,16 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
 
     /// Applies `f` to every value; keeps the partitioner.
     pub fn map_values<U: Data>(&self, f: impl Fn(&V) -> U + Send + Sync + 'static) -> Rdd<(K, U)> {
+        self.map_values_as("map_values", f)
+    }
+
+    fn map_values_as<U: Data>(
+        &self,
+        op: &'static str,
+        f: impl Fn(&V) -> U + Send + Sync + 'static,
+    ) -> Rdd<(K, U)> {
         let f = Arc::new(f);
-        self.derive("MapPartitionsRDD", "map_values", true, move |_, _, it| {
+        self.derive("MapPartitionsRDD", op, true, move |_, _, it| {
             let f = f.clone();
             it.map_cow(move |kv: Cow<'_, (K, V)>| match kv {
                 Cow::Owned((k, v)) => {
@@ -322,16 +348,41 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
         part: Partitioner,
         problem: Option<PartitionerError>,
     ) -> Rdd<(K, (V, W))> {
+        self.join_shaped(other, part, problem, |v, w| (v.clone(), w.clone()))
+    }
+
+    /// `join` whose matched values are shaped by `shape(v, w)`.
+    pub(crate) fn join_shaped<W: ShuffleData, U: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+        shape: impl Fn(&V, &W) -> U + Send + Sync + 'static,
+    ) -> Rdd<(K, U)> {
         self.cogroup_as("join", other, part, problem)
-            .flat_map_values_as("join", |(vs, ws): &(Vec<V>, Vec<W>)| {
+            .flat_map_values_as("join", move |(vs, ws): &(Vec<V>, Vec<W>)| {
                 let mut out = Vec::with_capacity(vs.len() * ws.len());
                 for v in vs {
                     for w in ws {
-                        out.push((v.clone(), w.clone()));
+                        out.push(shape(v, w));
                     }
                 }
                 out
             })
+    }
+
+    /// `cogroup` (CoGroupedRDD, then one narrow RDD) whose rows are shaped by `shape`.
+    pub(crate) fn cogroup_shaped<W: ShuffleData, U: Data>(
+        &self,
+        other: &Rdd<(K, W)>,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+        shape: impl Fn(&(Vec<V>, Vec<W>)) -> U + Send + Sync + 'static,
+    ) -> Rdd<(K, U)> {
+        let left = Side::new(self, &part);
+        let right = Side::new(other, &part);
+        self.cogrouped("cogroup", left, right, part, problem)
+            .map_values_as("cogroup", shape)
     }
 
     /// Spark's `cogroup`: a `CoGroupedRDD` (one dependency per parent, one-to-one where the
@@ -347,6 +398,19 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
     ) -> Rdd<CoGrouped<K, V, W>> {
         let left = Side::new(self, &part);
         let right = Side::new(other, &part);
+        let grouped = self.cogrouped(op, left, right, part, problem);
+        grouped.derive("MapPartitionsRDD", op, true, |_, _, it| it)
+    }
+
+    /// The `CoGroupedRDD` of two sides.
+    fn cogrouped<W: ShuffleData>(
+        &self,
+        op: &'static str,
+        left: Side<K, V>,
+        right: Side<K, W>,
+        part: Partitioner,
+        problem: Option<PartitionerError>,
+    ) -> Rdd<CoGrouped<K, V, W>> {
         let mut node = RddNode::new(
             self.ctx.new_rdd_id(),
             "CoGroupedRDD",
@@ -377,8 +441,7 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
             }
             Ok(Records::from_vec(rows))
         };
-        let grouped = Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute));
-        grouped.derive("MapPartitionsRDD", op, true, |_, _, it| it)
+        Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute))
     }
 }
 

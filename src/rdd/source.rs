@@ -23,11 +23,10 @@ use std::sync::{Arc, OnceLock};
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// A local file or folder could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A DFS path could not be read.
     #[error(transparent)]
@@ -92,13 +91,23 @@ pub fn text_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 pub(crate) fn text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, SourceError> {
+    text_file_as(ctx, path, |line| line)
+}
+
+/// `text_file` whose lines are made records by `f` as they are read (a pipeline reads lines as
+/// dynamic values, without an RDD of its own for it).
+pub(crate) fn text_file_as<T: Data>(
+    ctx: &Context,
+    path: &str,
+    f: fn(String) -> T,
+) -> Result<Rdd<T>, SourceError> {
     if dfs::is_dfs_path(path) {
-        return dfs_text_file(ctx, path);
+        return dfs_text_file(ctx, path, f);
     }
     let path = Path::new(path);
-    let files = Arc::new(text_files(path).map_err(|source| SourceError::Io {
+    let files = Arc::new(text_files(path).map_err(|error| SourceError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?);
     let node = RddNode::new(
         ctx.new_rdd_id(),
@@ -112,7 +121,7 @@ pub(crate) fn text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, Source
         let file = &files[split];
         let text = std::fs::read_to_string(file)
             .map_err(|e| TaskError::Exception(format!("{}: {e}", file.display())))?;
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let lines: Vec<T> = text.lines().map(|l| f(l.to_string())).collect();
         tc.metrics_mut(|m| {
             m.input_records += lines.len() as u64;
             m.input_bytes += text.len() as u64;
@@ -123,7 +132,11 @@ pub(crate) fn text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, Source
     Ok(Rdd::from_parts(ctx.clone(), node, Arc::new(compute)))
 }
 
-fn dfs_text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, SourceError> {
+fn dfs_text_file<T: Data>(
+    ctx: &Context,
+    path: &str,
+    make: fn(String) -> T,
+) -> Result<Rdd<T>, SourceError> {
     let files: Arc<Vec<FileMeta>> = Arc::new(ctx.dfs().files_under(path)?);
     // One partition per block, file by file.
     let parts: Arc<Vec<(usize, usize)>> = Arc::new(
@@ -158,7 +171,7 @@ fn dfs_text_file(ctx: &Context, path: &str) -> Result<Rdd<String>, SourceError> 
             .read_lines(&files[f], b, Some(tc.host()))
             .map_err(|e| TaskError::Exception(e.to_string()))?;
         record_read(tc, lines.len() as u64, from);
-        Ok(Records::from_vec(lines))
+        Ok(Records::from_vec(lines.into_iter().map(make).collect()))
     };
     Ok(Rdd::from_parts(ctx.clone(), node, Arc::new(compute)))
 }

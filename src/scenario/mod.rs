@@ -1,140 +1,485 @@
-//! Scenarios: a cluster, a clock, a seed and a workload, run as one headless run.
+//! Scenarios: a cluster, a clock, a seed, a workload and a fault plan, as TOML files
+//! (CONTRACTS §2), and the runs made from them.
 //!
-//! Until the scenario-file step brings the TOML format of CONTRACTS §2, the scenarios are
-//! built in: [`builtin`] lists them and [`run`] runs one, writing the event log if asked and
-//! returning the [`RunSummary`]. The file model, validation and `[expect]` checks arrive with
-//! that step and will produce the same [`Scenario`] value.
+//! A scenario is read in three steps: the TOML is deserialized into the file's model
+//! ([`spec`], which refuses unknown keys and parses units), then checked and turned into a
+//! [`Scenario`] ([`validate`]), then changed by a `--variant` and `--set KEY=VALUE` and checked
+//! again ([`Overrides`]). Every error names the file, and the line, column and key where the
+//! input has them ([`ScenarioError`], located through [`locate`]). Keys that are accepted but
+//! not honoured yet come back as warnings. The bundled scenarios (the files of `scenarios/`)
+//! are compiled in ([`bundled`]), so `ember run tour` works from any folder. [`run`] runs one;
+//! [`expect`] checks and blesses its `[expect]` table.
+
+pub mod bundled;
+pub mod expect;
+pub mod locate;
+mod messages;
+mod run;
+pub mod spec;
+pub mod units;
+pub mod validate;
+
+pub use run::{run, RunError, RunOptions, RunReport};
 
 use crate::cluster::{Clock, ClusterSpec, CostModel};
-use crate::events::summary::RunSummary;
-use crate::events::EventRecorder;
-use crate::scheduler::{JobError, SchedulerConfig};
-use crate::workloads::logistic_regression::LrParams;
-use crate::workloads::wordcount::WordCountParams;
+use crate::dfs::DfsConfig;
+use crate::faults::Fault;
+use crate::scheduler::SchedulerConfig;
 use crate::workloads::Workload;
-use crate::{Context, ContextError};
-use std::path::PathBuf;
+use locate::SourceMap;
+use spec::ScenarioFile;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
 
 /// The scenario `ember run` and `ember tui` use when given none.
-pub const DEFAULT_SCENARIO: &str = "word-count";
+pub const DEFAULT_SCENARIO: &str = "tour";
 
-/// A run to make.
+/// Which engine runs the workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Spark,
+    MapReduce,
+    Both,
+}
+
+/// A checked scenario, ready to run.
 #[derive(Clone, Debug)]
 pub struct Scenario {
-    /// `[a-z0-9-]+`.
     pub name: String,
     pub description: String,
     pub seed: u64,
     pub clock: Clock,
     pub cluster: ClusterSpec,
     pub scheduler: SchedulerConfig,
+    pub dfs: DfsConfig,
     pub cost: CostModel,
+    pub engine: Engine,
     pub workload: Workload,
+    pub faults: Vec<Fault>,
+    /// What a run must show (after the variant's changes).
+    pub expect: BTreeMap<String, toml::Value>,
+    /// The file as it runs: after the variant and `--set`s, with the seed used.
+    pub file: ScenarioFile,
+    /// Where it came from: a path, or `bundled:<name>`.
+    pub origin: String,
+    /// The text it was read from.
+    pub text: String,
+    /// The variant applied, if any.
+    pub variant: Option<String>,
+    /// Keys accepted but not honoured yet.
+    pub warnings: Vec<ScenarioError>,
 }
 
-/// The built-in scenarios.
-pub fn builtin() -> Vec<Scenario> {
-    let base = |name: &str, description: &str, workload: Workload| Scenario {
-        name: name.into(),
-        description: description.into(),
-        seed: 42,
-        clock: Clock::Virtual,
-        cluster: ClusterSpec {
-            racks: 2,
-            hosts_per_rack: 2,
-            executors_per_host: 1,
-            cores_per_executor: 2,
-            storage_memory: 64 << 20,
-            ..ClusterSpec::default()
-        },
-        scheduler: SchedulerConfig::default(),
-        cost: CostModel::default(),
-        workload,
-    };
-    vec![
-        base(
-            "word-count",
-            "Word count over 8 generated text files: one shuffle, two stages",
-            Workload::WordCount(WordCountParams::default()),
-        ),
-        base(
-            "lr-iterative",
-            "Logistic regression, 5 gradient steps over 20,000 points: one job per iteration",
-            Workload::LogisticRegression(LrParams::default()),
-        ),
-    ]
+impl Scenario {
+    /// The scenario as it runs, as TOML (what `AppStart` records).
+    pub fn as_ran_toml(&self) -> String {
+        toml::to_string(&self.file).unwrap_or_default()
+    }
+
+    /// The names of its variants.
+    pub fn variant_names(&self) -> Vec<String> {
+        self.file.variants.iter().map(|v| v.name.clone()).collect()
+    }
 }
 
-/// The built-in scenario called `name`.
-pub fn find_builtin(name: &str) -> Option<Scenario> {
-    builtin().into_iter().find(|s| s.name == name)
+/// A problem with a scenario (or, as a warning, a key not honoured yet): the file, and the
+/// line, column and key where there are some.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
 }
 
-/// What can go wrong running a scenario.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The run could not start (work folder, event log).
-    #[error(transparent)]
-    Start(#[from] ContextError),
-    /// A job failed; the summary is still there.
-    #[error("{error}")]
-    Job {
-        error: JobError,
-        summary: Box<RunSummary>,
-    },
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": ")?;
+        if let Some(k) = &self.key {
+            write!(f, "{k}: ")?;
+        }
+        f.write_str(&self.message)
+    }
 }
 
-/// How to run a scenario.
+impl std::error::Error for ScenarioError {}
+
+/// Changes made on the command line.
 #[derive(Clone, Debug, Default)]
-pub struct RunOptions {
-    /// Write the event log here.
-    pub events: Option<PathBuf>,
-    /// Replace the scenario's seed.
+pub struct Overrides {
+    /// `--variant NAME`.
+    pub variant: Option<String>,
+    /// `--set KEY=VALUE`, in order.
+    pub sets: Vec<(String, String)>,
+    /// `--seed N`.
     pub seed: Option<u64>,
-    /// Replace the scenario's clock.
+    /// `--clock`.
     pub clock: Option<Clock>,
 }
 
-/// The result of a run.
-pub struct RunReport {
-    pub summary: RunSummary,
-    /// The lineage of the last RDD the workload acted on.
-    pub lineage: String,
+impl Overrides {
+    /// Parses `KEY=VALUE` as `--set` takes it.
+    pub fn parse_set(s: &str) -> Result<(String, String), String> {
+        match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => Err(format!(
+                "{s:?}: --set takes KEY=VALUE, as --set cluster.racks=3"
+            )),
+        }
+    }
 }
 
-/// Runs `scenario` headless.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunReport, RunError> {
-    let seed = opts.seed.unwrap_or(scenario.seed);
-    let clock = opts.clock.unwrap_or(scenario.clock);
-    let rec = EventRecorder::new();
-    let mut b = Context::builder()
-        .app(scenario.name.clone())
-        .cluster(scenario.cluster.clone())
-        .clock(clock)
-        .seed(seed)
-        .scheduler(scenario.scheduler.clone())
-        .cost(scenario.cost.clone())
-        .listener(rec.clone());
-    if let Some(p) = &opts.events {
-        b = b.event_log(p);
+/// A scenario's text and where it came from.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// A path, or `bundled:<name>`.
+    pub origin: String,
+    pub bytes: Vec<u8>,
+    /// The file, when it is one (for `--bless`).
+    pub path: Option<std::path::PathBuf>,
+}
+
+/// Finds the scenario `arg` names: a file, or a bundled scenario.
+pub fn find(arg: &str) -> Result<Source, ScenarioError> {
+    let path = Path::new(arg);
+    let looks_like_file = arg.ends_with(".toml") || arg.contains('/') || arg.contains('\\');
+    if path.is_file() || looks_like_file {
+        return read_file(path);
     }
-    let ctx = b.build()?;
-    let out = scenario.workload.clone().with_seed(seed).run(&ctx);
-    ctx.stop(if out.is_ok() { "succeeded" } else { "failed" });
-    drop(ctx);
-    match out {
-        Ok(o) => Ok(RunReport {
-            summary: RunSummary::from_events(&scenario.name, &rec.events(), &o.result, &o.digest),
-            lineage: o.lineage,
-        }),
-        Err(error) => Err(RunError::Job {
-            summary: Box::new(RunSummary::from_events(
-                &scenario.name,
-                &rec.events(),
-                "",
-                "",
-            )),
-            error,
-        }),
+    if let Some(text) = bundled::get(arg) {
+        return Ok(Source {
+            origin: format!("bundled:{arg}"),
+            bytes: text.as_bytes().to_vec(),
+            path: None,
+        });
+    }
+    Err(ScenarioError {
+        file: arg.to_string(),
+        line: None,
+        column: None,
+        key: None,
+        message: format!(
+            "no such scenario file or bundled scenario; the bundled ones are {}",
+            bundled::names().join(", ")
+        ),
+    })
+}
+
+/// Reads a scenario file.
+pub fn read_file(path: &Path) -> Result<Source, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        key: None,
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "no such file".to_string()
+        } else if path.is_dir() {
+            "a directory, not a scenario file".to_string()
+        } else {
+            e.to_string()
+        },
+    })?;
+    Ok(Source {
+        origin: path.display().to_string(),
+        bytes,
+        path: Some(path.to_path_buf()),
+    })
+}
+
+/// A `KEY=VALUE` value as TOML: a number, boolean, array or quoted string if it parses as one,
+/// else the text as a string (`--set cluster.storage_memory=4MiB`).
+fn set_value(v: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {v}")) {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(v.to_string())),
+        Err(_) => toml::Value::String(v.to_string()),
+    }
+}
+
+/// Sets `path` (dotted, `a.b.c`) in `table` to `value`, making tables as needed.
+fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let segs: Vec<String> = locate::parse_path(path)
+        .into_iter()
+        .map(|s| match s {
+            locate::Seg::Key(k) => Ok(k),
+            locate::Seg::Index(_) => {
+                Err("--set and variants change keys of tables, not items of arrays".to_string())
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let Some((last, parents)) = segs.split_last() else {
+        return Err("an empty key".into());
+    };
+    let mut t = table;
+    for p in parents {
+        let entry = t
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = match entry {
+            toml::Value::Table(inner) => inner,
+            _ => return Err(format!("{p} is not a table")),
+        };
+    }
+    t.insert(last.clone(), value);
+    Ok(())
+}
+
+/// A scenario being read: its origin, text and where things are in it.
+struct Reader<'a> {
+    origin: &'a str,
+    map: SourceMap,
+}
+
+impl Reader<'_> {
+    /// An error at byte `offset` of the file (if known), about `key` (if known).
+    fn error_at(
+        &self,
+        offset: Option<usize>,
+        key: Option<String>,
+        message: String,
+    ) -> ScenarioError {
+        let (line, column) = match offset.map(|o| self.map.line_col(o)) {
+            Some((l, c)) => (Some(l), Some(c)),
+            None => (None, None),
+        };
+        ScenarioError {
+            file: self.origin.to_string(),
+            line,
+            column,
+            key,
+            message,
+        }
+    }
+
+    fn at_key(&self, key: &str, message: String) -> ScenarioError {
+        let offset = self.map.span_of(key).map(|s| s.start);
+        self.error_at(offset, Some(key.to_string()), message)
+    }
+
+    fn toml_error(&self, e: toml::de::Error) -> ScenarioError {
+        let offset = e.span().map(|s| s.start);
+        // A missing key has no place of its own: the span is its table's.
+        let key = offset
+            .filter(|_| !e.message().starts_with("missing field"))
+            .and_then(|o| self.map.key_at(o).or_else(|| self.map.key_on_line(o)));
+        self.error_at(offset, key, messages::plain(e.message().trim()))
+    }
+}
+
+/// Reads, checks and changes a scenario.
+pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    let origin = source.origin.as_str();
+    let text = match std::str::from_utf8(&source.bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = source.bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            return Err(ScenarioError {
+                file: origin.to_string(),
+                line: Some(line),
+                column: None,
+                key: None,
+                message: "not UTF-8 text: a scenario is a TOML file".into(),
+            });
+        }
+    };
+    let r = Reader {
+        origin,
+        map: SourceMap::new(text),
+    };
+    let mut file: ScenarioFile = toml::from_str(text).map_err(|e| r.toml_error(e))?;
+    let mut warnings = Vec::new();
+    validate::validate(&file, &mut warnings).map_err(|(k, m)| r.at_key(&k, m))?;
+
+    // Every variant must make a valid scenario, chosen or not: a file with a broken variant
+    // is a broken file.
+    if o.variant.is_none() {
+        for (i, v) in file.variants.iter().enumerate() {
+            let mut f = file.clone();
+            for (key, value) in &v.set {
+                let at = format!("variant[{i}].set.{}", validate::quote(key));
+                f = apply(&f, key, value.clone()).map_err(|m| r.at_key(&at, m))?;
+            }
+            validate::validate(&f, &mut Vec::new()).map_err(|(k, m)| {
+                let at = format!("variant[{i}].set");
+                let mut e = r.at_key(&at, format!("variant {:?} makes {k} invalid: {m}", v.name));
+                e.key = Some(format!("variant[{i}].set"));
+                e
+            })?;
+        }
+    }
+    let mut changed = false;
+    let mut expect = file.expect.clone();
+    let variant = match &o.variant {
+        None => None,
+        Some(name) => {
+            let Some((i, v)) = file
+                .variants
+                .iter()
+                .enumerate()
+                .find(|(_, v)| &v.name == name)
+            else {
+                let names: Vec<&str> = file.variants.iter().map(|v| v.name.as_str()).collect();
+                return Err(ScenarioError {
+                    file: origin.to_string(),
+                    line: None,
+                    column: None,
+                    key: Some("variant".into()),
+                    message: if names.is_empty() {
+                        format!("no variant {name:?}: this scenario has none")
+                    } else {
+                        format!("no variant {name:?}; the variants are {}", names.join(", "))
+                    },
+                });
+            };
+            let v = v.clone();
+            for (key, value) in &v.set {
+                let at = format!("variant[{i}].set.{}", validate::quote(key));
+                file = apply(&file, key, value.clone()).map_err(|m| r.at_key(&at, m))?;
+                changed = true;
+            }
+            for (k, val) in &v.expect {
+                expect.insert(k.clone(), val.clone());
+            }
+            Some(v.name.clone())
+        }
+    };
+    for (key, value) in &o.sets {
+        file = apply(&file, key, set_value(value)).map_err(|m| ScenarioError {
+            file: origin.to_string(),
+            line: None,
+            column: None,
+            key: Some(key.clone()),
+            message: format!("(--set {key}={value}) {m}"),
+        })?;
+        changed = true;
+    }
+    if let Some(seed) = o.seed {
+        file.seed = Some(seed);
+    }
+    if let Some(clock) = o.clock {
+        file.clock = Some(clock.name().to_string());
+    }
+    let mut sc = if changed || o.seed.is_some() || o.clock.is_some() {
+        let mut w = Vec::new();
+        let sc = validate::validate(&file, &mut w).map_err(|(k, m)| {
+            let mut e = r.at_key(&k, m);
+            e.message = format!("{} (after --variant/--set/--seed/--clock)", e.message);
+            e
+        })?;
+        warnings = w;
+        sc
+    } else {
+        validate::validate(&file, &mut Vec::new()).map_err(|(k, m)| r.at_key(&k, m))?
+    };
+    sc.expect = expect;
+    sc.file.expect = sc.expect.clone();
+    sc.file.variants.clear();
+    sc.origin = origin.to_string();
+    sc.text = text.to_string();
+    sc.variant = variant;
+    sc.warnings = warnings.into_iter().map(|(k, m)| r.at_key(&k, m)).collect();
+    // Keep every variant of the source file: `variant_names` lists them.
+    sc.file.variants = match toml::from_str::<ScenarioFile>(text) {
+        Ok(orig) if o.variant.is_none() => orig.variants,
+        _ => Vec::new(),
+    };
+    Ok(sc)
+}
+
+/// `file` with `key` set to `value`, checked as a file.
+fn apply(file: &ScenarioFile, key: &str, value: toml::Value) -> Result<ScenarioFile, String> {
+    let mut table = toml::Table::try_from(file).map_err(|e| e.to_string())?;
+    set_path(&mut table, key, value)?;
+    toml::Value::Table(table)
+        .try_into::<ScenarioFile>()
+        .map_err(|e| e.message().trim().to_string())
+}
+
+/// Reads and checks a scenario named on the command line.
+pub fn load(arg: &str, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    parse(&find(arg)?, o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(text: &str) -> Source {
+        Source {
+            origin: "t.toml".into(),
+            bytes: text.as_bytes().to_vec(),
+            path: None,
+        }
+    }
+
+    const BASE: &str = "name = \"t\"\ndescription = \"d\"\n[cluster]\nracks = 2\n[workload]\nkind = \"wordcount\"\nlines = 100\n\n[[variant]]\nname = \"big\"\nset = { \"workload.lines\" = 1000, \"cluster.racks\" = 3 }\nexpect = { jobs = 1 }\n";
+
+    #[test]
+    fn errors_name_the_file_line_column_and_key() {
+        let e = parse(&src("name = \"t\"\ndescription = \"d\"\n[cluster]\ncores_per_executor = 0\n[workload]\nkind = \"wordcount\"\n"), &Overrides::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.toml:4:1: cluster.cores_per_executor: must be at least 1, got 0"
+        );
+        let e = parse(&src("name = \"t\"\ndescription = \"d\"\n[cluster]\nracks = \"two\"\n[workload]\nkind = \"wordcount\"\n"), &Overrides::default()).unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(4), Some("cluster.racks")),
+            "{e}"
+        );
+        let e = parse(&src("name = \"t\"\ndescription = \"d\"\n[clusterr]\nracks = 2\n[workload]\nkind = \"wordcount\"\n"), &Overrides::default()).unwrap_err();
+        assert_eq!(e.message, "unknown key `clusterr`: did you mean `cluster`?");
+    }
+
+    #[test]
+    fn a_variant_and_sets_change_keys_and_merge_expectations() {
+        let base = parse(&src(BASE), &Overrides::default()).unwrap();
+        assert_eq!(base.cluster.racks, 2);
+        assert_eq!(base.variant_names(), vec!["big"]);
+        let o = Overrides {
+            variant: Some("big".into()),
+            sets: vec![("cluster.hosts_per_rack".into(), "5".into())],
+            seed: Some(9),
+            clock: None,
+        };
+        let v = parse(&src(BASE), &o).unwrap();
+        assert_eq!(
+            (v.cluster.racks, v.cluster.hosts_per_rack, v.seed),
+            (3, 5, 9)
+        );
+        assert_eq!(v.expect.get("jobs"), Some(&toml::Value::Integer(1)));
+        assert!(v.as_ran_toml().contains("racks = 3"), "{}", v.as_ran_toml());
+        let bad = Overrides {
+            sets: vec![("cluster.racks".into(), "0".into())],
+            ..Default::default()
+        };
+        let e = parse(&src(BASE), &bad).unwrap_err();
+        assert!(e.to_string().contains("cluster.racks"), "{e}");
+        let e = parse(
+            &src(BASE),
+            &Overrides {
+                sets: vec![("cluster.rackz".into(), "1".into())],
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("rackz"), "{e}");
     }
 }

@@ -57,10 +57,17 @@ pub struct SchedulerConfig {
     pub legacy_locality_reset: bool,
     /// `spark.scheduler.revive.interval`, µs.
     pub revive_interval_us: u64,
+    /// Whether hosts have racks (`false`: no RACK_LOCAL level, as Spark without YARN).
+    pub rack_locality: bool,
+    /// `spark.task.cpus`: cores each task takes.
+    pub task_cpus: u32,
     /// `spark.task.maxFailures`.
     pub max_task_failures: u32,
     /// `spark.stage.maxConsecutiveAttempts`.
     pub max_stage_attempts: u32,
+    /// `spark.stage.maxAttempts`: when non-zero, a stage aborts after
+    /// `max(this, max_stage_attempts)` attempts in all.
+    pub max_total_stage_attempts: u32,
     /// `DAGScheduler.RESUBMIT_TIMEOUT`, µs.
     pub resubmit_timeout_us: u64,
     /// Seeds the offer shuffling.
@@ -75,8 +82,11 @@ impl Default for SchedulerConfig {
             locality_wait_rack_us: 3_000_000,
             legacy_locality_reset: false,
             revive_interval_us: 1_000_000,
+            rack_locality: true,
+            task_cpus: 1,
             max_task_failures: 4,
             max_stage_attempts: 4,
+            max_total_stage_attempts: 0,
             resubmit_timeout_us: 200_000,
             seed: 0,
         }

@@ -91,20 +91,28 @@ pub struct TaskScheduler {
     next_task_id: usize,
 }
 
-struct View<'a>(&'a BTreeMap<usize, ExecutorSlot>);
+/// The cluster as task sets see it; with `racks` false, hosts have no rack (Spark without a
+/// cluster manager that knows racks: no RACK_LOCAL level).
+struct View<'a> {
+    executors: &'a BTreeMap<usize, ExecutorSlot>,
+    racks: bool,
+}
 
 impl ClusterView for View<'_> {
     fn executor_alive(&self, e: usize) -> bool {
-        self.0.get(&e).is_some_and(|x| x.alive)
+        self.executors.get(&e).is_some_and(|x| x.alive)
     }
     fn host_alive(&self, host: &str) -> bool {
-        self.0.values().any(|x| x.alive && x.host == host)
+        self.executors.values().any(|x| x.alive && x.host == host)
     }
     fn rack_alive(&self, rack: &str) -> bool {
-        self.0.values().any(|x| x.alive && x.rack == rack)
+        self.racks && self.executors.values().any(|x| x.alive && x.rack == rack)
     }
     fn rack_of(&self, host: &str) -> Option<String> {
-        self.0
+        if !self.racks {
+            return None;
+        }
+        self.executors
             .values()
             .find(|x| x.host == host)
             .map(|x| x.rack.clone())
@@ -145,7 +153,10 @@ impl TaskScheduler {
                 alive: true,
             },
         );
-        let view = View(&self.executors);
+        let view = View {
+            executors: &self.executors,
+            racks: self.config.rack_locality,
+        };
         for (tsm, _) in self.task_sets.values_mut() {
             tsm.compute_valid_locality_levels(&view);
         }
@@ -175,7 +186,10 @@ impl TaskScheduler {
             ts.tasks.clone(),
             waits,
             self.config.max_task_failures,
-            &View(&self.executors),
+            &View {
+                executors: &self.executors,
+                racks: self.config.rack_locality,
+            },
             now,
         );
         self.task_sets
@@ -245,7 +259,9 @@ impl TaskScheduler {
             .iter()
             .map(|e| self.executors.get(e).map_or(0, |x| x.free))
             .collect();
-        if avail.iter().all(|a| *a == 0) {
+        let cpus = self.config.task_cpus.max(1);
+        let racks = self.config.rack_locality;
+        if avail.iter().all(|a| *a < cpus) {
             return Vec::new();
         }
         let mut launched = Vec::new();
@@ -264,14 +280,14 @@ impl TaskScheduler {
                 loop {
                     let mut launched_here = false;
                     for (i, exec) in offers.iter().enumerate() {
-                        if avail[i] == 0 {
+                        if avail[i] < cpus {
                             continue;
                         }
                         let slot = &self.executors[exec];
                         let (task, rejected) = tsm.resource_offer(
                             *exec,
                             &slot.host,
-                            Some(&slot.rack),
+                            racks.then_some(slot.rack.as_str()),
                             max_loc,
                             now,
                             self.config.legacy_locality_reset,
@@ -279,7 +295,7 @@ impl TaskScheduler {
                         );
                         no_rejects &= !rejected;
                         if let Some((index, locality)) = task {
-                            avail[i] -= 1;
+                            avail[i] -= cpus;
                             launched_here = true;
                             global_min = Some(global_min.map_or(locality, |g| g.min(locality)));
                             let task_id = self.next_task_id;
@@ -363,10 +379,13 @@ impl TaskScheduler {
         let run = self.running.remove(&update.task_id)?;
         if let Some(e) = self.executors.get_mut(&run.executor) {
             if e.alive {
-                e.free = (e.free + 1).min(e.cores);
+                e.free = (e.free + self.config.task_cpus.max(1)).min(e.cores);
             }
         }
-        let view = View(&self.executors);
+        let view = View {
+            executors: &self.executors,
+            racks: self.config.rack_locality,
+        };
         let (reason, result, aborted) = match update.outcome {
             TaskOutcome::MapOutput(s) => {
                 (TaskEndReason::Success, CompletionResult::MapOutput(s), None)

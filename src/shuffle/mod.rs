@@ -397,3 +397,47 @@ impl BlockTransferService {
             .ok_or_else(|| missing("data"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::DiskMedium;
+
+    fn service(ess: bool) -> BlockTransferService {
+        let t = BlockTransferService::new(ess);
+        for (e, host) in [(0, "host-0"), (1, "host-0"), (2, "host-1")] {
+            let store = Arc::new(DiskStore::new(DiskMedium::Memory, "").unwrap());
+            let mut b = layout::MapOutputBuilder::new();
+            b.push(0, &(7u32, 8u32)).unwrap();
+            let out = b.finish(1);
+            store
+                .put(BlockId::ShuffleData { shuffle: 0, map: e }, out.data)
+                .unwrap();
+            store
+                .put(BlockId::ShuffleIndex { shuffle: 0, map: e }, out.index)
+                .unwrap();
+            t.register(e, host, store);
+        }
+        t
+    }
+
+    #[test]
+    fn map_outputs_outlive_their_executor_only_with_the_external_shuffle_service() {
+        let without = service(false);
+        without.executor_lost(0);
+        assert!(without.fetch(0, 0, 0, 0).is_err(), "lost with its executor");
+        assert!(without.fetch(1, 0, 1, 0).is_ok());
+
+        let with = service(true);
+        with.executor_lost(0);
+        let bytes = with
+            .fetch(0, 0, 0, 0)
+            .expect("served by the host's shuffle service");
+        let records: Vec<(u32, u32)> = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(records, vec![(7, 8)]);
+        with.host_lost("host-0");
+        assert!(with.fetch(0, 0, 0, 0).is_err(), "not the loss of its host");
+        assert!(with.fetch(1, 0, 1, 0).is_err());
+        assert!(with.fetch(2, 0, 2, 0).is_ok(), "other hosts serve on");
+    }
+}

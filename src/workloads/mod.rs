@@ -1,16 +1,24 @@
 //! Ready-made workloads: the jobs scenarios run.
 //!
-//! Each workload builds its input from a seed, runs through a [`Context`], posts an
-//! `IterationEnd` per iteration when it iterates, and returns a [`WorkloadOutput`]: a short
-//! human answer and a digest of the exact answer, which is the same whatever the cluster, clock
-//! or fault plan (sums are combined in partition order). This module does not know about
-//! scenario files; it is what they point at.
+//! Each workload generates its input from the run's seed into the DFS ([`datasets`]), runs
+//! through a [`Context`], posts an `IterationEnd` per iteration when it iterates, and returns
+//! a [`WorkloadOutput`]: a short human answer and a digest of the exact answer, which is the
+//! same whatever the cluster, clock, cache setting or fault plan (floating-point answers are
+//! digested rounded to 9 significant digits, so that sums combined in another order still
+//! agree). This module does not read scenario files; it is what they point at.
 
+pub mod call_records;
+pub mod datasets;
+pub mod kmeans;
 pub mod logistic_regression;
+pub mod pagerank;
+pub mod pipeline;
 pub mod wordcount;
 
-use crate::rdd::stable_hash;
+use crate::events::EventKind;
+use crate::hashing::stable_hash;
 use crate::scheduler::JobError;
+use crate::storage::StorageLevel;
 use crate::Context;
 
 /// What a workload answered.
@@ -24,29 +32,69 @@ pub struct WorkloadOutput {
     pub lineage: String,
 }
 
+/// The keys every built-in kind shares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Common {
+    /// Iterations of an iterative workload.
+    pub iterations: usize,
+    /// Input partitions (part files of the generated dataset).
+    pub partitions: usize,
+    /// The storage level of the reused dataset (`NONE`: not persisted).
+    pub persist: StorageLevel,
+    /// Seeds the generated data.
+    pub seed: u64,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Common {
+            iterations: 5,
+            partitions: 8,
+            persist: StorageLevel::MEMORY_ONLY,
+            seed: 0,
+        }
+    }
+}
+
 /// A workload and its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Workload {
-    /// Counts the words of generated text files.
-    WordCount(wordcount::WordCountParams),
     /// Fits a logistic regression by gradient descent over generated points.
     LogisticRegression(logistic_regression::LrParams),
+    /// Clusters generated points with k-means.
+    KMeans(kmeans::KMeansParams),
+    /// Ranks the vertices of a generated power-law graph.
+    PageRank(pagerank::PageRankParams),
+    /// Counts the words of generated text.
+    WordCount(wordcount::WordCountParams),
+    /// Finds the most influential callers of one plan in generated call records.
+    CallRecordsTopK(call_records::CallRecordsParams),
+    /// A lineage written in the scenario file.
+    Pipeline(pipeline::PipelineSpec),
 }
 
 impl Workload {
     /// The workload's kind name, as scenario files spell it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Workload::WordCount(_) => "wordcount",
             Workload::LogisticRegression(_) => "logistic_regression",
+            Workload::KMeans(_) => "kmeans",
+            Workload::PageRank(_) => "pagerank",
+            Workload::WordCount(_) => "wordcount",
+            Workload::CallRecordsTopK(_) => "call_records_top_k",
+            Workload::Pipeline(_) => "pipeline",
         }
     }
 
     /// Gives the workload's input the run's seed.
     pub fn with_seed(mut self, seed: u64) -> Self {
         match &mut self {
-            Workload::WordCount(p) => p.seed = seed,
-            Workload::LogisticRegression(p) => p.seed = seed,
+            Workload::LogisticRegression(p) => p.common.seed = seed,
+            Workload::KMeans(p) => p.common.seed = seed,
+            Workload::PageRank(p) => p.common.seed = seed,
+            Workload::WordCount(p) => p.common.seed = seed,
+            Workload::CallRecordsTopK(p) => p.common.seed = seed,
+            Workload::Pipeline(p) => p.seed = seed,
         }
         self
     }
@@ -54,8 +102,12 @@ impl Workload {
     /// Runs the workload on `ctx`.
     pub fn run(&self, ctx: &Context) -> Result<WorkloadOutput, JobError> {
         match self {
-            Workload::WordCount(p) => wordcount::run(ctx, p),
             Workload::LogisticRegression(p) => logistic_regression::run(ctx, p),
+            Workload::KMeans(p) => kmeans::run(ctx, p),
+            Workload::PageRank(p) => pagerank::run(ctx, p),
+            Workload::WordCount(p) => wordcount::run(ctx, p),
+            Workload::CallRecordsTopK(p) => call_records::run(ctx, p),
+            Workload::Pipeline(p) => pipeline::run(ctx, p),
         }
     }
 }
@@ -63,4 +115,45 @@ impl Workload {
 /// 8 hex digits of the stable hash of `bytes`.
 pub fn digest(bytes: &[u8]) -> String {
     format!("{:08x}", stable_hash(bytes) as u32)
+}
+
+/// The digest of floating-point answers, each rounded to 9 significant digits.
+pub fn float_digest(values: impl IntoIterator<Item = f64>) -> String {
+    let text: String = values.into_iter().map(|v| format!("{v:.8e};")).collect();
+    digest(text.as_bytes())
+}
+
+/// Runs `iteration` for each iteration `1..=n`, posting `IterationEnd` with its time.
+pub(crate) fn iterate(
+    ctx: &Context,
+    n: usize,
+    mut iteration: impl FnMut(usize) -> Result<(), JobError>,
+) -> Result<(), JobError> {
+    for i in 1..=n {
+        let start = ctx.now_us();
+        iteration(i)?;
+        let end = ctx.now_us();
+        ctx.post(EventKind::IterationEnd {
+            engine: "spark".into(),
+            iteration: i,
+            duration_us: end.saturating_sub(start),
+        });
+    }
+    Ok(())
+}
+
+/// Writes a dataset into the run's DFS.
+pub(crate) fn write_input(ctx: &Context, d: &datasets::Dataset, seed: u64) -> Result<(), JobError> {
+    d.write(&ctx.dfs(), seed)
+        .map(|_| ())
+        .map_err(|e| JobError::Io(e.to_string()))
+}
+
+/// Reads a dataset back as an RDD of lines.
+pub(crate) fn read_input(
+    ctx: &Context,
+    d: &datasets::Dataset,
+) -> Result<crate::Rdd<String>, JobError> {
+    ctx.text_file(d.path())
+        .map_err(|e| JobError::Io(e.to_string()))
 }

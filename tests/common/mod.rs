@@ -105,6 +105,7 @@ pub fn submissions(events: &[Event]) -> Vec<Submission> {
                 attempt,
                 partitions,
                 reason,
+                ..
             } => Some(Submission {
                 stage: *stage,
                 attempt: *attempt,

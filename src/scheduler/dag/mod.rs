@@ -12,7 +12,7 @@ use super::task::{ResultFunction, TaskBinary};
 use super::task_scheduler::{Completion, CompletionResult, TaskSet};
 use super::task_set_manager::TaskTemplate;
 use super::SchedulerConfig;
-use crate::events::{EventKind, EventSink, Outcome, SubmitReason};
+use crate::events::{EventKind, EventSink, Outcome, SkipReason, SubmitReason};
 use crate::lineage::{RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::shuffle::{MapOutputTracker, ShuffleInputs, ShuffleReadPlan};
 use crate::storage::BlockManagerMaster;
@@ -191,6 +191,7 @@ impl DagScheduler {
         );
         self.register_job_on_stage(job, id);
         self.start_job(now, job, id, action, n, &rdd, ev);
+        self.post_skipped(now, job, id, ev);
         self.submit_stage(now, id, ev);
         job
     }
@@ -215,6 +216,7 @@ impl DagScheduler {
         }
         let rdd = dep.rdd.clone();
         self.start_job(now, job, stage, "submit_map_stage", 0, &rdd, ev);
+        self.post_skipped(now, job, stage, ev);
         self.submit_stage(now, stage, ev);
         let sid = self.shuffle_id(dep);
         if self.jobs.contains_key(&job) && self.tracker.is_available(sid) {
@@ -271,6 +273,42 @@ impl DagScheduler {
 
     // ----- submitting stages -----------------------------------------------------------------
 
+    /// Posts `StageSkipped` for every stage the job lists that its final stage does not need:
+    /// stages whose map outputs exist, and stages hidden behind a fully cached RDD. The walk is
+    /// the one `submit_stage` makes, so the stages it reaches are the ones that will run.
+    fn post_skipped(&mut self, now: u64, job: usize, final_stage: usize, ev: &mut EventSink) {
+        let mut needed = BTreeSet::from([final_stage]);
+        let mut todo = vec![final_stage];
+        while let Some(s) = todo.pop() {
+            for p in self.missing_parent_stages(s) {
+                if needed.insert(p) {
+                    todo.push(p);
+                }
+            }
+        }
+        let listed = self.job_to_stages.get(&job).cloned().unwrap_or_default();
+        for stage in listed.difference(&needed) {
+            let available = self
+                .stages
+                .get(stage)
+                .and_then(|s| s.shuffle_dep())
+                .and_then(|d| d.shuffle_id())
+                .is_some_and(|sid| self.tracker.is_available(sid));
+            ev.emit(
+                now,
+                EventKind::StageSkipped {
+                    stage: *stage,
+                    job,
+                    reason: if available {
+                        SkipReason::MapOutputsExist
+                    } else {
+                        SkipReason::Cached
+                    },
+                },
+            );
+        }
+    }
+
     fn submit_stage(&mut self, now: u64, stage: usize, ev: &mut EventSink) {
         let Some(job) = self.active_job_for_stage(stage) else {
             self.abort_stage(now, stage, "No active job for stage", ev);
@@ -281,6 +319,23 @@ impl DagScheduler {
             || self.failed.contains(&stage)
         {
             return;
+        }
+        // Spark 4: a stage attempted spark.stage.maxAttempts times in all (when that cap is
+        // set above the consecutive one) is aborted.
+        let cap = self.config.max_total_stage_attempts;
+        if cap > 0 {
+            let cap = cap.max(self.config.max_stage_attempts) as usize;
+            if self
+                .stages
+                .get(&stage)
+                .is_some_and(|s| s.next_attempt >= cap)
+            {
+                let reason = format!(
+                    "Stage {stage} has been attempted {cap} times in all (spark.stage.maxAttempts)"
+                );
+                self.abort_stage(now, stage, &reason, ev);
+                return;
+            }
         }
         let missing = self.missing_parent_stages(stage);
         if missing.is_empty() {
@@ -355,6 +410,7 @@ impl DagScheduler {
             EventKind::StageSubmitted {
                 stage,
                 attempt,
+                job,
                 partitions: todo.iter().map(|(_, p)| *p).collect(),
                 reason,
             },

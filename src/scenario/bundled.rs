@@ -1,0 +1,77 @@
+//! The bundled scenarios: the files of `scenarios/`, compiled into the binary so that
+//! `ember run tour` works from any folder. A test checks that this list and the folder agree.
+
+/// `(name, text)` of every bundled scenario, in the order `ember scenarios` lists them.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("tour", include_str!("../../scenarios/tour.toml")),
+    (
+        "lineage-and-laziness",
+        include_str!("../../scenarios/lineage-and-laziness.toml"),
+    ),
+    (
+        "narrow-vs-wide",
+        include_str!("../../scenarios/narrow-vs-wide.toml"),
+    ),
+    (
+        "skipped-stages",
+        include_str!("../../scenarios/skipped-stages.toml"),
+    ),
+    (
+        "word-count",
+        include_str!("../../scenarios/word-count.toml"),
+    ),
+    (
+        "call-records",
+        include_str!("../../scenarios/call-records.toml"),
+    ),
+    (
+        "logistic-regression",
+        include_str!("../../scenarios/logistic-regression.toml"),
+    ),
+    ("kmeans", include_str!("../../scenarios/kmeans.toml")),
+    ("pagerank", include_str!("../../scenarios/pagerank.toml")),
+    (
+        "pagerank-pipeline",
+        include_str!("../../scenarios/pagerank-pipeline.toml"),
+    ),
+];
+
+/// The text of the bundled scenario `name`.
+pub fn get(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// The bundled scenarios' names.
+pub fn names() -> Vec<&'static str> {
+    BUNDLED.iter().map(|(n, _)| *n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_scenarios_is_bundled_under_its_own_name() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.ok()?.path();
+                if p.extension()? != "toml" {
+                    return None;
+                }
+                Some(p.file_stem()?.to_string_lossy().into_owned())
+            })
+            .collect();
+        files.sort();
+        let mut bundled = names();
+        bundled.sort();
+        assert_eq!(files, bundled);
+        for (name, text) in BUNDLED {
+            assert!(
+                text.contains(&format!("name = \"{name}\"")),
+                "{name}.toml names itself {name}"
+            );
+        }
+    }
+}

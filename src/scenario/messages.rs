@@ -1,0 +1,103 @@
+//! Plain words for the messages of the TOML and serde layers: `expected u64` becomes "a whole
+//! number", and an unknown key gets a "did you mean" when one key is close to it. What is
+//! wrong and where is decided elsewhere; this only rewords.
+
+/// Rewords a message from `toml`/`serde` for someone writing a scenario file.
+pub fn plain(message: &str) -> String {
+    if let Some(m) = unknown_field(message) {
+        return m;
+    }
+    let mut m = message.to_string();
+    for (rust, words) in [
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected usize", "expected a whole number (0 or more)"),
+        ("expected u16", "expected a whole number (0 or more)"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("invalid type: ", ""),
+        ("invalid value: ", ""),
+    ] {
+        m = m.replace(rust, words);
+    }
+    if let Some(rest) = m.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        return format!("the key `{key}` is missing: it is required");
+    }
+    if m == "duplicate key" {
+        return "this key is given twice in its table".into();
+    }
+    if m.starts_with("string values must be quoted") {
+        return "a text value must be in quotes; a number must be digits only".into();
+    }
+    m
+}
+
+/// `unknown field `x`, expected one of `a`, `b``: "unknown key `x`: did you mean `a`?", or
+/// the keys allowed when none is close.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let allowed: Vec<&str> = rest
+        .split('`')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, k)| k)
+        .collect();
+    let best = allowed
+        .iter()
+        .map(|a| (edit_distance(key, a), *a))
+        .min()
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4));
+    Some(match best {
+        Some((_, a)) => format!("unknown key `{key}`: did you mean `{a}`?"),
+        None if allowed.is_empty() => format!("unknown key `{key}`"),
+        None => format!(
+            "unknown key `{key}`; the keys allowed here: {}",
+            allowed.join(", ")
+        ),
+    })
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_key_gets_the_close_one_suggested() {
+        let m = plain("unknown field `iteratons`, expected one of `kind`, `iterations`, `points`");
+        assert_eq!(m, "unknown key `iteratons`: did you mean `iterations`?");
+        let m = plain("unknown field `zzz`, expected one of `kind`, `points`");
+        assert_eq!(m, "unknown key `zzz`; the keys allowed here: kind, points");
+    }
+
+    #[test]
+    fn rust_type_names_become_words() {
+        assert_eq!(
+            plain("invalid value: integer `-3`, expected u64"),
+            "integer `-3`, expected a whole number (0 or more)"
+        );
+        assert_eq!(
+            plain("invalid type: string \"eight\", expected u64"),
+            "string \"eight\", expected a whole number (0 or more)"
+        );
+    }
+}

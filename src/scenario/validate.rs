@@ -1,0 +1,695 @@
+//! From a scenario file as written ([`ScenarioFile`]) to a [`Scenario`] that can run: every key
+//! of CONTRACTS §2 checked for its range and meaning, each error naming its key path, and a
+//! warning for each key that is accepted but not honoured yet (until the roadmap step that
+//! builds it lands).
+
+use super::spec::{ScenarioFile, WorkloadTable};
+use super::{Engine, Scenario};
+use crate::cluster::{Clock, ClusterSpec, CostModel};
+use crate::dfs::DfsConfig;
+use crate::faults::{parse_fault, ClusterSize, FaultFields};
+use crate::scheduler::SchedulerConfig;
+use crate::storage::{DiskMedium, StorageLevel};
+use crate::workloads::call_records::CallRecordsParams;
+use crate::workloads::kmeans::KMeansParams;
+use crate::workloads::logistic_regression::LrParams;
+use crate::workloads::pagerank::PageRankParams;
+use crate::workloads::pipeline::PipelineSpec;
+use crate::workloads::wordcount::WordCountParams;
+use crate::workloads::{Common, Workload};
+
+/// A problem at a key: its dotted path and what is wrong.
+pub type KeyError = (String, String);
+
+/// The largest count a generated dataset may have: more would not fit one machine.
+const MAX_RECORDS: u64 = 50_000_000;
+/// The most executors a simulated cluster may have.
+const MAX_EXECUTORS: u64 = 100_000;
+
+/// The keys `[expect]` may name: every number or string of `ember run --json`.
+pub const EXPECT_KEYS: &[&str] = &[
+    "scenario",
+    "clock",
+    "seed",
+    "status",
+    "elapsed_us",
+    "jobs",
+    "stages",
+    "stages_skipped",
+    "tasks",
+    "task_failures",
+    "locality.PROCESS_LOCAL",
+    "locality.NODE_LOCAL",
+    "locality.RACK_LOCAL",
+    "locality.ANY",
+    "blocks_stored",
+    "blocks_evicted",
+    "partitions_recomputed",
+    "faults_injected",
+    "result",
+    "result_digest",
+];
+
+fn at_least(key: &str, v: Option<u64>, min: u64) -> Result<(), KeyError> {
+    match v {
+        Some(x) if x < min => Err((key.to_string(), format!("must be at least {min}, got {x}"))),
+        _ => Ok(()),
+    }
+}
+
+fn at_most(key: &str, v: Option<u64>, max: u64) -> Result<(), KeyError> {
+    match v {
+        Some(x) if x > max => Err((key.to_string(), format!("must be at most {max}, got {x}"))),
+        _ => Ok(()),
+    }
+}
+
+fn positive(key: &str, v: Option<f64>) -> Result<(), KeyError> {
+    match v {
+        Some(x) if !(x > 0.0 && x.is_finite()) => Err((
+            key.to_string(),
+            format!("must be a positive number, got {x}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn level(key: &str, name: &Option<String>) -> Result<StorageLevel, KeyError> {
+    match name.as_deref() {
+        None => Ok(StorageLevel::MEMORY_ONLY),
+        Some(n) => StorageLevel::from_name(n).ok_or_else(|| {
+            (
+                key.to_string(),
+                format!("unknown storage level {n:?} (NONE, MEMORY_ONLY, MEMORY_ONLY_SER, MEMORY_AND_DISK, DISK_ONLY, ... as Spark names them)"),
+            )
+        }),
+    }
+}
+
+/// The kinds, and the keys of `[workload]` each may use besides kind and engine.
+const KIND_KEYS: &[(&str, &[&str])] = &[
+    (
+        "logistic_regression",
+        &["iterations", "partitions", "persist", "points", "dims"],
+    ),
+    (
+        "kmeans",
+        &[
+            "iterations",
+            "partitions",
+            "persist",
+            "points",
+            "dims",
+            "clusters",
+        ],
+    ),
+    (
+        "pagerank",
+        &[
+            "iterations",
+            "partitions",
+            "persist",
+            "vertices",
+            "degree",
+            "partition_by",
+            "checkpoint_every",
+        ],
+    ),
+    (
+        "wordcount",
+        &["partitions", "lines", "words_per_line", "vocabulary"],
+    ),
+    (
+        "call_records_top_k",
+        &["partitions", "persist", "records", "users", "plan", "top_k"],
+    ),
+    ("pipeline", &["partitions", "dataset", "rdd", "action"]),
+];
+
+fn keys_set(w: &WorkloadTable) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    macro_rules! check {
+        ($($f:ident),*) => { $( if w.$f.is_some() { v.push(stringify!($f)); } )* };
+    }
+    check!(
+        iterations,
+        partitions,
+        persist,
+        points,
+        dims,
+        clusters,
+        vertices,
+        degree,
+        partition_by,
+        checkpoint_every,
+        lines,
+        words_per_line,
+        vocabulary,
+        records,
+        users,
+        plan,
+        top_k
+    );
+    if !w.dataset.is_empty() {
+        v.push("dataset");
+    }
+    if !w.rdd.is_empty() {
+        v.push("rdd");
+    }
+    if !w.action.is_empty() {
+        v.push("action");
+    }
+    v
+}
+
+fn workload(w: &WorkloadTable, seed: u64) -> Result<Workload, KeyError> {
+    let Some((_, allowed)) = KIND_KEYS.iter().find(|(k, _)| *k == w.kind) else {
+        let kinds: Vec<&str> = KIND_KEYS.iter().map(|(k, _)| *k).collect();
+        return Err((
+            "workload.kind".into(),
+            format!(
+                "unknown workload kind {:?}; the kinds are {}",
+                w.kind,
+                kinds.join(", ")
+            ),
+        ));
+    };
+    for k in keys_set(w) {
+        if !allowed.contains(&k) {
+            return Err((
+                format!("workload.{k}"),
+                format!(
+                    "{k} does not apply to kind {:?} (its keys: {})",
+                    w.kind,
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    at_least("workload.iterations", w.iterations, 1)?;
+    at_most("workload.iterations", w.iterations, 10_000)?;
+    at_least("workload.partitions", w.partitions, 1)?;
+    at_most("workload.partitions", w.partitions, 100_000)?;
+    for (key, v, min) in [
+        ("workload.points", w.points, 1),
+        ("workload.dims", w.dims, 1),
+        ("workload.clusters", w.clusters, 1),
+        ("workload.vertices", w.vertices, 2),
+        ("workload.degree", w.degree, 1),
+        ("workload.lines", w.lines, 1),
+        ("workload.words_per_line", w.words_per_line, 1),
+        ("workload.vocabulary", w.vocabulary, 1),
+        ("workload.records", w.records, 1),
+        ("workload.users", w.users, 2),
+        ("workload.top_k", w.top_k, 1),
+        ("workload.checkpoint_every", w.checkpoint_every, 1),
+    ] {
+        at_least(key, v, min)?;
+        at_most(key, v, MAX_RECORDS)?;
+    }
+    at_most("workload.dims", w.dims, 10_000)?;
+    if let (Some(k), Some(n)) = (w.clusters, w.points) {
+        if k > n {
+            return Err((
+                "workload.clusters".into(),
+                format!("{k} clusters need at least {k} points, not {n}"),
+            ));
+        }
+    }
+    let persist = match w.persist.as_deref() {
+        Some("NONE") => StorageLevel::NONE,
+        _ => level("workload.persist", &w.persist)?,
+    };
+    let defaults = Common::default();
+    let common = Common {
+        iterations: w.iterations.map_or(defaults.iterations, |x| x as usize),
+        partitions: w.partitions.map_or(defaults.partitions, |x| x as usize),
+        persist,
+        seed,
+    };
+    let n = |v: Option<u64>, d: usize| v.map_or(d, |x| x as usize);
+    Ok(match w.kind.as_str() {
+        "logistic_regression" => {
+            let d = LrParams::default();
+            Workload::LogisticRegression(LrParams {
+                points: n(w.points, d.points),
+                dims: n(w.dims, d.dims),
+                common,
+            })
+        }
+        "kmeans" => {
+            let d = KMeansParams::default();
+            Workload::KMeans(KMeansParams {
+                points: n(w.points, d.points),
+                dims: n(w.dims, d.dims),
+                clusters: n(w.clusters, d.clusters),
+                common,
+            })
+        }
+        "pagerank" => {
+            let d = PageRankParams::default();
+            Workload::PageRank(PageRankParams {
+                vertices: n(w.vertices, d.vertices),
+                degree: n(w.degree, d.degree),
+                partition_by: w.partition_by.unwrap_or(false),
+                checkpoint_every: w.checkpoint_every.map(|x| x as usize),
+                common,
+            })
+        }
+        "wordcount" => {
+            let d = WordCountParams::default();
+            Workload::WordCount(WordCountParams {
+                lines: n(w.lines, d.lines),
+                words_per_line: n(w.words_per_line, d.words_per_line),
+                vocabulary: n(w.vocabulary, d.vocabulary),
+                common,
+            })
+        }
+        "call_records_top_k" => {
+            let d = CallRecordsParams::default();
+            Workload::CallRecordsTopK(CallRecordsParams {
+                records: n(w.records, d.records),
+                users: n(w.users, d.users),
+                plan: w.plan.clone().unwrap_or(d.plan),
+                top_k: n(w.top_k, d.top_k),
+                common,
+            })
+        }
+        _ => Workload::Pipeline(PipelineSpec::from_table(w, seed)?),
+    })
+}
+
+/// Checks `f` and builds the scenario; `warnings` receives the keys not honoured yet.
+pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenario, KeyError> {
+    let valid_name = !f.name.is_empty()
+        && f.name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_name {
+        return Err((
+            "name".into(),
+            format!(
+                "{:?}: a name is lower-case letters, digits and dashes ([a-z0-9-]+)",
+                f.name
+            ),
+        ));
+    }
+    if f.description.trim().is_empty() {
+        return Err((
+            "description".into(),
+            "a scenario needs a description".into(),
+        ));
+    }
+    let clock = match f.clock.as_deref() {
+        None | Some("virtual") => Clock::Virtual,
+        Some("wall") => Clock::Wall,
+        Some(other) => {
+            return Err((
+                "clock".into(),
+                format!("{other:?}: the clock is \"virtual\" or \"wall\""),
+            ))
+        }
+    };
+    let seed = f.seed.unwrap_or(0);
+
+    // [cluster]
+    let c = &f.cluster;
+    for (k, v) in [
+        ("cluster.racks", c.racks),
+        ("cluster.hosts_per_rack", c.hosts_per_rack),
+        ("cluster.executors_per_host", c.executors_per_host),
+        ("cluster.cores_per_executor", c.cores_per_executor),
+    ] {
+        at_least(k, v, 1)?;
+    }
+    at_most("cluster.cores_per_executor", c.cores_per_executor, 1024)?;
+    let d = ClusterSpec::default();
+    let mut cluster = ClusterSpec {
+        racks: c.racks.map_or(d.racks, |x| x as usize),
+        hosts_per_rack: c.hosts_per_rack.map_or(d.hosts_per_rack, |x| x as usize),
+        executors_per_host: c
+            .executors_per_host
+            .map_or(d.executors_per_host, |x| x as usize),
+        cores_per_executor: c
+            .cores_per_executor
+            .map_or(d.cores_per_executor, |x| x as u32),
+        storage_memory: c.storage_memory.map_or(d.storage_memory, |s| s.0),
+        disk: None,
+        external_shuffle_service: c.external_shuffle_service.unwrap_or(false),
+    };
+    let factors = [
+        ("cluster.racks", cluster.racks as u64),
+        ("cluster.hosts_per_rack", cluster.hosts_per_rack as u64),
+        (
+            "cluster.executors_per_host",
+            cluster.executors_per_host as u64,
+        ),
+    ];
+    let executors = factors.iter().fold(1u64, |n, (_, f)| n.saturating_mul(*f));
+    if executors > MAX_EXECUTORS {
+        // Blame the largest factor: the one most likely mistyped.
+        let (key, _) = factors
+            .iter()
+            .max_by_key(|(_, f)| *f)
+            .copied()
+            .unwrap_or(factors[0]);
+        return Err((
+            key.into(),
+            format!(
+                "racks × hosts_per_rack × executors_per_host = {executors} executors: at most {MAX_EXECUTORS} can be simulated"
+            ),
+        ));
+    }
+    if cluster.storage_memory == 0 {
+        return Err((
+            "cluster.storage_memory".into(),
+            "must be more than 0 bytes".into(),
+        ));
+    }
+    cluster.disk = match c.disk.as_deref() {
+        None => None,
+        Some("memory") => {
+            if clock == Clock::Wall {
+                return Err((
+                    "cluster.disk".into(),
+                    "\"memory\" is for the virtual clock; the wall clock keeps disk blocks in files".into(),
+                ));
+            }
+            Some(DiskMedium::Memory)
+        }
+        Some("files") => Some(DiskMedium::Files),
+        Some(other) => {
+            return Err((
+                "cluster.disk".into(),
+                format!("{other:?}: the disk is \"memory\" or \"files\""),
+            ))
+        }
+    };
+    if c.storage_memory.is_some() {
+        warnings.push((
+            "cluster.storage_memory".into(),
+            "not enforced yet: blocks are not stored until the storage step; it is reported on ExecutorAdded".into(),
+        ));
+    }
+    if let Some(t) = c.heartbeat_timeout {
+        positive("cluster.heartbeat_timeout", Some(t.0))?;
+        warnings.push((
+            "cluster.heartbeat_timeout".into(),
+            "not honoured yet: executor loss arrives with the faults step".into(),
+        ));
+    }
+
+    // [scheduler]
+    let s = &f.scheduler;
+    let ds = SchedulerConfig::default();
+    let wait = |v: Option<super::units::Duration>, d: u64| v.map_or(d, |x| x.0.round() as u64);
+    let base = s.locality_wait.map(|x| x.0.round() as u64);
+    let revive = wait(s.revive_interval, ds.revive_interval_us);
+    if revive == 0 {
+        return Err((
+            "scheduler.revive_interval".into(),
+            "must be more than 0".into(),
+        ));
+    }
+    at_least("scheduler.task_cpus", s.task_cpus, 1)?;
+    if let Some(t) = s.task_cpus {
+        if t > cluster.cores_per_executor as u64 {
+            return Err((
+                "scheduler.task_cpus".into(),
+                format!(
+                    "{t} cores per task, but executors have {}: no task could run",
+                    cluster.cores_per_executor
+                ),
+            ));
+        }
+    }
+    at_least("scheduler.max_task_failures", s.max_task_failures, 1)?;
+    at_least("scheduler.max_stage_attempts", s.max_stage_attempts, 1)?;
+    positive("scheduler.speculation_multiplier", s.speculation_multiplier)?;
+    if let Some(q) = s.speculation_quantile {
+        if !(q > 0.0 && q <= 1.0) {
+            return Err((
+                "scheduler.speculation_quantile".into(),
+                format!("must be in (0, 1], got {q}"),
+            ));
+        }
+    }
+    for (key, set) in [
+        ("scheduler.speculation", s.speculation.is_some()),
+        (
+            "scheduler.speculation_multiplier",
+            s.speculation_multiplier.is_some(),
+        ),
+        (
+            "scheduler.speculation_quantile",
+            s.speculation_quantile.is_some(),
+        ),
+    ] {
+        if set {
+            warnings.push((
+                key.into(),
+                "not honoured yet: speculation arrives with the faults step".into(),
+            ));
+        }
+    }
+    let scheduler = SchedulerConfig {
+        locality_wait_process_us: wait(
+            s.locality_wait_process,
+            base.unwrap_or(ds.locality_wait_process_us),
+        ),
+        locality_wait_node_us: wait(
+            s.locality_wait_node,
+            base.unwrap_or(ds.locality_wait_node_us),
+        ),
+        locality_wait_rack_us: wait(
+            s.locality_wait_rack,
+            base.unwrap_or(ds.locality_wait_rack_us),
+        ),
+        legacy_locality_reset: s.legacy_locality_reset.unwrap_or(ds.legacy_locality_reset),
+        revive_interval_us: revive,
+        rack_locality: s.rack_locality.unwrap_or(ds.rack_locality),
+        task_cpus: s.task_cpus.map_or(ds.task_cpus, |x| x.min(1024) as u32),
+        max_task_failures: s
+            .max_task_failures
+            .map_or(ds.max_task_failures, |x| x.min(1_000_000) as u32),
+        max_stage_attempts: s
+            .max_stage_attempts
+            .map_or(ds.max_stage_attempts, |x| x.min(1_000_000) as u32),
+        max_total_stage_attempts: s
+            .max_total_stage_attempts
+            .map_or(ds.max_total_stage_attempts, |x| x.min(1_000_000) as u32),
+        ..ds
+    };
+
+    // [dfs]
+    let dd = DfsConfig::default();
+    if f.dfs.block_size.is_some_and(|b| b.0 == 0) {
+        return Err(("dfs.block_size".into(), "must be more than 0 bytes".into()));
+    }
+    at_least("dfs.replication", f.dfs.replication, 1)?;
+    let dfs = DfsConfig {
+        block_size: f.dfs.block_size.map_or(dd.block_size, |b| b.0),
+        replication: f
+            .dfs
+            .replication
+            .map_or(dd.replication, |r| r.min(1000) as usize),
+    };
+    let hosts = cluster.racks * cluster.hosts_per_rack;
+    if f.dfs.replication.is_some() && dfs.replication > hosts {
+        warnings.push((
+            "dfs.replication".into(),
+            format!(
+                "{} replicas but {hosts} host(s): each block gets {hosts}",
+                dfs.replication
+            ),
+        ));
+    }
+
+    // [cost]
+    let k = &f.cost;
+    let dc = CostModel::default();
+    for (key, v) in [
+        ("cost.memory_bandwidth", k.memory_bandwidth.map(|b| b.0)),
+        ("cost.disk_read", k.disk_read.map(|b| b.0)),
+        ("cost.disk_write", k.disk_write.map(|b| b.0)),
+        ("cost.network", k.network.map(|b| b.0)),
+        ("cost.cross_rack_network", k.cross_rack_network.map(|b| b.0)),
+        ("cost.data_scale", k.data_scale),
+    ] {
+        positive(key, v)?;
+    }
+    if k.mapreduce_job_launch.is_some() {
+        warnings.push((
+            "cost.mapreduce_job_launch".into(),
+            "not honoured yet: the MapReduce baseline arrives with its step".into(),
+        ));
+    }
+    let cost = CostModel {
+        task_launch_us: k.task_launch.map_or(dc.task_launch_us, |d| d.0),
+        job_launch_us: k.job_launch.map_or(dc.job_launch_us, |d| d.0),
+        record_cpu_us: k.record_cpu.map_or(dc.record_cpu_us, |d| d.0),
+        memory_bandwidth: k.memory_bandwidth.map_or(dc.memory_bandwidth, |b| b.0),
+        disk_read: k.disk_read.map_or(dc.disk_read, |b| b.0),
+        disk_write: k.disk_write.map_or(dc.disk_write, |b| b.0),
+        network: k.network.map_or(dc.network, |b| b.0),
+        cross_rack_network: k.cross_rack_network.map_or(dc.cross_rack_network, |b| b.0),
+        data_scale: k.data_scale.unwrap_or(dc.data_scale),
+    };
+
+    // [workload]
+    let engine = match f.workload.engine.as_deref() {
+        None | Some("spark") => Engine::Spark,
+        Some("mapreduce") => Engine::MapReduce,
+        Some("both") => Engine::Both,
+        Some(other) => {
+            return Err((
+                "workload.engine".into(),
+                format!("{other:?}: the engine is \"spark\", \"mapreduce\" or \"both\""),
+            ))
+        }
+    };
+    if engine != Engine::Spark {
+        warnings.push((
+            "workload.engine".into(),
+            "not honoured yet: the MapReduce baseline arrives with its step; the Spark-style engine runs the workload".into(),
+        ));
+    }
+    let workload = workload(&f.workload, seed)?;
+    let persisted = match &workload {
+        Workload::Pipeline(p) => p
+            .rdds
+            .iter()
+            .position(|r| r.persist.is_some())
+            .map(|i| format!("workload.rdd[{i}].persist")),
+        Workload::WordCount(_) => None,
+        _ => (f.workload.persist.as_deref() != Some("NONE")).then(|| "workload.persist".into()),
+    };
+    if let Some(key) = persisted {
+        warnings.push((
+            key,
+            "not honoured yet: the level shows in the lineage, but blocks are stored from the storage step on".into(),
+        ));
+    }
+    let checkpointed = match &workload {
+        Workload::Pipeline(p) => p.rdds.iter().any(|r| r.checkpoint),
+        Workload::PageRank(p) => p.checkpoint_every.is_some(),
+        _ => false,
+    };
+    if checkpointed {
+        warnings.push((
+            "workload.checkpoint_every".into(),
+            "not honoured yet: checkpoints arrive with the storage step".into(),
+        ));
+    }
+
+    // [expect]
+    for (key, v) in &f.expect {
+        check_expect(&format!("expect.{}", quote(key)), key, v)?;
+    }
+
+    // [[fault]]
+    let size = ClusterSize {
+        executors: executors as usize,
+        hosts,
+    };
+    let mut faults = Vec::new();
+    for (i, t) in f.faults.iter().enumerate() {
+        let fields = FaultFields {
+            at: t.at.as_deref(),
+            kind: t.kind.as_deref(),
+            target: t.target.as_deref(),
+            executor: t.executor.as_deref(),
+            times: t.times,
+            factor: t.factor,
+            cores: t.cores,
+        };
+        faults.push(
+            parse_fault(&fields, size)
+                .map_err(|e| (format!("fault[{i}].{}", e.field), e.message))?,
+        );
+    }
+    if !faults.is_empty() {
+        warnings.push((
+            "fault".into(),
+            "not honoured yet: faults are checked, and injected from the faults step on".into(),
+        ));
+    }
+
+    // [[variant]]
+    let mut names = std::collections::BTreeSet::new();
+    for (i, v) in f.variants.iter().enumerate() {
+        let ok = !v.name.is_empty()
+            && v.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err((
+                format!("variant[{i}].name"),
+                format!(
+                    "{:?}: a name is lower-case letters, digits and dashes ([a-z0-9-]+)",
+                    v.name
+                ),
+            ));
+        }
+        if !names.insert(v.name.clone()) {
+            return Err((
+                format!("variant[{i}].name"),
+                format!("variant {:?} is defined twice", v.name),
+            ));
+        }
+        for (key, val) in &v.expect {
+            check_expect(&format!("variant[{i}].expect.{}", quote(key)), key, val)?;
+        }
+    }
+
+    Ok(Scenario {
+        name: f.name.clone(),
+        description: f.description.clone(),
+        seed,
+        clock,
+        cluster,
+        scheduler,
+        dfs,
+        cost,
+        engine,
+        workload,
+        faults,
+        expect: f.expect.clone(),
+        file: f.clone(),
+        origin: String::new(),
+        text: String::new(),
+        variant: None,
+        warnings: Vec::new(),
+    })
+}
+
+/// Quotes a key that holds a dot, as a key path writes it.
+pub fn quote(key: &str) -> String {
+    if key.contains('.') {
+        format!("\"{key}\"")
+    } else {
+        key.to_string()
+    }
+}
+
+fn check_expect(path: &str, key: &str, v: &toml::Value) -> Result<(), KeyError> {
+    if !EXPECT_KEYS.contains(&key) {
+        return Err((
+            path.to_string(),
+            format!(
+                "{key:?} is not a key of the run summary; expect may name {}",
+                EXPECT_KEYS.join(", ")
+            ),
+        ));
+    }
+    match v {
+        toml::Value::Integer(_)
+        | toml::Value::String(_)
+        | toml::Value::Float(_)
+        | toml::Value::Boolean(_) => Ok(()),
+        _ => Err((
+            path.to_string(),
+            "an expected value is a number or a string".into(),
+        )),
+    }
+}

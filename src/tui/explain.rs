@@ -1,0 +1,361 @@
+//! Every event in one sentence, and the filters of the events view.
+
+use crate::events::{Event, EventKind, SkipReason, SubmitReason, TaskEndReason, TaskMetrics};
+
+/// What the events view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    /// Jobs, stages and iterations.
+    Scheduling,
+    /// Task starts and ends, and locality changes.
+    Tasks,
+    /// Block and map output events.
+    Storage,
+    /// Failures, lost outputs, executors removed, faults.
+    Problems,
+}
+
+impl Filter {
+    /// The next filter in the cycle.
+    pub fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::Scheduling,
+            Filter::Scheduling => Filter::Tasks,
+            Filter::Tasks => Filter::Storage,
+            Filter::Storage => Filter::Problems,
+            Filter::Problems => Filter::All,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Scheduling => "jobs & stages",
+            Filter::Tasks => "tasks",
+            Filter::Storage => "storage & shuffle",
+            Filter::Problems => "problems",
+        }
+    }
+
+    /// Whether `e` passes.
+    pub fn keeps(self, e: &Event) -> bool {
+        use EventKind as K;
+        match self {
+            Filter::All => true,
+            Filter::Scheduling => matches!(
+                e.kind,
+                K::JobStart { .. }
+                    | K::JobEnd { .. }
+                    | K::StageSubmitted { .. }
+                    | K::StageSkipped { .. }
+                    | K::StageCompleted { .. }
+                    | K::IterationEnd { .. }
+                    | K::AppStart { .. }
+                    | K::AppEnd { .. }
+            ),
+            Filter::Tasks => matches!(
+                e.kind,
+                K::TaskStart { .. } | K::TaskEnd { .. } | K::LocalityChanged { .. }
+            ),
+            Filter::Storage => matches!(
+                e.kind,
+                K::BlockStored { .. }
+                    | K::BlockEvicted { .. }
+                    | K::BlockRemoved { .. }
+                    | K::PartitionRecomputed { .. }
+                    | K::MapOutputsLost { .. }
+            ),
+            Filter::Problems => match &e.kind {
+                K::TaskEnd { reason, .. } => *reason != TaskEndReason::Success,
+                K::JobEnd { error, .. } => error.is_some(),
+                K::StageCompleted { reason, .. } => reason.is_some(),
+                K::MapOutputsLost { .. }
+                | K::ExecutorRemoved { .. }
+                | K::FaultInjected { .. }
+                | K::PartitionRecomputed { .. } => true,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// A duration for people: `850 µs`, `12.3 ms`, `4.56 s`.
+pub fn duration(us: u64) -> String {
+    if us < 1_000 {
+        format!("{us} µs")
+    } else if us < 1_000_000 {
+        format!("{:.1} ms", us as f64 / 1e3)
+    } else {
+        format!("{:.2} s", us as f64 / 1e6)
+    }
+}
+
+/// Ids as compact ranges: `[3, 4, 5, 8]` → `3–5, 8`.
+pub fn ranges(ids: &[usize]) -> String {
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        parts.push(match j - i {
+            0 => v[i].to_string(),
+            1 => format!("{}, {}", v[i], v[j]),
+            _ => format!("{}–{}", v[i], v[j]),
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+/// A stage attempt for people: `stage 3`, or `stage 3 (attempt 1)` for a retry (Spark's logs
+/// write `stage 3.1`).
+pub fn stage_attempt(stage: usize, attempt: usize) -> String {
+    if attempt == 0 {
+        format!("stage {stage}")
+    } else {
+        format!("stage {stage} (attempt {attempt})")
+    }
+}
+
+/// Bytes for people: `512 B`, `12.0 KiB`, `3.4 MiB`.
+pub fn bytes(b: u64) -> String {
+    if b < 1024 {
+        format!("{b} B")
+    } else if b < 1 << 20 {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    } else if b < 1 << 30 {
+        format!("{:.1} MiB", b as f64 / 1048576.0)
+    } else {
+        format!("{:.2} GiB", b as f64 / 1073741824.0)
+    }
+}
+
+fn what_it_read(m: &TaskMetrics) -> String {
+    let mut parts = Vec::new();
+    if m.input_records > 0 {
+        parts.push(format!("read {} input records", m.input_records));
+    }
+    let shuffle = m.shuffle_local_bytes + m.shuffle_remote_bytes;
+    if shuffle > 0 {
+        parts.push(format!(
+            "fetched {} of shuffle ({} remote)",
+            bytes(shuffle),
+            bytes(m.shuffle_remote_bytes)
+        ));
+    }
+    if m.shuffle_bytes_written > 0 {
+        parts.push(format!(
+            "wrote {} of map output",
+            bytes(m.shuffle_bytes_written)
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(", "))
+    }
+}
+
+/// The event in one sentence.
+pub fn explain(e: &Event) -> String {
+    use EventKind as K;
+    match &e.kind {
+        K::AppStart {
+            app, clock, seed, ..
+        } => format!("the run of {app} starts on the {clock} clock with seed {seed}"),
+        K::ExecutorAdded {
+            executor,
+            host,
+            rack,
+            cores,
+            storage_memory,
+        } => format!(
+            "{executor} joins on {host} ({rack}) with {cores} cores and {} of storage memory",
+            bytes(*storage_memory)
+        ),
+        K::ExecutorRemoved { executor, reason } => format!("{executor} is gone: {reason}"),
+        K::JobStart {
+            job,
+            action,
+            stages,
+            rdds,
+        } => format!(
+            "job {job} ({action}) starts: {} RDDs cut into {} stage{}",
+            rdds.len(),
+            stages.len(),
+            if stages.len() == 1 { "" } else { "s" }
+        ),
+        K::JobEnd { job, error, .. } => match error {
+            None => format!("job {job} succeeded"),
+            Some(m) => format!("job {job} failed: {m}"),
+        },
+        K::StageSubmitted {
+            stage,
+            attempt,
+            job,
+            partitions,
+            reason,
+        } => {
+            let why = match reason {
+                SubmitReason::New => "",
+                SubmitReason::FetchFailed => ", again after a fetch failure",
+                SubmitReason::MissingOutputs => ", again for map outputs lost while it ran",
+            };
+            format!(
+                "{} submitted for job {job}: {} task{}{why}",
+                stage_attempt(*stage, *attempt),
+                partitions.len(),
+                if partitions.len() == 1 { "" } else { "s" }
+            )
+        }
+        K::StageSkipped { stage, job, reason } => match reason {
+            SkipReason::MapOutputsExist => format!(
+                "stage {stage} skipped in job {job}: its shuffle's map outputs already exist"
+            ),
+            SkipReason::Cached => {
+                format!("stage {stage} skipped in job {job}: an RDD after it is cached in full")
+            }
+        },
+        K::StageCompleted {
+            stage,
+            attempt,
+            reason,
+            ..
+        } => match reason {
+            None => format!("{} completed", stage_attempt(*stage, *attempt)),
+            Some(r) => format!("{} failed: {r}", stage_attempt(*stage, *attempt)),
+        },
+        K::LocalityChanged {
+            stage,
+            attempt,
+            level,
+            waited_us,
+        } => format!(
+            "{} may now launch tasks at {} (waited {})",
+            stage_attempt(*stage, *attempt),
+            level.name(),
+            duration(*waited_us)
+        ),
+        K::TaskStart {
+            task,
+            stage,
+            attempt,
+            partition,
+            executor,
+            host,
+            locality,
+            speculative,
+        } => format!(
+            "task {task} ({}, partition {partition}) launched on {executor} ({host}), {}{}",
+            stage_attempt(*stage, *attempt),
+            locality.name(),
+            if *speculative {
+                ", a speculative copy"
+            } else {
+                ""
+            }
+        ),
+        K::TaskEnd {
+            task,
+            executor,
+            reason,
+            duration_us,
+            metrics,
+            error,
+            ..
+        } => match reason {
+            TaskEndReason::Success => format!(
+                "task {task} finished on {executor} in {}{}",
+                duration(*duration_us),
+                what_it_read(metrics)
+            ),
+            TaskEndReason::Resubmitted => {
+                format!("task {task}'s output is lost with {executor}: it will run again")
+            }
+            other => format!(
+                "task {task} on {executor} ended {}: {}",
+                format!("{other:?}").to_lowercase(),
+                error.as_deref().unwrap_or("no reason given")
+            ),
+        },
+        K::BlockStored {
+            block,
+            executor,
+            storage,
+            bytes: b,
+        } => format!("{block} stored in {executor}'s {storage} ({})", bytes(*b)),
+        K::BlockEvicted {
+            block,
+            executor,
+            bytes: b,
+            to_disk,
+            for_block,
+        } => format!(
+            "{block} ({}) evicted from {executor}'s memory{} to make room for {for_block}",
+            bytes(*b),
+            if *to_disk { " to disk" } else { "" }
+        ),
+        K::BlockRemoved {
+            block,
+            executor,
+            reason,
+        } => format!("{block} removed from {executor}: {reason}"),
+        K::PartitionRecomputed {
+            rdd,
+            partition,
+            executor,
+            reason,
+        } => format!(
+            "partition {partition} of RDD {rdd} computed again on {executor}: it was {reason}"
+        ),
+        K::MapOutputsLost {
+            shuffle,
+            maps,
+            executor,
+        } => format!(
+            "{} map output{} of shuffle {shuffle} lost with {executor}",
+            maps.len(),
+            if maps.len() == 1 { "" } else { "s" }
+        ),
+        K::FaultInjected { kind, target, at } => format!("fault: {kind} {target} ({at})"),
+        K::IterationEnd {
+            iteration,
+            duration_us,
+            ..
+        } => format!("iteration {iteration} took {}", duration(*duration_us)),
+        K::AppEnd {
+            result,
+            answer,
+            error,
+            ..
+        } => match error {
+            Some(e) => format!("the run {result}: {e}"),
+            None => format!("the run {result}: {answer}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_fold_runs_of_consecutive_ids() {
+        assert_eq!(ranges(&[8, 3, 4, 5]), "3–5, 8");
+        assert_eq!(ranges(&[6, 8, 9]), "6, 8, 9");
+        assert_eq!(ranges(&[]), "");
+    }
+
+    #[test]
+    fn a_first_attempt_is_just_the_stage_and_a_retry_says_its_attempt() {
+        assert_eq!(stage_attempt(3, 0), "stage 3");
+        assert_eq!(stage_attempt(3, 1), "stage 3 (attempt 1)");
+    }
+}

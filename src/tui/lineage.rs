@@ -1,0 +1,450 @@
+//! The lineage view: the RDD graph in layers, one box per RDD (id, operation, class,
+//! partitions, storage level), narrow edges solid and shuffle edges dashed with hollow arrows
+//! (the stage cuts), boxes coloured by the stage that computes them in the selected job and
+//! tagged with it (`s4`; `s52 +5` when several stages pipeline the RDD; `s4 skipped`, in grey,
+//! when the job skips it), the rest dimmed.
+//!
+//! Repeated iterations collapse: when three or more jobs in a row each add RDDs with the
+//! same operations (PageRank's join, flat_map, reduce_by_key, map_values per iteration), the
+//! middle ones are drawn as one box, so a long run's lineage fits on a screen.
+
+use super::canvas::Canvas;
+use super::layout::{layout, Layout, NodeSize, Ordering};
+use super::state::UiState;
+use super::theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One box of the lineage graph.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LineageNode {
+    Rdd(usize),
+    /// Several iterations folded into one: the RDDs it stands for, and how many iterations.
+    Collapsed {
+        rdds: Vec<usize>,
+        iterations: usize,
+        ops: String,
+    },
+}
+
+/// The lineage graph and its layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineageGraph {
+    pub nodes: Vec<LineageNode>,
+    pub edges: Vec<(usize, usize)>,
+    /// Which edges are shuffles.
+    pub shuffle: BTreeSet<(usize, usize)>,
+    pub layout: Layout,
+    /// The node standing for each RDD.
+    pub node_of: BTreeMap<usize, usize>,
+}
+
+/// Box width bounds.
+const MIN_W: usize = 14;
+const MAX_W: usize = 26;
+/// A collapsed box lists the operations it folds: it may be wider.
+const MAX_COLLAPSED_W: usize = 44;
+/// Box height: the top border with the title, one line, the bottom border.
+const BOX_H: u16 = 3;
+
+fn title(s: &UiState, n: &LineageNode) -> String {
+    match n {
+        LineageNode::Rdd(id) => match s.rdds.get(id) {
+            Some(r) => format!(" {id} {} ", r.op),
+            None => format!(" {id} "),
+        },
+        LineageNode::Collapsed { iterations, .. } => format!(" ⋯ {iterations} iterations "),
+    }
+}
+
+fn body(s: &UiState, n: &LineageNode) -> String {
+    match n {
+        LineageNode::Rdd(id) => match s.rdds.get(id) {
+            Some(r) => format!("{} {}p", r.name, r.partitions),
+            None => String::new(),
+        },
+        LineageNode::Collapsed { rdds, ops, .. } => format!("{} RDDs: {ops}", rdds.len()),
+    }
+}
+
+fn storage(s: &UiState, n: &LineageNode) -> Option<String> {
+    match n {
+        LineageNode::Rdd(id) => s
+            .rdds
+            .get(id)
+            .filter(|r| r.storage != "NONE")
+            .map(|r| format!(" {} ", r.storage)),
+        LineageNode::Collapsed { .. } => None,
+    }
+}
+
+fn width_for(s: &UiState, n: &LineageNode) -> u16 {
+    let w = title(s, n)
+        .chars()
+        .count()
+        .max(body(s, n).chars().count())
+        .max(storage(s, n).map_or(0, |x| x.chars().count()))
+        + 2;
+    let max = match n {
+        LineageNode::Collapsed { .. } => MAX_COLLAPSED_W,
+        LineageNode::Rdd(_) => MAX_W,
+    };
+    w.clamp(MIN_W, max) as u16
+}
+
+/// Groups of RDDs that consecutive jobs added with the same operations, three or more in a
+/// row: the middle groups of each such run (kept: the first and the last).
+fn repeated_runs(s: &UiState) -> Vec<Vec<Vec<usize>>> {
+    let sig = |rdds: &[usize]| -> Vec<String> {
+        let mut v: Vec<String> = rdds
+            .iter()
+            .filter_map(|r| s.rdds.get(r).map(|i| i.op.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let groups: Vec<(&[usize], Vec<String>)> = s
+        .jobs
+        .iter()
+        .filter(|j| !j.new_rdds.is_empty())
+        .map(|j| (j.new_rdds.as_slice(), sig(&j.new_rdds)))
+        .collect();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < groups.len() {
+        let mut j = i + 1;
+        while j < groups.len() && groups[j].1 == groups[i].1 {
+            j += 1;
+        }
+        if j - i >= 3 {
+            runs.push(groups[i + 1..j - 1].iter().map(|g| g.0.to_vec()).collect());
+        }
+        i = j;
+    }
+    runs
+}
+
+/// How many iterations a collapsed lineage would fold (0: nothing to fold).
+pub fn foldable_iterations(s: &UiState) -> usize {
+    repeated_runs(s).iter().map(|r| r.len()).sum()
+}
+
+/// The line above the lineage: the job shown, the stages it runs and skips, what the edges
+/// mean, and what is folded.
+pub fn legend(
+    s: &UiState,
+    job: Option<usize>,
+    chosen: bool,
+    folded: usize,
+) -> ratatui::text::Line<'static> {
+    use super::explain::ranges;
+    use ratatui::text::Span;
+    let mut spans = Vec::new();
+    match job.and_then(|j| s.jobs.iter().find(|x| x.job == j)) {
+        Some(j) => {
+            let which = if chosen { "chosen" } else { "latest" };
+            spans.push(Span::styled(
+                format!(" job {} ({}, {which}) ", j.job, j.action),
+                Style::default().add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::raw("runs "));
+            for st in j.stages.iter().filter(|st| s.ran_in(j, **st)) {
+                spans.push(Span::styled(format!("■{st} "), theme::stage(*st)));
+            }
+            let skipped: Vec<usize> = j
+                .stages
+                .iter()
+                .copied()
+                .filter(|st| !s.ran_in(j, *st))
+                .collect();
+            if !skipped.is_empty() {
+                spans.push(Span::styled(
+                    format!("· skips {} ", ranges(&skipped)),
+                    theme::dim(),
+                ));
+            }
+            spans.push(Span::styled("│ ┆▽ shuffle  │▼ narrow ", theme::dim()));
+            if folded > 0 {
+                spans.push(Span::styled(
+                    format!("│ ⋯ {folded} iterations folded (c)"),
+                    theme::collapsed(),
+                ));
+            }
+        }
+        None => spans.push(Span::styled(
+            " no job yet: the lineage appears with the first action",
+            theme::dim(),
+        )),
+    }
+    ratatui::text::Line::from(spans)
+}
+
+impl LineageGraph {
+    /// How many iterations its collapsed boxes fold.
+    pub fn folded_iterations(&self) -> usize {
+        self.nodes
+            .iter()
+            .map(|n| match n {
+                LineageNode::Collapsed { iterations, .. } => *iterations,
+                LineageNode::Rdd(_) => 0,
+            })
+            .sum()
+    }
+
+    /// The graph of every RDD known, with repeated iterations collapsed if `collapse`.
+    pub fn build(s: &UiState, collapse: bool, ordering: Ordering) -> LineageGraph {
+        let mut nodes = Vec::new();
+        let mut node_of = BTreeMap::new();
+        if collapse {
+            for run in repeated_runs(s) {
+                let rdds: Vec<usize> = run.iter().flatten().copied().collect();
+                let ops: BTreeSet<String> = rdds
+                    .iter()
+                    .filter_map(|r| s.rdds.get(r).map(|i| i.op.clone()))
+                    .collect();
+                let id = nodes.len();
+                for r in &rdds {
+                    node_of.insert(*r, id);
+                }
+                nodes.push(LineageNode::Collapsed {
+                    rdds,
+                    iterations: run.len(),
+                    ops: ops.into_iter().collect::<Vec<_>>().join(", "),
+                });
+            }
+        }
+        for id in s.rdds.keys() {
+            if !node_of.contains_key(id) {
+                node_of.insert(*id, nodes.len());
+                nodes.push(LineageNode::Rdd(*id));
+            }
+        }
+        // Place collapsed boxes in id order with the RDDs around them.
+        let first_id = |n: &LineageNode| match n {
+            LineageNode::Rdd(id) => *id,
+            LineageNode::Collapsed { rdds, .. } => rdds.iter().min().copied().unwrap_or(0),
+        };
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_by_key(|i| first_id(&nodes[*i]));
+        let nodes: Vec<LineageNode> = order.iter().map(|i| nodes[*i].clone()).collect();
+        let remap: BTreeMap<usize, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(new, old)| (*old, new))
+            .collect();
+        let node_of: BTreeMap<usize, usize> =
+            node_of.into_iter().map(|(r, n)| (r, remap[&n])).collect();
+        let mut edges = BTreeSet::new();
+        let mut shuffle = BTreeSet::new();
+        for (id, info) in &s.rdds {
+            let child = node_of[id];
+            for p in &info.parents {
+                let Some(&parent) = node_of.get(&p.rdd) else {
+                    continue;
+                };
+                if parent != child {
+                    edges.insert((parent, child));
+                    if p.kind == "shuffle" {
+                        shuffle.insert((parent, child));
+                    }
+                }
+            }
+        }
+        let edges: Vec<(usize, usize)> = edges.into_iter().collect();
+        let sizes: Vec<NodeSize> = nodes
+            .iter()
+            .map(|n| NodeSize {
+                width: width_for(s, n),
+                height: BOX_H,
+            })
+            .collect();
+        let layout = layout(&sizes, &edges, ordering);
+        LineageGraph {
+            nodes,
+            edges,
+            shuffle,
+            layout,
+            node_of,
+        }
+    }
+
+    /// The box of an RDD, if it has one of its own (not collapsed).
+    pub fn box_of(&self, rdd: usize) -> Option<usize> {
+        let n = *self.node_of.get(&rdd)?;
+        matches!(self.nodes[n], LineageNode::Rdd(_)).then_some(n)
+    }
+}
+
+/// What the lineage view needs besides the state.
+pub struct LineageView<'a> {
+    pub graph: &'a LineageGraph,
+    /// The job whose stages colour the boxes.
+    pub job: Option<usize>,
+    pub scroll: (i32, i32),
+}
+
+impl LineageView<'_> {
+    /// Draws the view into `area`.
+    pub fn render(&self, s: &UiState, area: Rect, buf: &mut Buffer) {
+        let g = self.graph;
+        let job = self.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
+        let in_job: BTreeSet<usize> = job
+            .map(|j| j.rdds.iter().copied().collect())
+            .unwrap_or_default();
+        let mut c = Canvas::new(buf, area, self.scroll.0, self.scroll.1);
+        for r in &g.layout.routes {
+            let dashed = g.shuffle.contains(&(r.from, r.to));
+            let child_in = match &g.nodes[r.to] {
+                LineageNode::Rdd(id) => in_job.contains(id),
+                LineageNode::Collapsed { .. } => false,
+            };
+            let style = if dashed {
+                theme::shuffle_edge(child_in)
+            } else {
+                theme::narrow_edge(child_in)
+            };
+            c.route(&r.points, dashed, style);
+        }
+        c.flush_lines();
+        for (i, n) in g.nodes.iter().enumerate() {
+            let b = &g.layout.boxes[i];
+            let tag = match (n, job) {
+                (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => stage_tag(s, j, *id),
+                _ => None,
+            };
+            let (border, text) = match (n, &tag) {
+                (LineageNode::Rdd(id), Some(t)) => {
+                    let mut border = match t.ran {
+                        Some(st) => theme::stage(st),
+                        None => theme::dim(),
+                    };
+                    if job.and_then(|j| j.rdd) == Some(*id) {
+                        border = border.add_modifier(Modifier::BOLD);
+                    }
+                    (border, Style::default())
+                }
+                (LineageNode::Rdd(_), None) => (theme::dim(), theme::dim()),
+                (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), theme::collapsed()),
+            };
+            c.boxed(b, &title(s, n), &[body(s, n)], border, text);
+            let storage_w = match storage(s, n) {
+                Some(st) => {
+                    let w = st.chars().count() as i32;
+                    let x = b.x + b.width - 1 - w;
+                    c.text(x, b.y + b.height - 1, &st, theme::storage(), w);
+                    w
+                }
+                None => 0,
+            };
+            // The stages that compute it, in the bottom-left corner.
+            if let Some(t) = tag {
+                let room = b.width - 3 - storage_w;
+                let text = t.text(room as usize);
+                let style = t.ran.map_or(theme::dim(), theme::stage);
+                c.text(b.x + 1, b.y + b.height - 1, &text, style, room);
+            }
+        }
+    }
+}
+
+/// Which stages of a job compute an RDD, for the corner of its box.
+struct StageTag {
+    /// The first stage that runs it in the job; `None` if every stage computing it is skipped.
+    ran: Option<usize>,
+    first: usize,
+    /// How many more stages compute it.
+    more: usize,
+}
+
+impl StageTag {
+    /// ` s4 `, ` s52 +5 `, or ` s4 skipped ` (shortened to fit `room` cells).
+    fn text(&self, room: usize) -> String {
+        let mut t = match self.ran {
+            Some(st) => format!(" s{st} "),
+            None => format!(" s{} skipped ", self.first),
+        };
+        if self.more > 0 {
+            t.push_str(&format!("+{} ", self.more));
+        }
+        if t.chars().count() > room {
+            t = format!(" s{} ", self.ran.unwrap_or(self.first));
+        }
+        t
+    }
+}
+
+fn stage_tag(s: &UiState, job: &crate::tui::state::JobState, rdd: usize) -> Option<StageTag> {
+    let stages = s.stages_of_rdd(job, rdd);
+    let first = *stages.first()?;
+    Some(StageTag {
+        ran: stages.iter().copied().find(|st| s.ran_in(job, *st)),
+        first,
+        more: stages.len() - 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{ParentInfo, RddInfo};
+    use crate::tui::state::{JobState, JobStatus};
+
+    fn rdd(id: usize, op: &str, parents: &[(usize, &str)]) -> RddInfo {
+        RddInfo {
+            rdd: id,
+            name: "MapPartitionsRDD".into(),
+            op: op.into(),
+            partitions: 4,
+            storage: "NONE".into(),
+            parents: parents
+                .iter()
+                .map(|(p, k)| ParentInfo {
+                    rdd: *p,
+                    kind: k.to_string(),
+                    shuffle: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn three_or_more_identical_iterations_collapse_to_first_last_and_one_box() {
+        let mut s = UiState::default();
+        s.rdds.insert(0, rdd(0, "text_file", &[]));
+        let mut prev = 0;
+        for j in 0..5 {
+            let a = 1 + 2 * j;
+            s.rdds.insert(a, rdd(a, "map", &[(prev, "narrow")]));
+            s.rdds
+                .insert(a + 1, rdd(a + 1, "reduce_by_key", &[(a, "shuffle")]));
+            s.jobs.push(JobState {
+                job: j,
+                action: "count".into(),
+                stages: vec![],
+                rdd: Some(a + 1),
+                status: JobStatus::Succeeded,
+                start_us: 0,
+                end_us: None,
+                skipped: Default::default(),
+                rdds: vec![],
+                new_rdds: if j == 0 {
+                    vec![0, a, a + 1]
+                } else {
+                    vec![a, a + 1]
+                },
+            });
+            prev = a + 1;
+        }
+        let g = LineageGraph::build(&s, true, Ordering::Barycenter);
+        // 11 RDDs; iterations 2..4 (jobs 1..5 add the same ops; the middle 2 fold): 11 - 4 + 1.
+        assert_eq!(g.nodes.len(), 8);
+        assert!(g
+            .nodes
+            .iter()
+            .any(|n| matches!(n, LineageNode::Collapsed { iterations: 2, .. })));
+        let full = LineageGraph::build(&s, false, Ordering::Barycenter);
+        assert_eq!(full.nodes.len(), 11);
+    }
+}

@@ -1,0 +1,267 @@
+//! The terminal UI (ratatui + crossterm): `ember tui [SCENARIO | EVENT_LOG]`.
+//!
+//! The UI's state is a fold over events ([`state`]) and drawing is a function of that state
+//! ([`app::App::draw`]), so a scenario run live, a replayed event log and (later) an imported
+//! Apache Spark log are drawn by the same code. A scenario runs on the virtual clock in a
+//! background thread whose events stream in as it goes, so the first frame is drawn at once;
+//! an event log is read whole (a log cut short replays up to its last whole line).
+//!
+//! Views, one widget each: the lineage ([`lineage`], laid out by [`layout`] and painted by
+//! [`canvas`]), jobs and stages ([`jobs`]), the timeline ([`timeline`]) and the events
+//! ([`events_view`], in words by [`explain`]); [`playback`] moves through the log. The
+//! terminal is restored when the UI ends, on an error, and on a panic.
+
+pub mod app;
+pub mod canvas;
+pub mod chrome;
+pub mod events_view;
+pub mod explain;
+pub mod jobs;
+pub mod layout;
+pub mod lineage;
+pub mod playback;
+pub mod state;
+pub mod theme;
+pub mod timeline;
+
+use crate::cluster::Clock;
+use crate::events::log::parse_event_log;
+use crate::events::{Event, EventListener};
+use crate::scenario::{self, Overrides, RunError, RunOptions};
+use app::App;
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::Terminal;
+use state::Log;
+use std::path::Path;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+/// Why the UI could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// The scenario or event log is missing or invalid (exit 2).
+    #[error("{0}")]
+    Input(String),
+    /// The terminal could not be set up or drawn on (exit 1).
+    #[error("{0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// What the UI shows: a live run's stream, or a log read whole.
+pub enum Source {
+    Live {
+        title: String,
+        events: Receiver<Message>,
+    },
+    Replay {
+        title: String,
+        log: Log,
+    },
+}
+
+/// What a live run sends.
+pub enum Message {
+    Event(Box<Event>),
+    /// The run ended with an error (its events so far stay).
+    Failed(String),
+}
+
+struct Forward(Sender<Message>);
+
+impl EventListener for Forward {
+    fn on_event(&mut self, e: &Event) {
+        let _ = self.0.send(Message::Event(Box::new(e.clone())));
+    }
+}
+
+/// Whether `path` holds an event log rather than a scenario: a `.jsonl`/`.json` file, or a
+/// file whose first character is `{`.
+fn is_event_log(path: &Path) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl") | Some("json") | Some("log") => return true,
+        Some("toml") => return false,
+        _ => {}
+    }
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| b.iter().copied().find(|c| !c.is_ascii_whitespace()))
+        == Some(b'{')
+}
+
+/// Opens `target`: reads and checks it before the terminal is touched, so bad input fails
+/// with a message and exit 2. A scenario starts running at once.
+pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
+    let path = Path::new(target);
+    if path.is_dir() {
+        return Err(LaunchError::Input(format!(
+            "{target}: a directory; give a scenario file, a bundled scenario's name or an event log"
+        )));
+    }
+    if path.is_file() && path.metadata().is_ok_and(|m| m.len() == 0) {
+        return Err(LaunchError::Input(format!(
+            "{target}: the file is empty; give a scenario file or an event log"
+        )));
+    }
+    if is_event_log(path) {
+        if o.variant.is_some() || !o.sets.is_empty() || o.seed.is_some() {
+            return Err(LaunchError::Input(format!(
+                "{target}: an event log replays the run it recorded; --variant, --set and --seed change a scenario before it runs"
+            )));
+        }
+        let bytes =
+            std::fs::read(path).map_err(|e| LaunchError::Input(format!("{target}: {e}")))?;
+        let text = String::from_utf8_lossy(&bytes);
+        if text.contains("\"Event\":\"SparkListener") {
+            return Err(LaunchError::Input(format!(
+                "{target}: an Apache Spark event log; reading Spark's logs arrives with the Spark import step (ember reads its own logs now)"
+            )));
+        }
+        let events = parse_event_log(&text, path).map_err(|e| LaunchError::Input(e.to_string()))?;
+        if events.is_empty() {
+            return Err(LaunchError::Input(format!(
+                "{target}: the event log holds no event"
+            )));
+        }
+        return Ok(Source::Replay {
+            title: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| target.to_string()),
+            log: Log::from_events(events),
+        });
+    }
+    let mut o = o.clone();
+    o.clock = Some(Clock::Virtual);
+    let sc = scenario::load(target, &o).map_err(|e| LaunchError::Input(e.to_string()))?;
+    let (tx, rx) = channel();
+    let title = match &sc.variant {
+        Some(v) => format!("{} --variant {v}", sc.name),
+        None => sc.name.clone(),
+    };
+    std::thread::spawn(move || {
+        let failed = tx.clone();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scenario::run(
+                &sc,
+                RunOptions {
+                    events: None,
+                    listener: Some(Box::new(Forward(tx))),
+                },
+            )
+        }));
+        let error = match run {
+            Ok(Ok(_)) => None,
+            Ok(Err(RunError::Job { error, .. })) => Some(format!("the run failed: {error}")),
+            Ok(Err(e)) => Some(format!("the run could not go on: {e}")),
+            Err(_) => Some("the run stopped: ember broke one of its own rules (a panic)".into()),
+        };
+        if let Some(e) = error {
+            let _ = failed.send(Message::Failed(e));
+        }
+    });
+    Ok(Source::Live { title, events: rx })
+}
+
+/// Restores the terminal: raw mode off, the main screen back, the mouse released.
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, DisableMouseCapture);
+    let _ = execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
+}
+
+/// Opens `target` and runs the UI until `q`.
+pub fn launch(target: &str, o: &Overrides) -> Result<(), LaunchError> {
+    let source = open(target, o)?;
+    if std::env::var_os("EMBER_TUI_EXIT_AFTER_FIRST_FRAME").is_some() {
+        // For the start-up benchmark: the first frame, drawn off-screen, then exit.
+        let mut t = Terminal::new(TestBackend::new(80, 24)).map_err(std::io::Error::other)?;
+        let mut app = app_for(source).0;
+        t.draw(|f| app.draw(f)).map_err(std::io::Error::other)?;
+        return Ok(());
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // A panic in a task is the task's failure, not the UI's: leave the terminal alone.
+        if !crate::TaskContext::inside_task() {
+            restore();
+        }
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    let result = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+        .map_err(LaunchError::Terminal)
+        .and_then(|mut t| run_loop(&mut t, source));
+    restore();
+    result
+}
+
+fn app_for(source: Source) -> (App, Option<Receiver<Message>>) {
+    match source {
+        Source::Replay { title, log } => (App::new(log, title), None),
+        Source::Live { title, events } => (App::new(Log::default(), title), Some(events)),
+    }
+}
+
+/// Drains what a live run has sent; returns whether anything arrived.
+fn drain(app: &mut App, rx: &Receiver<Message>) -> bool {
+    let mut got = false;
+    while let Ok(m) = rx.try_recv() {
+        got = true;
+        match m {
+            Message::Event(e) => app.log.push(*e),
+            Message::Failed(e) => {
+                app.run_error = Some(e);
+                app.log.complete = true;
+            }
+        }
+    }
+    if got {
+        app.grew();
+    }
+    got
+}
+
+fn run_loop<B: Backend>(t: &mut Terminal<B>, source: Source) -> Result<(), LaunchError>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let (mut app, rx) = app_for(source);
+    let frame = Duration::from_millis(33);
+    let mut last = Instant::now();
+    loop {
+        if let Some(rx) = &rx {
+            drain(&mut app, rx);
+        }
+        t.draw(|f| app.draw(f)).map_err(std::io::Error::other)?;
+        let wait = if app.play.playing {
+            frame
+        } else {
+            Duration::from_millis(200)
+        };
+        if event::poll(wait)? {
+            match event::read()? {
+                TermEvent::Key(k) => app.on_key(k),
+                TermEvent::Mouse(m) => app.on_mouse(m),
+                TermEvent::Resize(..) => {}
+                _ => {}
+            }
+        }
+        let now = Instant::now();
+        app.tick(now.duration_since(last).as_micros() as u64);
+        last = now;
+        if app.quit {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The timeline view: one row per executor core, each task a bar in its stage's colour from
+//! its launch to its end (or to now, while it runs), failed tasks in red with a `✗`, and the
+//! current time as a cursor. Tasks take the first core of their executor free when they
+//! launch (the events say which executor, not which core).
+
+use super::explain::duration;
+use super::state::{Log, UiState};
+use super::theme;
+use crate::events::TaskEndReason;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+use std::collections::BTreeMap;
+
+/// One bar: a task on a core.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub task: usize,
+    pub stage: usize,
+    pub start_us: u64,
+    /// `None`: still running at the cursor.
+    pub end_us: Option<u64>,
+    pub failed: bool,
+}
+
+/// The rows: `(executor, core)` and its bars, in executor order.
+pub fn lanes(log: &Log, s: &UiState) -> Vec<((String, u32), Vec<Bar>)> {
+    let cursor = s.applied;
+    let mut rows: BTreeMap<(usize, u32), (String, Vec<Bar>)> = BTreeMap::new();
+    let order: BTreeMap<&str, (usize, u32)> = s
+        .executors
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name.as_str(), (i, e.cores.max(1))))
+        .collect();
+    for (e, (i, cores)) in &order {
+        for c in 0..*cores {
+            rows.insert((*i, c), (e.to_string(), Vec::new()));
+        }
+    }
+    // Each core's busy-until time.
+    let mut free_at: BTreeMap<(usize, u32), Option<u64>> = BTreeMap::new();
+    for t in log.tasks.iter().take_while(|t| t.start_idx < cursor) {
+        let Some((i, cores)) = order.get(t.executor.as_str()).copied() else {
+            continue;
+        };
+        let end = t.end.filter(|(idx, _, _)| *idx < cursor);
+        let core = (0..cores)
+            .find(|c| match free_at.get(&(i, *c)) {
+                None => true,
+                Some(Some(at)) => *at <= t.start_us,
+                Some(None) => false,
+            })
+            .unwrap_or(0);
+        free_at.insert((i, core), end.map(|(_, at, _)| at));
+        if let Some((_, bars)) = rows.get_mut(&(i, core)) {
+            bars.push(Bar {
+                task: t.task,
+                stage: t.stage,
+                start_us: t.start_us,
+                end_us: end.map(|(_, at, _)| at),
+                failed: end.is_some_and(|(_, _, r)| {
+                    !matches!(r, TaskEndReason::Success | TaskEndReason::Resubmitted)
+                }),
+            });
+        }
+    }
+    rows.into_iter()
+        .map(|((_, core), (name, bars))| ((name, core), bars))
+        .collect()
+}
+
+/// Zoom and pan of the time axis, and the first core row shown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    /// 1: the whole run fits; 2: half of it; ...
+    pub zoom: f64,
+    /// Where the window starts, as a fraction of the run.
+    pub start: f64,
+    /// The first row (core) shown.
+    pub row: usize,
+}
+
+/// How many core rows a view `height` rows high shows (one row is the axis, one the legend).
+pub fn rows_shown(height: u16) -> usize {
+    height.saturating_sub(2) as usize
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            zoom: 1.0,
+            start: 0.0,
+            row: 0,
+        }
+    }
+}
+
+/// Draws the view.
+pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &mut Buffer) {
+    if area.height < 3 || area.width < 20 {
+        return;
+    }
+    let label_w: u16 = 11;
+    let plot_w = area.width - label_w;
+    let total = log.end_us().max(now_us).max(1) as f64;
+    let span = (total / w.zoom).max(1.0);
+    let t0 = (w.start * total).min(total - span).max(0.0);
+    let col = |us: u64| ((us as f64 - t0) / span * plot_w as f64).floor() as i64;
+    let put = |buf: &mut Buffer, x: u16, y: u16, ch: char, st: Style| {
+        if let Some(c) = buf.cell_mut((x, y)) {
+            c.set_char(ch).set_style(st);
+        }
+    };
+    // The axis: a tick every ~16 columns, each label whole or not at all.
+    let mut x = 0;
+    while x < plot_w as i64 {
+        let us = t0 + span * x as f64 / plot_w as f64;
+        let label = format!("|{}", duration(us as u64));
+        if x + label.chars().count() as i64 <= plot_w as i64 {
+            for (k, ch) in label.chars().enumerate() {
+                let cx = label_w + (x as u16) + k as u16;
+                put(buf, area.x + cx, area.y, ch, theme::dim());
+            }
+        }
+        x += 16;
+    }
+    let rows = lanes(log, s);
+    let shown = rows_shown(area.height);
+    let first = w.row.min(rows.len().saturating_sub(shown));
+    for (r, ((exec, core), bars)) in rows.iter().skip(first).take(shown).enumerate() {
+        let y = area.y + 1 + r as u16;
+        let label = if *core == 0 || r == 0 {
+            format!("{exec:<8}{core:>2}")
+        } else {
+            format!("{:<8}{core:>2}", "")
+        };
+        for (k, ch) in label.chars().take(label_w as usize - 1).enumerate() {
+            put(buf, area.x + k as u16, y, ch, theme::dim());
+        }
+        for b in bars {
+            let end = b.end_us.unwrap_or(now_us);
+            let (x1, x2) = (col(b.start_us), col(end).max(col(b.start_us) + 1));
+            let style = if b.failed {
+                theme::failure()
+            } else {
+                Style::default().fg(theme::stage_color(b.stage))
+            };
+            let label = format!("{}", b.task);
+            for x in x1.max(0)..x2.min(plot_w as i64) {
+                let k = (x - x1) as usize;
+                let ch = if b.failed && x == x2 - 1 {
+                    '✗'
+                } else if x2 - x1 > label.len() as i64 + 1 && k >= 1 && k <= label.len() {
+                    label.as_bytes()[k - 1] as char
+                } else if b.end_us.is_none() {
+                    '▒'
+                } else {
+                    '█'
+                };
+                let st = if ch.is_ascii_digit() {
+                    Style::default()
+                        .fg(theme::stage_color(b.stage))
+                        .add_modifier(Modifier::REVERSED)
+                } else {
+                    style
+                };
+                put(buf, area.x + label_w + x as u16, y, ch, st);
+            }
+        }
+    }
+    // The legend, with the rows shown when they do not all fit.
+    let legend_y = area.y + area.height - 1;
+    let mut spans = Vec::new();
+    if rows.len() > shown {
+        spans.push(Span::styled(
+            format!(
+                " cores {}–{} of {} (↑↓) ",
+                first + 1,
+                (first + shown).min(rows.len()),
+                rows.len()
+            ),
+            theme::key(),
+        ));
+    }
+    spans.push(Span::styled(
+        " bars: a task, coloured by stage, labelled with its id · ▒ running · ",
+        theme::dim(),
+    ));
+    spans.push(Span::styled("✗", theme::failure()));
+    spans.push(Span::styled(" failed · │ now", theme::dim()));
+    Paragraph::new(Line::from(spans)).render(
+        Rect {
+            y: legend_y,
+            height: 1,
+            ..area
+        },
+        buf,
+    );
+    // The cursor.
+    let cx = col(now_us);
+    if cx >= 0 && cx < plot_w as i64 {
+        let drawn = rows.len().saturating_sub(first).min(shown) as u16;
+        for y in area.y + 1..area.y + 1 + drawn {
+            if let Some(c) = buf.cell_mut((area.x + label_w + cx as u16, y)) {
+                let st = c.style().add_modifier(Modifier::REVERSED);
+                if c.symbol() == " " {
+                    c.set_char('│');
+                }
+                c.set_style(st);
+            }
+        }
+    }
+}

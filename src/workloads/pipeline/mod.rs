@@ -1,0 +1,848 @@
+//! `kind = "pipeline"`: a lineage written in the scenario file itself (CONTRACTS §2
+//! Pipelines), so that a lesson needs no Rust.
+//!
+//! Datasets are generated into the DFS; each `[[workload.rdd]]` is one operation over named
+//! inputs, each `[[workload.action]]` runs a job. Records are dynamic [`Value`]s and functions
+//! come from the [`vocab`]ulary. [`PipelineSpec::from_table`] checks the whole graph when the
+//! scenario is read: unknown operations and functions, missing inputs, cycles (found with
+//! petgraph, which also gives the order RDDs are built in) and pair operations over RDDs that
+//! hold no pairs, each error naming the key at fault. The graph builds with ember's own RDD
+//! API, so a pipeline runs exactly as the same program written in Rust.
+
+pub mod value;
+pub mod vocab;
+
+use super::datasets::{Dataset, Generator};
+use super::{digest, WorkloadOutput};
+use crate::rdd::pair::{default_partitioner, hash_or_problem};
+use crate::rdd::{source, Rdd};
+use crate::scenario::spec::{ActionTable, DatasetTable, RddTable, WorkloadTable};
+use crate::scheduler::JobError;
+use crate::storage::StorageLevel;
+use crate::Context;
+use petgraph::algo::toposort;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+pub use value::Value;
+use vocab::{Func, Shape, Use};
+
+/// An operation of a pipeline RDD.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    TextFile,
+    Parallelize,
+    Map(Func),
+    Filter(Func),
+    FlatMap(Func),
+    Union,
+    Sample {
+        fraction: f64,
+        with_replacement: bool,
+        seed: u64,
+    },
+    GroupByKey,
+    ReduceByKey(Func),
+    Join,
+    Cogroup,
+    SortByKey {
+        ascending: bool,
+    },
+    MapValues(Func),
+    Distinct,
+    PartitionBy,
+    KeyBy(Func),
+}
+
+impl Op {
+    /// Operations whose input must hold pairs.
+    fn needs_pairs(&self) -> bool {
+        matches!(
+            self,
+            Op::GroupByKey
+                | Op::ReduceByKey(_)
+                | Op::Join
+                | Op::Cogroup
+                | Op::SortByKey { .. }
+                | Op::MapValues(_)
+                | Op::PartitionBy
+        )
+    }
+}
+
+/// One RDD of a pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RddSpec {
+    pub id: String,
+    pub op: Op,
+    pub inputs: Vec<String>,
+    pub dataset: Option<String>,
+    pub partitions: Option<usize>,
+    pub persist: Option<StorageLevel>,
+    pub checkpoint: bool,
+    pub shape: Shape,
+}
+
+/// One action of a pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionOp {
+    Reduce(Func),
+    Collect,
+    Count,
+    Take(usize),
+    First,
+    SaveAsTextFile(String),
+    Foreach,
+}
+
+/// One action and how often it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionSpec {
+    pub op: ActionOp,
+    pub rdd: String,
+    pub repeat: usize,
+}
+
+/// A checked pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PipelineSpec {
+    pub datasets: Vec<Dataset>,
+    /// In an order where every RDD comes after its inputs.
+    pub rdds: Vec<RddSpec>,
+    pub actions: Vec<ActionSpec>,
+    pub seed: u64,
+}
+
+/// A problem in the pipeline's tables: the key path at fault and what is wrong.
+pub type KeyError = (String, String);
+
+fn dataset(d: &DatasetTable, i: usize, default_partitions: usize) -> Result<Dataset, KeyError> {
+    let key = |k: &str| format!("workload.dataset[{i}].{k}");
+    let name = d
+        .name
+        .clone()
+        .ok_or((key("name"), "a dataset needs a name".into()))?;
+    let g = d
+        .generator
+        .clone()
+        .ok_or((key("generator"), "a dataset needs a generator".into()))?;
+    let n = |v: Option<u64>, default: u64| v.unwrap_or(default);
+    let generator = match g.as_str() {
+        "text" => Generator::Text {
+            lines: n(d.lines, 1000),
+            words_per_line: n(d.words_per_line, 8),
+            vocabulary: n(d.vocabulary, 500).max(1),
+        },
+        "call_records" => Generator::CallRecords {
+            records: n(d.records, 10_000),
+            users: n(d.users, 500).max(2),
+        },
+        "points" => Generator::Points {
+            points: n(d.points, 10_000),
+            dims: n(d.dims, 10).max(1),
+        },
+        "graph" => Generator::Graph {
+            vertices: n(d.vertices, 1000).max(2),
+            degree: n(d.degree, 4).max(1),
+        },
+        "range" => Generator::Range {
+            start: d.start.unwrap_or(0),
+            end: d.end.unwrap_or(1000),
+        },
+        other => {
+            return Err((
+                key("generator"),
+                format!(
+                    "unknown generator {other:?}; the generators are \"call_records\", \"points\", \"text\", \"graph\", \"range\""
+                ),
+            ))
+        }
+    };
+    // Keys that belong to other generators are mistakes, not defaults.
+    let allowed: &[&str] = match g.as_str() {
+        "text" => &["lines", "words_per_line", "vocabulary"],
+        "call_records" => &["records", "users"],
+        "points" => &["points", "dims"],
+        "graph" => &["vertices", "degree"],
+        _ => &["start", "end"],
+    };
+    let set: [(&str, bool); 11] = [
+        ("records", d.records.is_some()),
+        ("users", d.users.is_some()),
+        ("points", d.points.is_some()),
+        ("dims", d.dims.is_some()),
+        ("lines", d.lines.is_some()),
+        ("words_per_line", d.words_per_line.is_some()),
+        ("vocabulary", d.vocabulary.is_some()),
+        ("vertices", d.vertices.is_some()),
+        ("degree", d.degree.is_some()),
+        ("start", d.start.is_some()),
+        ("end", d.end.is_some()),
+    ];
+    for (k, is_set) in set {
+        if is_set && !allowed.contains(&k) {
+            return Err((key(k), format!("{k} does not apply to the {g} generator")));
+        }
+    }
+    if d.partitions == Some(0) {
+        return Err((key("partitions"), "must be at least 1".into()));
+    }
+    Ok(Dataset {
+        name,
+        generator,
+        partitions: d.partitions.map_or(default_partitions, |p| p as usize),
+    })
+}
+
+fn func(text: &Option<String>, u: Use, key: String, op: &str) -> Result<Func, KeyError> {
+    let t = text
+        .as_deref()
+        .ok_or_else(|| (key.clone(), format!("{op} needs a function: fn = \"...\"")))?;
+    Func::parse(t, u).map_err(|e| (key, e.0))
+}
+
+fn rdd_op(r: &RddTable, key: &dyn Fn(&str) -> String) -> Result<Op, KeyError> {
+    let op =
+        r.op.as_deref()
+            .ok_or((key("op"), "an rdd needs an op".into()))?;
+    let f = |u: Use| func(&r.func, u, key("fn"), op);
+    Ok(match op {
+        "text_file" => Op::TextFile,
+        "parallelize" => Op::Parallelize,
+        "map" => Op::Map(f(Use::Map)?),
+        "filter" => Op::Filter(f(Use::Filter)?),
+        "flat_map" => Op::FlatMap(f(Use::FlatMap)?),
+        "union" => Op::Union,
+        "sample" => Op::Sample {
+            fraction: r.fraction.ok_or((key("fraction"), "sample needs a fraction".into()))?,
+            with_replacement: r.with_replacement.unwrap_or(false),
+            seed: r.seed.unwrap_or(0),
+        },
+        "group_by_key" => Op::GroupByKey,
+        "reduce_by_key" => Op::ReduceByKey(f(Use::Reduce)?),
+        "join" => Op::Join,
+        "cogroup" => Op::Cogroup,
+        "sort_by_key" => Op::SortByKey {
+            ascending: r.ascending.unwrap_or(true),
+        },
+        "map_values" => Op::MapValues(f(Use::Map)?),
+        "distinct" => Op::Distinct,
+        "partition_by" => Op::PartitionBy,
+        "key_by" => Op::KeyBy(f(Use::Map)?),
+        other => {
+            return Err((
+                key("op"),
+                format!(
+                    "unknown operation {other:?}; the operations are text_file, parallelize, map, filter, flat_map, union, sample, group_by_key, reduce_by_key, join, cogroup, sort_by_key, map_values, distinct, partition_by, key_by"
+                ),
+            ))
+        }
+    })
+}
+
+fn storage(name: &Option<String>, key: String) -> Result<Option<StorageLevel>, KeyError> {
+    match name.as_deref() {
+        None | Some("NONE") => Ok(None),
+        Some(n) => StorageLevel::from_name(n).map(Some).ok_or((
+            key,
+            format!("unknown storage level {n:?} (Spark's names: MEMORY_ONLY, MEMORY_AND_DISK_SER_2, ...)"),
+        )),
+    }
+}
+
+impl PipelineSpec {
+    /// Checks a `[workload]` table of kind `pipeline`.
+    pub fn from_table(w: &WorkloadTable, seed: u64) -> Result<PipelineSpec, KeyError> {
+        let default_partitions = w.partitions.map_or(4, |p| p as usize);
+        let datasets: Vec<Dataset> = w
+            .dataset
+            .iter()
+            .enumerate()
+            .map(|(i, d)| dataset(d, i, default_partitions))
+            .collect::<Result<_, _>>()?;
+        let mut names = BTreeMap::new();
+        for (i, d) in datasets.iter().enumerate() {
+            if names.insert(d.name.clone(), i).is_some() {
+                return Err((
+                    format!("workload.dataset[{i}].name"),
+                    format!("dataset {:?} is defined twice", d.name),
+                ));
+            }
+        }
+        if w.rdd.is_empty() {
+            return Err((
+                "workload.rdd".into(),
+                "a pipeline needs [[workload.rdd]] tables".into(),
+            ));
+        }
+        // The RDD graph: nodes are rdds, edges input -> rdd.
+        let mut graph: DiGraph<usize, ()> = DiGraph::new();
+        let mut index: BTreeMap<String, NodeIndex> = BTreeMap::new();
+        let mut specs: Vec<(RddSpec, usize)> = Vec::new();
+        for (i, r) in w.rdd.iter().enumerate() {
+            let key = |k: &str| format!("workload.rdd[{i}].{k}");
+            let id =
+                r.id.clone()
+                    .ok_or((key("id"), "an rdd needs an id".into()))?;
+            if index.contains_key(&id) {
+                return Err((key("id"), format!("rdd {id:?} is defined twice")));
+            }
+            let op = rdd_op(r, &key)?;
+            let inputs: Vec<String> = match (&r.input, &r.inputs) {
+                (Some(_), Some(_)) => {
+                    return Err((key("inputs"), "give input or inputs, not both".into()))
+                }
+                (Some(x), None) => vec![x.clone()],
+                (None, Some(v)) => v.clone(),
+                (None, None) => Vec::new(),
+            };
+            let want = match op {
+                Op::TextFile | Op::Parallelize => 0,
+                Op::Union | Op::Join | Op::Cogroup => 2,
+                _ => 1,
+            };
+            if inputs.len() != want {
+                let (k, what) = match want {
+                    0 => ("input", "a source reads a dataset, not an rdd".to_string()),
+                    1 => (
+                        "input",
+                        format!(
+                            "{} takes one input: input = \"...\"",
+                            r.op.as_deref().unwrap_or("")
+                        ),
+                    ),
+                    _ => (
+                        "inputs",
+                        format!(
+                            "{} takes two inputs: inputs = [\"a\", \"b\"]",
+                            r.op.as_deref().unwrap_or("")
+                        ),
+                    ),
+                };
+                return Err((key(k), what));
+            }
+            let ds = match (&op, &r.dataset) {
+                (Op::TextFile | Op::Parallelize, Some(d)) => {
+                    if !names.contains_key(d) {
+                        return Err((key("dataset"), format!("no dataset named {d:?}")));
+                    }
+                    Some(d.clone())
+                }
+                (Op::TextFile | Op::Parallelize, None) => {
+                    return Err((key("dataset"), "a source needs a dataset".into()))
+                }
+                (_, Some(_)) => {
+                    return Err((
+                        key("dataset"),
+                        "only text_file and parallelize read a dataset".into(),
+                    ))
+                }
+                (_, None) => None,
+            };
+            if r.partitions == Some(0) {
+                return Err((key("partitions"), "must be at least 1".into()));
+            }
+            let node = graph.add_node(i);
+            index.insert(id.clone(), node);
+            specs.push((
+                RddSpec {
+                    id,
+                    op,
+                    inputs,
+                    dataset: ds,
+                    partitions: r.partitions.map(|p| p as usize),
+                    persist: storage(&r.persist, key("persist"))?,
+                    checkpoint: r.checkpoint.unwrap_or(false),
+                    shape: Shape::Values,
+                },
+                i,
+            ));
+        }
+        for (spec, i) in &specs {
+            for (n, input) in spec.inputs.iter().enumerate() {
+                let key = if w.rdd[*i].inputs.is_some() {
+                    format!("workload.rdd[{i}].inputs[{n}]")
+                } else {
+                    format!("workload.rdd[{i}].input")
+                };
+                let from = *index.get(input).ok_or((
+                    key,
+                    format!("rdd {:?} reads {input:?}, which no rdd defines", spec.id),
+                ))?;
+                graph.add_edge(from, index[&spec.id], ());
+            }
+        }
+        let order = toposort(&graph, None).map_err(|cycle| {
+            let i = graph[cycle.node_id()];
+            (
+                format!("workload.rdd[{i}].input"),
+                format!(
+                    "rdd {:?} is part of a cycle: an rdd cannot read itself",
+                    specs[i].0.id
+                ),
+            )
+        })?;
+        // Shapes, in build order: pair operations need pairs.
+        let mut shapes: BTreeMap<String, Shape> = BTreeMap::new();
+        let mut rdds = Vec::new();
+        for n in order {
+            let i = graph[n];
+            let mut spec = specs[i].0.clone();
+            let key = |k: &str| format!("workload.rdd[{i}].{k}");
+            let input_shapes: Vec<Shape> = spec.inputs.iter().map(|x| shapes[x]).collect();
+            if spec.op.needs_pairs() {
+                if let Some(p) = spec.inputs.iter().find(|x| shapes[*x] != Shape::Pairs) {
+                    return Err((
+                        key("op"),
+                        format!(
+                            "rdd {:?}: {} needs (key, value) pairs, but rdd {p:?} holds single values (make pairs with map \"pair_one\", \"fields N M\" or key_by)",
+                            spec.id,
+                            w.rdd[i].op.as_deref().unwrap_or("")
+                        ),
+                    ));
+                }
+            }
+            spec.shape = match &spec.op {
+                Op::TextFile | Op::Parallelize => Shape::Values,
+                Op::Map(f) => f
+                    .map_shape(input_shapes[0])
+                    .map_err(|e| (key("fn"), format!("rdd {:?}: {e}", spec.id)))?,
+                Op::FlatMap(f) => f.flat_map_shape(),
+                Op::Union => {
+                    if input_shapes[0] != input_shapes[1] {
+                        return Err((
+                            key("inputs"),
+                            format!("rdd {:?}: union needs two rdds of the same shape (both pairs or both values)", spec.id),
+                        ));
+                    }
+                    input_shapes[0]
+                }
+                Op::KeyBy(_) => Shape::Pairs,
+                Op::Filter(_) | Op::Sample { .. } | Op::Distinct => input_shapes[0],
+                _ => Shape::Pairs,
+            };
+            shapes.insert(spec.id.clone(), spec.shape);
+            rdds.push(spec);
+        }
+        let actions = w
+            .action
+            .iter()
+            .enumerate()
+            .map(|(i, a)| action(a, i, &shapes))
+            .collect::<Result<Vec<_>, _>>()?;
+        if actions.is_empty() {
+            return Err((
+                "workload.action".into(),
+                "a pipeline needs at least one [[workload.action]]".into(),
+            ));
+        }
+        Ok(PipelineSpec {
+            datasets,
+            rdds,
+            actions,
+            seed,
+        })
+    }
+}
+
+fn action(
+    a: &ActionTable,
+    i: usize,
+    shapes: &BTreeMap<String, Shape>,
+) -> Result<ActionSpec, KeyError> {
+    let key = |k: &str| format!("workload.action[{i}].{k}");
+    let rdd = a
+        .rdd
+        .clone()
+        .ok_or((key("rdd"), "an action needs an rdd".into()))?;
+    let shape = *shapes
+        .get(&rdd)
+        .ok_or((key("rdd"), format!("no rdd named {rdd:?}")))?;
+    let opname =
+        a.op.as_deref()
+            .ok_or((key("op"), "an action needs an op".into()))?;
+    let op = match opname {
+        "reduce" => {
+            if shape == Shape::Pairs {
+                return Err((key("op"), "reduce needs single values; use reduce_by_key on pairs".into()));
+            }
+            ActionOp::Reduce(func(&a.func, Use::Reduce, key("fn"), "reduce")?)
+        }
+        "collect" => ActionOp::Collect,
+        "count" => ActionOp::Count,
+        "take" => ActionOp::Take(a.n.ok_or((key("n"), "take needs n".into()))? as usize),
+        "first" => ActionOp::First,
+        "save_as_text_file" => ActionOp::SaveAsTextFile(
+            a.path.clone().unwrap_or_else(|| format!("dfs://out/{rdd}")),
+        ),
+        "foreach" => ActionOp::Foreach,
+        other => {
+            return Err((
+                key("op"),
+                format!("unknown action {other:?}; the actions are reduce, collect, count, take, first, save_as_text_file, foreach"),
+            ))
+        }
+    };
+    if a.func.is_some() && !matches!(op, ActionOp::Reduce(_)) {
+        return Err((key("fn"), format!("{opname} takes no function")));
+    }
+    if a.repeat == Some(0) {
+        return Err((key("repeat"), "must be at least 1".into()));
+    }
+    Ok(ActionSpec {
+        op,
+        rdd,
+        repeat: a.repeat.unwrap_or(1) as usize,
+    })
+}
+
+/// A built pipeline RDD: of single values, or of pairs.
+#[derive(Clone)]
+enum Built {
+    Values(Rdd<Value>),
+    Pairs(Rdd<(Value, Value)>),
+}
+
+impl Built {
+    fn values(&self) -> Option<&Rdd<Value>> {
+        match self {
+            Built::Values(r) => Some(r),
+            Built::Pairs(_) => None,
+        }
+    }
+    fn pairs(&self) -> Option<&Rdd<(Value, Value)>> {
+        match self {
+            Built::Pairs(r) => Some(r),
+            Built::Values(_) => None,
+        }
+    }
+    fn lineage_string(&self) -> String {
+        match self {
+            Built::Values(r) => r.lineage_string(),
+            Built::Pairs(r) => r.lineage_string(),
+        }
+    }
+}
+
+/// Panics with the rdd's id: the task fails, and the job's error names the rdd.
+fn ok<T>(id: &str, r: Result<T, String>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("rdd {id}: {e}"),
+    }
+}
+
+fn to_pair(v: Value) -> (Value, Value) {
+    match v {
+        Value::Pair(a, b) => (*a, *b),
+        other => (other, Value::Int(0)),
+    }
+}
+
+fn shape_check(id: &str, what: &str) -> JobError {
+    JobError::Internal(format!("rdd {id}: {what}"))
+}
+
+fn build_one(
+    ctx: &Context,
+    spec: &RddSpec,
+    built: &BTreeMap<String, Built>,
+    data: &BTreeMap<String, (String, Vec<String>, usize)>,
+) -> Result<Built, JobError> {
+    let id: Arc<str> = spec.id.as_str().into();
+    let input = |n: usize| &built[&spec.inputs[n]];
+    let pairs = |n: usize| {
+        input(n)
+            .pairs()
+            .cloned()
+            .ok_or_else(|| shape_check(&id, "expected pairs"))
+    };
+    let part = |over: &[&crate::lineage::RddNode]| match spec.partitions {
+        Some(n) => hash_or_problem(n).0,
+        None => default_partitioner(over),
+    };
+    let io = |e: String| JobError::Io(format!("rdd {id}: {e}"));
+    Ok(match &spec.op {
+        Op::TextFile => {
+            let (path, _, _) = &data[spec.dataset.as_deref().unwrap_or("")];
+            Built::Values(
+                source::text_file_as(ctx, path, Value::Str).map_err(|e| io(e.to_string()))?,
+            )
+        }
+        Op::Parallelize => {
+            let (_, lines, parts) = &data[spec.dataset.as_deref().unwrap_or("")];
+            let n = spec.partitions.unwrap_or(*parts);
+            Built::Values(ctx.parallelize(lines.iter().map(|l| Value::Str(l.clone())).collect(), n))
+        }
+        Op::Map(f) => {
+            let (f, id) = (f.clone(), id.clone());
+            let pairs_out = spec.shape == Shape::Pairs;
+            match (input(0), pairs_out) {
+                (Built::Values(r), false) => Built::Values(r.map(move |v| ok(&id, f.apply(v)))),
+                (Built::Values(r), true) => {
+                    Built::Pairs(r.map(move |v| to_pair(ok(&id, f.apply(v)))))
+                }
+                (Built::Pairs(r), false) => Built::Values(
+                    r.map(move |(k, v)| ok(&id, f.apply(&Value::pair(k.clone(), v.clone())))),
+                ),
+                (Built::Pairs(r), true) => Built::Pairs(r.map(move |(k, v)| {
+                    to_pair(ok(&id, f.apply(&Value::pair(k.clone(), v.clone()))))
+                })),
+            }
+        }
+        Op::Filter(f) => {
+            let (f, id) = (f.clone(), id.clone());
+            match input(0) {
+                Built::Values(r) => Built::Values(r.filter(move |v| ok(&id, f.test(v)))),
+                // Over pairs, a filter tests the value (`gt 100` keeps the frequent words).
+                Built::Pairs(r) => Built::Pairs(r.filter(move |(_, v)| ok(&id, f.test(v)))),
+            }
+        }
+        Op::FlatMap(f) => {
+            let (f, id) = (f.clone(), id.clone());
+            let one = move |v: &Value| ok(&id, f.apply_many(v));
+            match (input(0), spec.shape) {
+                (Built::Values(r), Shape::Values) => Built::Values(r.flat_map(one)),
+                (Built::Values(r), Shape::Pairs) => Built::Pairs(
+                    r.flat_map(move |v| one(v).into_iter().map(to_pair).collect::<Vec<_>>()),
+                ),
+                (Built::Pairs(r), Shape::Values) => {
+                    Built::Values(r.flat_map(move |(k, v)| one(&Value::pair(k.clone(), v.clone()))))
+                }
+                (Built::Pairs(r), Shape::Pairs) => Built::Pairs(r.flat_map(move |(k, v)| {
+                    one(&Value::pair(k.clone(), v.clone()))
+                        .into_iter()
+                        .map(to_pair)
+                        .collect::<Vec<_>>()
+                })),
+            }
+        }
+        Op::Union => match (input(0), input(1)) {
+            (Built::Values(a), Built::Values(b)) => Built::Values(a.union(b)),
+            (Built::Pairs(a), Built::Pairs(b)) => Built::Pairs(a.union(b)),
+            _ => return Err(shape_check(&id, "union of different shapes")),
+        },
+        Op::Sample {
+            fraction,
+            with_replacement,
+            seed,
+        } => match input(0) {
+            Built::Values(r) => Built::Values(r.sample(*with_replacement, *fraction, *seed)),
+            Built::Pairs(r) => Built::Pairs(r.sample(*with_replacement, *fraction, *seed)),
+        },
+        Op::GroupByKey => {
+            let r = pairs(0)?;
+            let p = part(&[r.node().as_ref()]);
+            Built::Pairs(r.group_by_key_shaped(p, None, Value::List))
+        }
+        Op::ReduceByKey(f) => {
+            let r = pairs(0)?;
+            let (f, id) = (f.clone(), id.clone());
+            let p = part(&[r.node().as_ref()]);
+            Built::Pairs(r.reduce_by_key_with(move |a, b| ok(&id, f.combine(a, b)), p))
+        }
+        Op::Join => {
+            let (a, b) = (pairs(0)?, pairs(1)?);
+            let p = part(&[a.node().as_ref(), b.node().as_ref()]);
+            Built::Pairs(a.join_shaped(&b, p, None, |v, w| Value::pair(v.clone(), w.clone())))
+        }
+        Op::Cogroup => {
+            let (a, b) = (pairs(0)?, pairs(1)?);
+            let p = part(&[a.node().as_ref(), b.node().as_ref()]);
+            Built::Pairs(a.cogroup_shaped(&b, p, None, |(vs, ws)| {
+                Value::pair(Value::List(vs.clone()), Value::List(ws.clone()))
+            }))
+        }
+        Op::SortByKey { ascending } => {
+            let r = pairs(0)?;
+            let n = spec.partitions.unwrap_or(r.num_partitions());
+            Built::Pairs(r.sort_by_key_into(*ascending, n)?)
+        }
+        Op::MapValues(f) => {
+            let (f, id) = (f.clone(), id.clone());
+            Built::Pairs(pairs(0)?.map_values(move |v| ok(&id, f.apply(v))))
+        }
+        Op::Distinct => {
+            let n = spec.partitions;
+            match input(0) {
+                Built::Values(r) => Built::Values(match n {
+                    Some(n) => r.distinct_into(n),
+                    None => r.distinct(),
+                }),
+                Built::Pairs(r) => Built::Pairs(match n {
+                    Some(n) => r.distinct_into(n),
+                    None => r.distinct(),
+                }),
+            }
+        }
+        Op::PartitionBy => {
+            let r = pairs(0)?;
+            let n = spec.partitions.unwrap_or(r.num_partitions());
+            Built::Pairs(r.partition_by(hash_or_problem(n).0))
+        }
+        Op::KeyBy(f) => {
+            let (f, id) = (f.clone(), id.clone());
+            let r = input(0)
+                .values()
+                .cloned()
+                .ok_or_else(|| shape_check(&id, "key_by needs single values"))?;
+            Built::Pairs(r.key_by(move |v| ok(&id, f.apply(v))))
+        }
+    })
+}
+
+fn persist(b: Built, spec: &RddSpec) -> Built {
+    let b = match (b, spec.persist) {
+        (Built::Values(r), Some(l)) => Built::Values(r.persist(l)),
+        (Built::Pairs(r), Some(l)) => Built::Pairs(r.persist(l)),
+        (b, None) => b,
+    };
+    if spec.checkpoint {
+        match &b {
+            Built::Values(r) => r.checkpoint(),
+            Built::Pairs(r) => r.checkpoint(),
+        }
+    }
+    b
+}
+
+fn show(v: &[String]) -> String {
+    if v.len() <= 5 {
+        format!("[{}]", v.join(", "))
+    } else {
+        format!("[{}, ... {} in all]", v[..5].join(", "), v.len())
+    }
+}
+
+/// Runs a pipeline: generates its datasets into the DFS, builds its RDDs, runs its actions.
+pub fn run(ctx: &Context, p: &PipelineSpec) -> Result<WorkloadOutput, JobError> {
+    let mut data = BTreeMap::new();
+    for d in &p.datasets {
+        let lines = d
+            .write(&ctx.dfs(), p.seed)
+            .map_err(|e| JobError::Io(e.to_string()))?;
+        data.insert(d.name.clone(), (d.path(), lines, d.partitions));
+    }
+    let mut built: BTreeMap<String, Built> = BTreeMap::new();
+    for spec in &p.rdds {
+        let b = build_one(ctx, spec, &built, &data)?;
+        built.insert(spec.id.clone(), persist(b, spec));
+    }
+    let mut results: Vec<String> = Vec::new();
+    let mut exact = String::new();
+    let mut lineage = String::new();
+    for a in &p.actions {
+        let b = &built[&a.rdd];
+        lineage = b.lineage_string();
+        for _ in 0..a.repeat {
+            let out: Vec<String> = match (&a.op, b) {
+                (ActionOp::Count, Built::Values(r)) => vec![r.count()?.to_string()],
+                (ActionOp::Count, Built::Pairs(r)) => vec![r.count()?.to_string()],
+                (ActionOp::Collect, Built::Values(r)) => {
+                    r.collect()?.iter().map(|v| v.to_string()).collect()
+                }
+                (ActionOp::Collect, Built::Pairs(r)) => r
+                    .collect()?
+                    .iter()
+                    .map(|(k, v)| format!("({k}, {v})"))
+                    .collect(),
+                (ActionOp::Take(n), Built::Values(r)) => {
+                    r.take(*n)?.iter().map(|v| v.to_string()).collect()
+                }
+                (ActionOp::Take(n), Built::Pairs(r)) => r
+                    .take(*n)?
+                    .iter()
+                    .map(|(k, v)| format!("({k}, {v})"))
+                    .collect(),
+                (ActionOp::First, Built::Values(r)) => {
+                    r.first()?.iter().map(|v| v.to_string()).collect()
+                }
+                (ActionOp::First, Built::Pairs(r)) => r
+                    .first()?
+                    .iter()
+                    .map(|(k, v)| format!("({k}, {v})"))
+                    .collect(),
+                (ActionOp::Reduce(f), Built::Values(r)) => {
+                    let (f, id) = (f.clone(), a.rdd.clone());
+                    r.reduce(move |x, y| ok(&id, f.combine(x, y)))?
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect()
+                }
+                (ActionOp::SaveAsTextFile(path), Built::Values(r)) => {
+                    r.save_as_text_file(path)?;
+                    vec![path.clone()]
+                }
+                (ActionOp::SaveAsTextFile(path), Built::Pairs(r)) => {
+                    r.map(|(k, v)| Value::pair(k.clone(), v.clone()))
+                        .save_as_text_file(path)?;
+                    vec![path.clone()]
+                }
+                (ActionOp::Foreach, Built::Values(r)) => {
+                    r.foreach(|_| {})?;
+                    Vec::new()
+                }
+                (ActionOp::Foreach, Built::Pairs(r)) => {
+                    r.foreach(|_| {})?;
+                    Vec::new()
+                }
+                (ActionOp::Reduce(_), Built::Pairs(_)) => {
+                    return Err(shape_check(&a.rdd, "reduce needs single values"))
+                }
+            };
+            let name = match &a.op {
+                ActionOp::Reduce(_) => "reduce",
+                ActionOp::Collect => "collect",
+                ActionOp::Count => "count",
+                ActionOp::Take(_) => "take",
+                ActionOp::First => "first",
+                ActionOp::SaveAsTextFile(_) => "save_as_text_file",
+                ActionOp::Foreach => "foreach",
+            };
+            exact.push_str(&format!("{name}({})={};", a.rdd, out.join("\u{1f}")));
+            results.push(format!("{name}({}) = {}", a.rdd, show(&out)));
+        }
+    }
+    Ok(WorkloadOutput {
+        result: results.last().cloned().unwrap_or_default(),
+        digest: digest(exact.as_bytes()),
+        lineage,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> WorkloadTable {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_cycle_and_a_missing_input_are_errors_naming_the_rdd() {
+        let t = table(
+            "kind = \"pipeline\"\n[[dataset]]\nname = \"d\"\ngenerator = \"range\"\n[[rdd]]\nid = \"a\"\nop = \"map\"\nfn = \"identity\"\ninput = \"b\"\n[[rdd]]\nid = \"b\"\nop = \"map\"\nfn = \"identity\"\ninput = \"a\"\n[[action]]\nop = \"count\"\nrdd = \"a\"\n",
+        );
+        let (key, msg) = PipelineSpec::from_table(&t, 0).unwrap_err();
+        assert!(
+            key.starts_with("workload.rdd[") && msg.contains("cycle"),
+            "{key}: {msg}"
+        );
+        let t = table(
+            "kind = \"pipeline\"\n[[rdd]]\nid = \"a\"\nop = \"map\"\nfn = \"identity\"\ninput = \"nope\"\n[[action]]\nop = \"count\"\nrdd = \"a\"\n",
+        );
+        let (key, msg) = PipelineSpec::from_table(&t, 0).unwrap_err();
+        assert_eq!(key, "workload.rdd[0].input");
+        assert!(msg.contains("\"nope\""), "{msg}");
+    }
+
+    #[test]
+    fn a_pair_operation_over_single_values_is_an_error_when_read() {
+        let t = table(
+            "kind = \"pipeline\"\n[[dataset]]\nname = \"d\"\ngenerator = \"range\"\n[[rdd]]\nid = \"n\"\nop = \"text_file\"\ndataset = \"d\"\n[[rdd]]\nid = \"s\"\nop = \"reduce_by_key\"\nfn = \"sum\"\ninput = \"n\"\n[[action]]\nop = \"count\"\nrdd = \"s\"\n",
+        );
+        let (key, msg) = PipelineSpec::from_table(&t, 0).unwrap_err();
+        assert_eq!(key, "workload.rdd[1].op");
+        assert!(msg.contains("pairs"), "{msg}");
+    }
+}

@@ -1,0 +1,272 @@
+//! The terminal UI drawn into ratatui's `TestBackend` from the pinned event logs of
+//! `tests/golden/`: what each view shows, at 80×24.
+
+use ember::events::log::read_event_log;
+use ember::tui::app::{App, View};
+use ember::tui::state::Log;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::path::PathBuf;
+
+fn app(name: &str) -> App {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.jsonl"));
+    let events = read_event_log(&path).expect("golden log");
+    let mut app = App::new(Log::from_events(events), name);
+    app.play.playing = false;
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+/// The screen, a line per row.
+fn screen(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.draw(f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn has(lines: &[String], text: &str) -> bool {
+    lines.iter().any(|l| l.contains(text))
+}
+
+#[test]
+fn the_lineage_view_colours_rdds_by_stage_and_marks_the_shuffle() {
+    let mut a = app("narrow-vs-wide");
+    key(&mut a, KeyCode::End);
+    let s = screen(&mut a, 80, 24);
+    assert!(has(&s, "job 0 (collect, latest) runs ■0 ■1"), "{s:#?}");
+    assert!(has(&s, "┆▽ shuffle  │▼ narrow"), "{s:#?}");
+    // The ShuffledRDD's edge from its parent ends in the hollow shuffle arrow.
+    assert!(s[3..].iter().any(|l| l.contains('▽')), "{s:#?}");
+    // Every RDD of the map stage carries stage 0's tag; the ShuffledRDD starts stage 1.
+    assert!(has(&s, "s0"), "{s:#?}");
+    // Scroll to the top to see the source.
+    for _ in 0..20 {
+        key(&mut a, KeyCode::Up);
+    }
+    let top = screen(&mut a, 80, 24);
+    assert!(has(&top, "0 text_file"), "{top:#?}");
+    assert!(has(&top, "HadoopRDD 6p"), "{top:#?}");
+    let all = [s, top].concat();
+    assert!(
+        has(&all, "ShuffledRDD 3p") || has(&all, "reduce_by_key"),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn the_lineage_view_tags_the_rdds_of_a_skipped_stage_as_skipped() {
+    let mut a = app("skipped-stages");
+    key(&mut a, KeyCode::End);
+    let s = screen(&mut a, 80, 24);
+    assert!(has(&s, "job 2 (count, latest) runs ■5 · skips 4"), "{s:#?}");
+    assert!(has(&s, "s4 skipped"), "{s:#?}");
+    assert!(has(&s, "s5"), "{s:#?}");
+    // Job 0 ran stage 0 for the same RDDs.
+    key(&mut a, KeyCode::Char('['));
+    key(&mut a, KeyCode::Char('['));
+    let s = screen(&mut a, 80, 24);
+    assert!(has(&s, "job 0 (count, chosen) runs ■0 ■1"), "{s:#?}");
+    assert!(!has(&s, "s0 skipped") && !has(&s, "· skips"), "{s:#?}");
+}
+
+#[test]
+fn the_jobs_view_shows_a_skipped_stage_and_why() {
+    let mut a = app("skipped-stages");
+    key(&mut a, KeyCode::End);
+    a.view = View::Jobs;
+    let s = screen(&mut a, 80, 24);
+    assert!(has(&s, "job 2 (count): 2 stages, 1 skipped"), "{s:#?}");
+    assert!(has(&s, "skipped: outputs exist"), "{s:#?}");
+    assert!(has(&s, "stage 0 wrote them"), "{s:#?}");
+    assert!(has(&s, "done 4/4"), "{s:#?}");
+    assert!(has(&s, "✓ job 0"), "{s:#?}");
+    // Job 0 ran both stages.
+    key(&mut a, KeyCode::Up);
+    key(&mut a, KeyCode::Up);
+    let s = screen(&mut a, 80, 24);
+    assert!(has(&s, "job 0 (count): 2 stages, 0 skipped"), "{s:#?}");
+}
+
+#[test]
+fn the_timeline_puts_each_task_on_its_executors_row() {
+    let mut a = app("skipped-stages");
+    key(&mut a, KeyCode::End);
+    a.view = View::Timeline;
+    let s = screen(&mut a, 80, 24);
+    // Task 0 ran on an executor named in the log: find that row and the bar's label on it.
+    let log = &a.log;
+    let t0 = log.tasks.iter().find(|t| t.task == 0).unwrap();
+    let row = s
+        .iter()
+        .position(|l| l.starts_with(&t0.executor))
+        .expect("the executor's first core row");
+    // The cell of task 0's launch on the plot (11 columns of labels, 69 of time).
+    let total = log.end_us().max(1) as f64;
+    let col = 11 + (t0.start_us as f64 / total * 69.0).floor() as usize;
+    let at = |l: &String| l.chars().nth(col).unwrap_or(' ');
+    let bar = |c: char| c == '█' || c == '▒' || c.is_ascii_digit();
+    assert!(
+        s[row..row + 2].iter().any(|l| bar(at(l))),
+        "task 0's bar starts at column {col} on {}'s rows: {:#?}",
+        t0.executor,
+        &s[row..row + 2]
+    );
+    assert!(has(&s, "|0 µs"), "{s:#?}");
+}
+
+#[test]
+fn the_events_view_explains_each_event_in_a_sentence() {
+    let mut a = app("skipped-stages");
+    key(&mut a, KeyCode::End);
+    a.view = View::Events;
+    key(&mut a, KeyCode::Char('f'));
+    let s = screen(&mut a, 120, 30);
+    assert!(has(&s, "filter: jobs & stages"), "{s:#?}");
+    assert!(
+        has(
+            &s,
+            "stage 4 skipped in job 2: its shuffle's map outputs already exist (stage 0 wrote them)"
+        ),
+        "{s:#?}"
+    );
+    assert!(has(&s, "job 2 succeeded"), "{s:#?}");
+}
+
+#[test]
+fn the_help_overlay_lists_every_key_and_every_view_at_80_by_24() {
+    let mut a = app("skipped-stages");
+    key(&mut a, KeyCode::Char('?'));
+    let s = screen(&mut a, 80, 24);
+    for text in [
+        "every key",
+        "1 Lineage",
+        "2 Jobs",
+        "3 Timeline",
+        "4 Events",
+        "space",
+        "Home End",
+        "c",
+        "z Z",
+        "Enter",
+    ] {
+        assert!(has(&s, text), "{text}: {s:#?}");
+    }
+    key(&mut a, KeyCode::Esc);
+    assert!(!has(&screen(&mut a, 80, 24), "every key"));
+}
+
+#[test]
+fn playback_steps_seeks_and_counts_events() {
+    let mut a = app("skipped-stages");
+    let n = a.log.events.len();
+    assert_eq!(a.play.cursor(), 0);
+    key(&mut a, KeyCode::Right);
+    key(&mut a, KeyCode::Right);
+    assert_eq!(a.play.cursor(), 2);
+    key(&mut a, KeyCode::Char('j'));
+    assert!(matches!(
+        a.log.events[a.play.cursor() - 1].kind,
+        ember::events::EventKind::JobStart { .. }
+    ));
+    key(&mut a, KeyCode::Char('t'));
+    assert!(matches!(
+        a.log.events[a.play.cursor() - 1].kind,
+        ember::events::EventKind::TaskStart { .. }
+    ));
+    key(&mut a, KeyCode::End);
+    assert_eq!(a.play.cursor(), n);
+    assert!(has(&screen(&mut a, 80, 24), &format!("event {n}/{n}")));
+    key(&mut a, KeyCode::Char('g'));
+    for c in "1ms".chars() {
+        key(&mut a, KeyCode::Char(c));
+    }
+    key(&mut a, KeyCode::Enter);
+    assert!(a.log.events[..a.play.cursor()]
+        .iter()
+        .all(|e| e.time_us <= 1000));
+    assert!(a.play.cursor() < n);
+    key(&mut a, KeyCode::Home);
+    assert_eq!(a.play.cursor(), 0);
+    key(&mut a, KeyCode::Char('q'));
+    assert!(a.quit);
+}
+
+#[test]
+fn every_view_draws_at_the_smallest_size_and_a_large_one() {
+    for (w, h) in [(80, 24), (200, 50), (30, 6)] {
+        let mut a = app("narrow-vs-wide");
+        key(&mut a, KeyCode::End);
+        for v in View::ALL {
+            a.view = v;
+            let s = screen(&mut a, w, h);
+            assert!(s[0].contains("■ the end"), "{v:?} at {w}x{h}: {s:#?}");
+        }
+    }
+}
+
+/// A run whose second job loses shuffle files: its fetch fails, the map stage reruns for the
+/// lost outputs and the result stage is resubmitted.
+fn recovery_app() -> App {
+    use ember::cluster::ClusterSpec;
+    use ember::events::EventRecorder;
+    use ember::storage::BlockId;
+    let rec = EventRecorder::new();
+    let ctx = ember::Context::builder()
+        .cluster(ClusterSpec::flat(2, 1))
+        .listener(rec.clone())
+        .build()
+        .unwrap();
+    let counts = ctx
+        .parallelize((0..600u32).collect(), 6)
+        .map(|x| (x % 12, 1u32))
+        .reduce_by_key_into(|a, b| a + b, 3);
+    counts.collect().unwrap();
+    let disk = ctx.disk_store(0).expect("exec-0's disk");
+    for map in 0..6 {
+        disk.remove(BlockId::ShuffleIndex { shuffle: 0, map });
+    }
+    counts.collect().unwrap();
+    let mut app = App::new(Log::from_events(rec.events()), "recovery");
+    app.play.playing = false;
+    app
+}
+
+#[test]
+fn the_jobs_view_shows_a_failed_attempt_then_the_resubmitted_stage() {
+    use ember::events::{EventKind, Outcome};
+    let mut a = recovery_app();
+    let failed = a
+        .log
+        .events
+        .iter()
+        .position(|e| {
+            matches!(
+                e.kind,
+                EventKind::StageCompleted {
+                    result: Outcome::Failed,
+                    ..
+                }
+            )
+        })
+        .expect("a stage attempt fails on the lost files");
+    a.view = View::Jobs;
+    a.play.seek(&a.log, failed + 1);
+    let s = screen(&mut a, 100, 30);
+    assert!(has(&s, "attempt 0 failed"), "{s:#?}");
+    key(&mut a, KeyCode::End);
+    let s = screen(&mut a, 100, 30);
+    assert!(has(&s, "resubmitted (1) done"), "{s:#?}");
+}
