@@ -11,15 +11,21 @@ use crate::cluster::{Clock, ClusterError, ClusterSpec, CostModel, Runtime, Runti
 use crate::dfs::{Dfs, DfsConfig};
 use crate::events::log::{EventLogError, EventLogWriter};
 use crate::events::{EventBus, EventKind, EventListener, EventRecorder};
-use crate::lineage::{Dependency, RddNode};
+use crate::lineage::{
+    checkpoint_file, CheckpointKind, CheckpointMark, CheckpointWriter, Checkpointed, Dependency,
+    RddNode, TaskLocation,
+};
 use crate::rdd::{source, Data, Rdd, SourceError};
 use crate::scheduler::{JobError, ResultFunction, SchedulerConfig};
-use crate::storage::DiskStore;
-use crate::task_context::TaskContext;
+use crate::storage::{BlockId, DiskStore};
+use crate::task_context::{TaskContext, TaskError};
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Where reliable checkpoints are written unless `set_checkpoint_dir` says otherwise.
+pub const DEFAULT_CHECKPOINT_DIR: &str = "dfs://checkpoints";
 
 /// Why a context could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +51,8 @@ struct Inner {
     clock: Clock,
     seed: u64,
     stopped: AtomicBool,
+    /// Where reliable checkpoints go (`set_checkpoint_dir`).
+    checkpoint_dir: Mutex<String>,
 }
 
 /// Where the event log goes.
@@ -189,6 +197,7 @@ impl ContextBuilder {
                 clock: self.clock,
                 seed: self.seed,
                 stopped: AtomicBool::new(false),
+                checkpoint_dir: Mutex::new(DEFAULT_CHECKPOINT_DIR.to_string()),
             }),
         })
     }
@@ -291,8 +300,13 @@ impl Context {
     }
 
     /// Removes every stored block of RDD `rdd` (`Rdd::unpersist`).
-    pub(crate) fn unpersist_rdd(&self, _rdd: usize) {
-        // No store keeps RDD blocks until the storage step; the level is already NONE.
+    pub(crate) fn unpersist_rdd(&self, rdd: usize) {
+        self.runtime().unpersist(rdd);
+    }
+
+    /// What executor `id`'s block manager holds (memory blocks in LRU order, disk blocks).
+    pub fn store_status(&self, id: usize) -> Option<crate::storage::StoreStatus> {
+        self.runtime().store_status(id)
     }
 
     pub(crate) fn run_job(
@@ -314,7 +328,118 @@ impl Context {
                 rdd.num_partitions()
             )));
         }
-        self.runtime().run_job(rdd, partitions, func, action)
+        let results = self
+            .runtime()
+            .run_job(rdd.clone(), partitions, func, action)?;
+        self.do_checkpoint(&rdd)?;
+        Ok(results)
+    }
+
+    /// The DFS folder reliable checkpoints are written under (default `dfs://checkpoints`).
+    pub fn checkpoint_dir(&self) -> String {
+        self.inner
+            .checkpoint_dir
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Sets the DFS folder for reliable checkpoints (Spark's `setCheckpointDir`); RDDs marked
+    /// after this write under it.
+    pub fn set_checkpoint_dir(&self, dir: &str) {
+        let dir = crate::dfs::normalize(dir);
+        match self.inner.checkpoint_dir.lock() {
+            Ok(mut d) => *d = dir,
+            Err(p) => *p.into_inner() = dir,
+        }
+    }
+
+    /// Spark's `RDD.doCheckpoint` after a job on `rdd`: walks the lineage from it (each RDD
+    /// once ever) and writes the checkpoint of the first marked RDD on each path, without
+    /// going further up (Spark's default `checkpointAllMarkedAncestors = false`).
+    fn do_checkpoint(&self, rdd: &Arc<RddNode>) -> Result<(), JobError> {
+        let mut todo = vec![rdd.clone()];
+        while let Some(n) = todo.pop() {
+            if !n.first_checkpoint_walk() {
+                continue;
+            }
+            match n.checkpoint_mark() {
+                Some(mark) => self.write_checkpoint(&n, mark)?,
+                None => todo.extend(n.dependencies().iter().rev().map(|d| d.rdd().clone())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the checkpoint job of `rdd` and cuts its lineage.
+    fn write_checkpoint(&self, rdd: &Arc<RddNode>, mark: CheckpointMark) -> Result<(), JobError> {
+        let n = rdd.num_partitions();
+        let (name, partitions) = match &mark.kind {
+            CheckpointKind::Reliable { .. } => ("ReliableCheckpointRDD", (0..n).collect()),
+            CheckpointKind::Local => {
+                let rt = self.runtime();
+                let master = &rt.scheduler.dag.block_master;
+                let missing: Vec<usize> = (0..n)
+                    .filter(|p| {
+                        master
+                            .locations(BlockId::Rdd {
+                                rdd: rdd.id(),
+                                partition: *p,
+                            })
+                            .is_empty()
+                    })
+                    .collect();
+                ("LocalCheckpointRDD", missing)
+            }
+        };
+        let replicas = self.inner.dfs.effective_replication() as u64;
+        let func: Arc<dyn ResultFunction> = Arc::new(CheckpointJob {
+            writer: mark.writer.clone(),
+            replicas: match mark.kind {
+                CheckpointKind::Reliable { .. } => replicas,
+                CheckpointKind::Local => 0,
+            },
+        });
+        let results = if partitions.is_empty() {
+            Vec::new()
+        } else {
+            self.runtime()
+                .run_job(rdd.clone(), partitions.clone(), func, "checkpoint")?
+        };
+        let mut locations: Vec<Vec<TaskLocation>> = vec![Vec::new(); n];
+        if let CheckpointKind::Reliable { dir } = &mark.kind {
+            for (p, r) in partitions.iter().zip(results) {
+                let (host, bytes) = *r.downcast::<(String, Vec<u8>)>().map_err(|_| {
+                    JobError::Internal("checkpoint result of the wrong type".into())
+                })?;
+                let meta = self
+                    .inner
+                    .dfs
+                    .write(&checkpoint_file(dir, *p), &bytes, Some(&host))
+                    .map_err(|e| JobError::Io(e.to_string()))?;
+                if let Some(b) = meta.blocks.first() {
+                    locations[*p] = b.replicas.iter().cloned().map(TaskLocation::Host).collect();
+                }
+            }
+        }
+        let locations = Arc::new(locations);
+        let node = RddNode::new(
+            self.new_rdd_id(),
+            name,
+            "checkpoint",
+            n,
+            Vec::new(),
+            rdd.partitioner().cloned(),
+        )
+        .with_locations(Arc::new(move |p| {
+            locations.get(p).cloned().unwrap_or_default()
+        }));
+        rdd.set_checkpointed(Checkpointed {
+            kind: mark.kind,
+            node: Arc::new(node),
+            codec: mark.codec,
+        });
+        Ok(())
     }
 
     /// Runs only the map stage of the shuffle that feeds `rdd` (Spark's `submitMapStage`).
@@ -382,6 +507,29 @@ impl Context {
             },
             None => Ok(()),
         }
+    }
+}
+
+/// The checkpoint job's function: runs the mark's writer on a partition; a reliable
+/// checkpoint's bytes go back to the driver with the task's host, which writes them to the DFS
+/// from there (the task counts the bytes as its output, and the replicas as network).
+struct CheckpointJob {
+    writer: Arc<CheckpointWriter>,
+    /// DFS replication (0: a local checkpoint, which writes nothing).
+    replicas: u64,
+}
+
+impl ResultFunction for CheckpointJob {
+    fn run(&self, tc: &TaskContext, partition: usize) -> Result<Box<dyn Any + Send>, TaskError> {
+        let bytes = (self.writer)(tc, partition)?;
+        if self.replicas > 0 {
+            let n = bytes.len() as u64;
+            tc.metrics_mut(|m| {
+                m.output_bytes += n;
+                m.output_network_bytes += n * (self.replicas - 1);
+            });
+        }
+        Ok(Box::new((tc.host().to_string(), bytes)))
     }
 }
 

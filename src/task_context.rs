@@ -4,15 +4,17 @@
 //! compute functions. It owns the task's metrics and its *effects* ([`TaskEffects`]): what the
 //! task wrote is staged, not applied, and travels back in the task's status update so that the
 //! driver applies it when the task completes in the run's time (DESIGN, "executor state changes
-//! only at completion"). It gives access to the executor's services ([`ExecutorEnv`]: its disk
-//! store, the transfer service to other executors' stores, the DFS) and to the map output
+//! only at completion"): shuffle files, RDD blocks to cache, and the blocks it read (whose read
+//! locks and LRU positions change at its completion). It gives access to the executor's
+//! services ([`ExecutorEnv`]: its disk store, the transfer service to other executors' stores,
+//! the block managers, the DFS) and to the map output
 //! locations the driver sent with the task. It does not schedule, and it is never shared
 //! between threads.
 
 use crate::dfs::Dfs;
 use crate::events::TaskMetrics;
 use crate::shuffle::{BlockTransferService, ShuffleInputs};
-use crate::storage::{BlockId, DiskStore, StagedWrite};
+use crate::storage::{BlockId, BlockManagers, BlockPut, DiskStore, Distance, Found, StagedWrite};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -47,6 +49,8 @@ pub struct ExecutorEnv {
     pub transfer: Arc<BlockTransferService>,
     /// The cluster's HDFS-like input store.
     pub dfs: Arc<Dfs>,
+    /// Every executor's block manager (this one's among them): cached RDD blocks.
+    pub blocks: Arc<BlockManagers>,
     /// Whether tasks estimate the bytes of the records they process (the virtual clock's cost
     /// model needs them; the wall clock's time is real, and skips the work).
     pub measure_sizes: bool,
@@ -58,12 +62,16 @@ pub struct ExecutorEnv {
 pub struct TaskEffects {
     /// Blocks written to the executor's disk store, staged.
     pub disk_writes: Vec<StagedWrite>,
+    /// RDD blocks to store in the executor's block manager, in the order computed.
+    pub puts: Vec<BlockPut>,
+    /// Blocks read from the executor's own block manager, read-locked until the task ends.
+    pub reads: Vec<BlockId>,
 }
 
 impl TaskEffects {
     /// Whether the task changed nothing.
     pub fn is_empty(&self) -> bool {
-        self.disk_writes.is_empty()
+        self.disk_writes.is_empty() && self.puts.is_empty() && self.reads.is_empty()
     }
 }
 
@@ -210,6 +218,57 @@ impl TaskContext {
             .map_err(|e| TaskError::Exception(format!("writing {block}: {e}")))?;
         self.inner.effects.borrow_mut().disk_writes.push(w);
         Ok(())
+    }
+
+    /// Reads RDD block `block`: from this executor's block manager (read-locked until the task
+    /// ends), else from the nearest other executor holding it. Counts what the read cost in
+    /// the task's metrics. `None` if no executor holds it.
+    pub fn get_block(&self, block: BlockId) -> Result<Option<Found>, TaskError> {
+        let env = &self.inner.env;
+        let err = |e: crate::storage::ReadError| TaskError::Exception(e.to_string());
+        if let Some(bm) = env.blocks.get(env.executor) {
+            if let Some(f) = bm.get_local(block).map_err(err)? {
+                self.inner.effects.borrow_mut().reads.push(block);
+                self.metrics_mut(|m| {
+                    m.input_records += f.records;
+                    m.input_bytes += f.bytes;
+                    if f.from == crate::storage::Store::Disk {
+                        m.input_disk_bytes += f.bytes;
+                    }
+                    if f.decoded {
+                        m.records_processed += f.records;
+                    }
+                });
+                return Ok(Some(f));
+            }
+        }
+        for (bm, distance) in env.blocks.holders(block, env.executor) {
+            if let Some(f) = bm.get_for_remote(block).map_err(err)? {
+                self.metrics_mut(|m| {
+                    m.input_records += f.records;
+                    m.input_bytes += f.bytes;
+                    match distance {
+                        Distance::SameHost => {}
+                        Distance::SameRack => m.input_network_bytes += f.bytes,
+                        Distance::OtherRack => {
+                            m.input_network_bytes += f.bytes;
+                            m.input_cross_rack_bytes += f.bytes;
+                        }
+                    }
+                    if f.decoded {
+                        m.records_processed += f.records;
+                    }
+                });
+                return Ok(Some(Found { recache: None, ..f }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stages a put of an RDD block into this executor's block manager, applied when the task
+    /// completes (and only if it succeeds).
+    pub fn stage_put(&self, put: BlockPut) {
+        self.inner.effects.borrow_mut().puts.push(put);
     }
 
     /// Takes what the task staged.

@@ -344,3 +344,20 @@ fn check_exits_0_for_valid_files_2_for_invalid_ones_and_1_for_unmet_expectations
     );
     let _ = (std::fs::remove_file(bad), std::fs::remove_file(wrong));
 }
+
+#[test]
+fn a_key_not_honoured_yet_is_named_in_a_warning_and_the_file_still_checks() {
+    let f = temp("fault-warning.toml");
+    std::fs::write(
+        &f,
+        "name = \"w\"\ndescription = \"d\"\n[workload]\nkind = \"wordcount\"\n[[fault]]\nat = \"iteration 1\"\nkind = \"kill_executor\"\ntarget = \"exec-0\"\n",
+    )
+    .unwrap();
+    let out = ember(&["check", &f.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning") && err.contains(":5:3: fault: not honoured yet"),
+        "{err}"
+    );
+}

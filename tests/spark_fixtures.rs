@@ -5,7 +5,8 @@ mod common;
 
 use common::job_facts;
 use ember::cluster::{Clock, ClusterSpec};
-use ember::events::EventRecorder;
+use ember::events::{EventKind, EventRecorder};
+use ember::storage::StorageLevel;
 use ember::Context;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -146,9 +147,13 @@ fn check_against(spark: &Value, ours: &[common::JobFacts]) {
 }
 
 /// `cache-rbk-join.scala`: a cached map counted twice, then `reduceByKey(3)` joined with a
-/// 2-partition pair RDD. The cache itself is the storage step's; the jobs, stages and tasks do
-/// not depend on it here (nothing upstream of the cached RDD shuffles), and the join shuffles
-/// only `names`, whose map stage therefore gets the smaller id (2) before `nums`' (3).
+/// 2-partition pair RDD. The join shuffles only `names`, whose map stage therefore gets the
+/// smaller id (2) before `nums`' (3). The storage story is Spark's: job 0 stores the four
+/// blocks `rdd_1_0..3` in memory, job 1 reads them where they are (all PROCESS_LOCAL) and
+/// stores nothing, nor does job 2. Spark's log has 12 BlockUpdated events: these 4 and 8 of
+/// broadcast pieces, which ember does not have (closures are not broadcast). Spark sizes each
+/// block at 9,016 bytes: 250 `Tuple2`s of boxed `Integer`s, about 36 bytes a record; ember's
+/// records are plain `(i64, i64)`, 16 bytes, so its blocks are 4,040 bytes.
 #[test]
 fn cache_rbk_join_matches_spark_jobs_stages_and_task_counts() {
     let (ctx, rec) = Context::local_recorded(2);
@@ -183,7 +188,225 @@ fn cache_rbk_join_matches_spark_jobs_stages_and_task_counts() {
             )
         )
     );
-    check_against(&facts("cache-rbk-join"), &job_facts(&rec.events()));
+    let events = rec.events();
+    check_against(&facts("cache-rbk-join"), &job_facts(&events));
+    let story = storage_story(&events);
+    let stored: Vec<&str> = story[0]
+        .memory_stored
+        .iter()
+        .map(|(b, _)| b.as_str())
+        .collect();
+    assert_eq!(stored, vec!["rdd_1_0", "rdd_1_1", "rdd_1_2", "rdd_1_3"]);
+    assert!(story[0]
+        .memory_stored
+        .iter()
+        .all(|(_, bytes)| *bytes == 4_040));
+    for j in &story[1..] {
+        assert!(j.memory_stored.is_empty() && j.evicted.is_empty(), "{j:?}");
+    }
+    let job1_local = events
+        .iter()
+        .skip_while(|e| !matches!(e.kind, EventKind::JobStart { job: 1, .. }))
+        .take_while(|e| !matches!(e.kind, EventKind::JobEnd { job: 1, .. }))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::TaskStart {
+                    locality: ember::events::Locality::ProcessLocal,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(job1_local, 4, "job 1 reads every block where it is");
+    let f = facts("cache-rbk-join");
+    assert_eq!(f["block_updates_by_rdd"]["rdd_1:memory_stored"], 4);
+}
+
+/// What one job did to storage, from the events.
+#[derive(Debug, Default)]
+struct JobStorage {
+    /// (block, bytes) stored in memory, in order.
+    memory_stored: Vec<(String, u64)>,
+    disk_stored: Vec<String>,
+    /// (block, dropped to disk)
+    evicted: Vec<(String, bool)>,
+    /// (block, reason)
+    recomputed: Vec<(String, String)>,
+}
+
+fn storage_story(events: &[ember::events::Event]) -> Vec<JobStorage> {
+    let mut jobs: Vec<JobStorage> = Vec::new();
+    for e in events {
+        let Some(j) = jobs.last_mut() else {
+            if matches!(e.kind, EventKind::JobStart { .. }) {
+                jobs.push(JobStorage::default());
+            }
+            continue;
+        };
+        match &e.kind {
+            EventKind::JobStart { .. } => jobs.push(JobStorage::default()),
+            EventKind::BlockStored {
+                block,
+                storage,
+                bytes,
+                ..
+            } => {
+                if storage == "memory" {
+                    j.memory_stored.push((block.clone(), *bytes));
+                } else {
+                    j.disk_stored.push(block.clone());
+                }
+            }
+            EventKind::BlockEvicted { block, to_disk, .. } => {
+                j.evicted.push((block.clone(), *to_disk))
+            }
+            EventKind::PartitionRecomputed {
+                rdd,
+                partition,
+                reason,
+                ..
+            } => j
+                .recomputed
+                .push((format!("rdd_{rdd}_{partition}"), reason.clone())),
+            _ => {}
+        }
+    }
+    jobs
+}
+
+fn of_rdd<T>(items: &[(String, T)], rdd: usize) -> Vec<&(String, T)> {
+    let prefix = format!("rdd_{rdd}_");
+    items
+        .iter()
+        .filter(|(b, _)| b.starts_with(&prefix))
+        .collect()
+}
+
+/// `memory-pressure.scala` on `local-cluster[3,1,1024]` with 512 MB executors and
+/// `spark.memory.fraction=0.1`: (512 − 300) MiB × 0.1 ≈ 21.2 MiB of unified memory each.
+/// `big` (MEMORY_ONLY, 12 partitions of about 8 MB) is summed four times, then `derived`
+/// (MEMORY_AND_DISK) twice. Jobs, stages and tasks are Spark's, and so is the storage story:
+///
+/// - job 0 stores 6 of `big`'s 12 blocks, two per executor; the other 6 do not fit and, as
+///   blocks of the RDD being stored may not be evicted, are not stored;
+/// - jobs 1 to 3 store nothing and compute those 6 partitions again (ember says so with
+///   `PartitionRecomputed`, reason `not_stored`; Spark's log is silent);
+/// - job 4 stores all 12 blocks of `derived` in memory, dropping 9 of them to disk as the
+///   recomputed `big` blocks (9 stored again) push them out; `big` loses 12 blocks;
+/// - job 5 computes nothing: it reads `derived` from memory or disk, and 3 of the blocks read
+///   from disk go back into memory, pushing out 3 more of `big`'s.
+///
+/// Spark's counts, from its facts: `rdd_1` memory-stored 15 (= 6 + 9), `rdd_6` disk-stored 9,
+/// the same here. Spark counts 16 `rdd_1` removals: the same 15 evictions, with one block
+/// (`rdd_1_5`) reported twice. Spark counts 12 `rdd_6` memory stores: the 3 blocks job 5 puts
+/// back into memory are not reported by Spark (`maybeCacheDiskValuesInMemory` does not tell the
+/// master); ember posts them, so it has 15. Block sizes: Spark's estimator gives 8,000,096
+/// bytes, ember's 8,000,200; on disk Spark's blocks are about 40 KB because it compresses
+/// them (every value of a block is the same number), ember's are the plain encoding.
+#[test]
+fn memory_pressure_matches_spark_jobs_and_storage_story() {
+    let rec = EventRecorder::new();
+    let ctx = Context::builder()
+        .cluster(ClusterSpec {
+            racks: 1,
+            hosts_per_rack: 1,
+            executors_per_host: 3,
+            cores_per_executor: 1,
+            storage_memory: (212.0 * 1024.0 * 1024.0 * 0.1) as u64,
+            ..ClusterSpec::default()
+        })
+        .listener(rec.clone())
+        .build()
+        .expect("context");
+    let big = ctx
+        .parallelize((0..12u32).collect(), 12)
+        .flat_map(|p| {
+            (0..4u32)
+                .map(|r| vec![(p * 4 + r) as f64; 250_000])
+                .collect::<Vec<_>>()
+        })
+        .persist(StorageLevel::MEMORY_ONLY);
+    for _ in 0..4 {
+        let s = big
+            .map(|a| a[0] + a.len() as f64)
+            .fold(0.0, |acc, x| acc + x)
+            .unwrap();
+        assert_eq!(s, (0..48).map(|i| i as f64 + 250_000.0).sum::<f64>());
+    }
+    let derived = big
+        .map(|a| a.iter().map(|x| x * 0.5).collect::<Vec<f64>>())
+        .persist(StorageLevel::MEMORY_AND_DISK);
+    for _ in 0..2 {
+        let n = derived
+            .map(|a| a.len() as u64)
+            .fold(0, |acc, x| acc + x)
+            .unwrap();
+        assert_eq!(n, 48 * 250_000);
+    }
+    derived.unpersist();
+    big.unpersist();
+    let events = rec.events();
+    let f = facts("memory-pressure");
+    check_against(&f, &job_facts(&events));
+
+    let story = storage_story(&events);
+    assert_eq!(story.len(), 6);
+    // Job 0: two blocks per executor.
+    assert_eq!(of_rdd(&story[0].memory_stored, 1).len(), 6);
+    assert!(story[0].evicted.is_empty());
+    for (b, bytes) in &story[0].memory_stored {
+        let spark = 8_000_096.0;
+        assert!(
+            (*bytes as f64 - spark).abs() / spark < 0.001,
+            "{b}: {bytes}"
+        );
+    }
+    // Jobs 1-3: nothing stored, the same 6 partitions computed again each time.
+    for j in &story[1..4] {
+        assert!(j.memory_stored.is_empty() && j.evicted.is_empty(), "{j:?}");
+        assert_eq!(j.recomputed.len(), 6);
+        assert!(j.recomputed.iter().all(|(_, r)| r == "not_stored"));
+    }
+    // Job 4: all of derived in memory first, 9 dropped to disk; big re-stored 9, evicted 12.
+    let j4 = &story[4];
+    assert_eq!(of_rdd(&j4.memory_stored, 6).len(), 12);
+    assert_eq!(j4.disk_stored.len(), 9);
+    assert_eq!(of_rdd(&j4.memory_stored, 1).len(), 9);
+    let big_evicted = of_rdd(&j4.evicted, 1);
+    assert_eq!(big_evicted.len(), 12);
+    assert!(
+        big_evicted.iter().all(|(_, to_disk)| !to_disk),
+        "MEMORY_ONLY: gone"
+    );
+    assert!(of_rdd(&j4.evicted, 6).iter().all(|(_, to_disk)| *to_disk));
+    // Job 5: derived read back; 3 blocks return to memory, 3 of big's give way.
+    let j5 = &story[5];
+    assert!(of_rdd(&j5.recomputed, 6).is_empty());
+    assert_eq!(of_rdd(&j5.memory_stored, 6).len(), 3);
+    assert_eq!(of_rdd(&j5.evicted, 1).len(), 3);
+
+    // Against Spark's counts.
+    let by = &f["block_updates_by_rdd"];
+    let count = |pred: &dyn Fn(&JobStorage) -> usize| story.iter().map(pred).sum::<usize>();
+    assert_eq!(
+        count(&|j| of_rdd(&j.memory_stored, 1).len()) as u64,
+        by["rdd_1:memory_stored"].as_u64().unwrap()
+    );
+    assert_eq!(
+        count(&|j| j.disk_stored.len()) as u64,
+        by["rdd_6:disk_stored"].as_u64().unwrap()
+    );
+    assert_eq!(
+        count(&|j| of_rdd(&j.evicted, 1).len()) as u64 + 1,
+        by["rdd_1:removed"].as_u64().unwrap(),
+        "Spark reports rdd_1_5's removal twice"
+    );
+    assert_eq!(
+        count(&|j| of_rdd(&j.memory_stored, 6).len()) as u64 - 3,
+        by["rdd_6:memory_stored"].as_u64().unwrap(),
+        "Spark does not report the 3 blocks read back into memory"
+    );
 }
 
 /// `task-retry-and-abort.scala` (`local[2,4]`): partition 1 fails its first attempt and

@@ -8,7 +8,8 @@
 //!   + (records_processed + shuffle_records_read + shuffle_records_written) × record_cpu
 //!   + (bytes_processed + input bytes from memory)      / memory_bandwidth
 //!   + (input_disk_bytes + shuffle_local_bytes)         / disk_read
-//!   + (shuffle_bytes_written + output_bytes)           / disk_write
+//!   + (shuffle_bytes_written + output_bytes
+//!      + disk_bytes_spilled)                           / disk_write
 //!   + bytes fetched from hosts of the same rack        / network
 //!   + bytes fetched from other racks                   / cross_rack_network
 //!   + output_network_bytes (replicas sent)             / network
@@ -18,6 +19,9 @@
 //! that many). Records are counted at every operation of a stage, and their bytes estimated
 //! there too, so that a block of 1,024 points costs about what 1,024 one-point records cost
 //! (a little less: the per-record overhead is paid once per block, as MLlib's blocks intend).
+//! A cached block read from memory counts its bytes as input from memory; one that must be
+//! decoded (a serialized level, a disk copy, another executor's) also counts its records once
+//! more, as does encoding a block to keep it serialized or on disk.
 //! Jobs pay `job_launch` on the driver before their stages are submitted. The wall clock
 //! ignores this model: there, tasks take the time they take.
 //!
@@ -110,7 +114,10 @@ impl CostModel {
             + records * self.record_cpu_us
             + t(m.bytes_processed + memory_input, self.memory_bandwidth)
             + t(m.input_disk_bytes + m.shuffle_local_bytes, self.disk_read)
-            + t(m.shuffle_bytes_written + m.output_bytes, self.disk_write)
+            + t(
+                m.shuffle_bytes_written + m.output_bytes + m.disk_bytes_spilled,
+                self.disk_write,
+            )
             + t(
                 rack_input + rack_shuffle + m.output_network_bytes,
                 self.network,

@@ -8,11 +8,14 @@
 //! both clocks.
 
 use super::backend::{Backend, Wake};
+use super::block_updates::StorageDriver;
 use super::executor::Executor;
 use super::DriverError;
 use crate::events::EventBus;
 use crate::scheduler::{Scheduler, StatusUpdate, TaskOutcome};
+use crate::storage::BlockManagers;
 use crate::task_context::TaskError;
+use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,14 +33,26 @@ pub(crate) fn pump(sched: &mut Scheduler, bus: &mut EventBus) {
 /// What the loop needs besides the schedulers and the backend.
 pub(crate) struct DriverParts<'a> {
     pub executors: &'a BTreeMap<usize, Arc<Executor>>,
+    pub blocks: &'a BlockManagers,
+    /// Executor names by id.
+    pub names: &'a BTreeMap<usize, String>,
+    /// Chooses replica peers.
+    pub rng: &'a mut StdRng,
     pub revive_interval: u64,
 }
 
-/// Commits what a successful task staged into its executor's disk store; drops what a failed
-/// task staged. A commit that fails fails the task.
-pub(crate) fn apply_effects(u: &mut StatusUpdate, executors: &BTreeMap<usize, Arc<Executor>>) {
+/// Applies what a task staged, at its completion: its shuffle files are committed to its
+/// executor's disk store (a commit that fails fails the task), then its block puts and reads
+/// are applied to the executor's block manager (events into `sched`, in order before its
+/// `TaskEnd`). A failed task's writes and puts are dropped; its read locks are released.
+pub(crate) fn apply_effects(
+    u: &mut StatusUpdate,
+    sched: &mut Scheduler,
+    parts: &mut DriverParts<'_>,
+    now: u64,
+) {
     let effects = std::mem::take(&mut u.effects);
-    let Some(exec) = executors.get(&u.executor) else {
+    let Some(exec) = parts.executors.get(&u.executor) else {
         return;
     };
     let disk = &exec.env().disk;
@@ -45,6 +60,7 @@ pub(crate) fn apply_effects(u: &mut StatusUpdate, executors: &BTreeMap<usize, Ar
         for w in effects.disk_writes {
             disk.discard(w);
         }
+        apply_storage(u, sched, parts, now, effects.puts, &effects.reads);
         return;
     }
     let mut writes = effects.disk_writes.into_iter();
@@ -61,6 +77,71 @@ pub(crate) fn apply_effects(u: &mut StatusUpdate, executors: &BTreeMap<usize, Ar
     for w in writes {
         disk.discard(w);
     }
+    apply_storage(u, sched, parts, now, effects.puts, &effects.reads);
+}
+
+fn apply_storage(
+    u: &StatusUpdate,
+    sched: &mut Scheduler,
+    parts: &mut DriverParts<'_>,
+    now: u64,
+    puts: Vec<crate::storage::BlockPut>,
+    reads: &[crate::storage::BlockId],
+) {
+    let names = parts.names;
+    let name = |e: usize| {
+        names
+            .get(&e)
+            .cloned()
+            .unwrap_or_else(|| format!("exec-{e}"))
+    };
+    let succeeded = !matches!(u.outcome, TaskOutcome::Failed(_));
+    let events = StorageDriver {
+        blocks: parts.blocks,
+        master: &mut sched.dag.block_master,
+        rng: parts.rng,
+        names: &name,
+    }
+    .complete(u.executor, u.task_id, succeeded, puts, reads);
+    for e in events {
+        sched.emit(now, e);
+    }
+}
+
+/// Launches `tasks`: a task that reads shuffle blocks first reserves their bytes as execution
+/// memory on its executor (the buffers its aggregation or sort holds while it runs), which may
+/// evict cached blocks that storage borrowed beyond its protected region.
+fn launch(
+    tasks: Vec<crate::scheduler::TaskDescription>,
+    sched: &mut Scheduler,
+    backend: &mut dyn Backend,
+    parts: &mut DriverParts<'_>,
+) {
+    let now = backend.now();
+    for t in &tasks {
+        let bytes = t.shuffle_inputs.bytes_for(t.partition);
+        if bytes == 0 {
+            continue;
+        }
+        let names = parts.names;
+        let name = |e: usize| {
+            names
+                .get(&e)
+                .cloned()
+                .unwrap_or_else(|| format!("exec-{e}"))
+        };
+        let events = StorageDriver {
+            blocks: parts.blocks,
+            master: &mut sched.dag.block_master,
+            rng: parts.rng,
+            names: &name,
+        }
+        .reserve_execution(t.executor, t.task_id, bytes);
+        for e in events {
+            sched.emit(now, e);
+        }
+    }
+    backend.launch(tasks);
 }
 
 /// Runs the loop until `done` holds.
@@ -68,7 +149,7 @@ pub(crate) fn run_until(
     sched: &mut Scheduler,
     bus: &mut EventBus,
     backend: &mut dyn Backend,
-    parts: &DriverParts<'_>,
+    parts: &mut DriverParts<'_>,
     done: &dyn Fn(&Scheduler) -> bool,
 ) -> Result<(), DriverError> {
     let interval = parts.revive_interval.max(1);
@@ -80,7 +161,7 @@ pub(crate) fn run_until(
         }
         if sched.take_revive_request() {
             let t = sched.resource_offers(backend.now(), None);
-            backend.launch(t);
+            launch(t, sched, backend, parts);
             continue;
         }
         let now = backend.now();
@@ -95,11 +176,11 @@ pub(crate) fn run_until(
             Wake::Completed(mut u) => {
                 idle_revives = 0;
                 let now = backend.now();
-                apply_effects(&mut u, parts.executors);
+                apply_effects(&mut u, sched, parts, now);
                 let exec = u.executor;
                 sched.status_update(now, *u);
                 let t = sched.resource_offers(now, Some(exec));
-                backend.launch(t);
+                launch(t, sched, backend, parts);
             }
             Wake::Deadline => {
                 let now = backend.now();
@@ -114,7 +195,7 @@ pub(crate) fn run_until(
                             return Err(DriverError::Stalled);
                         }
                     }
-                    backend.launch(t);
+                    launch(t, sched, backend, parts);
                 }
             }
             Wake::Idle => return Err(DriverError::Stalled),

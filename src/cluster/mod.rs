@@ -8,6 +8,7 @@
 //! decide what runs where; the schedulers do.
 
 pub mod backend;
+mod block_updates;
 pub mod cost;
 mod driver;
 pub mod executor;
@@ -24,9 +25,11 @@ use crate::events::{EventBus, EventKind};
 use crate::lineage::{RddNode, ShuffleDependency};
 use crate::scheduler::{JobError, JobOutcome, ResultFunction, Scheduler, SchedulerConfig};
 use crate::shuffle::BlockTransferService;
-use crate::storage::{DiskMedium, DiskStore};
+use crate::storage::{BlockManager, BlockManagers, DiskMedium, DiskStore, StoreStatus};
 use crate::task_context::ExecutorEnv;
 use backend::Backend;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -97,6 +100,10 @@ pub struct Runtime {
     backend: Box<dyn Backend + Send>,
     clock: Clock,
     executors: BTreeMap<usize, Arc<Executor>>,
+    blocks: Arc<BlockManagers>,
+    names: BTreeMap<usize, String>,
+    /// Chooses where replicas of `_2` blocks go.
+    replication_rng: StdRng,
     specs: Vec<ExecutorSpec>,
     dfs: Arc<Dfs>,
     cost: CostModel,
@@ -146,6 +153,7 @@ impl Runtime {
         ));
         let mut scheduler = Scheduler::new(config.scheduler.clone());
         let mut executors = BTreeMap::new();
+        let blocks = Arc::new(BlockManagers::new());
         let measure_sizes = config.clock == Clock::Virtual;
         for s in &specs {
             let dir = work_dir.join(&s.name);
@@ -154,6 +162,12 @@ impl Runtime {
                     .map_err(|error| ClusterError::WorkDir { path: dir, error })?,
             );
             transfer.register(s.id, &s.host, disk.clone());
+            blocks.register(
+                s.id,
+                &s.host,
+                &s.rack,
+                Arc::new(BlockManager::new(s.id, s.storage_memory, disk.clone())),
+            );
             let e = Executor::new(ExecutorEnv {
                 executor: s.id,
                 host: Arc::from(s.host.as_str()),
@@ -161,6 +175,7 @@ impl Runtime {
                 disk,
                 transfer: transfer.clone(),
                 dfs: dfs.clone(),
+                blocks: blocks.clone(),
                 measure_sizes,
             });
             executors.insert(s.id, Arc::new(e));
@@ -191,12 +206,16 @@ impl Runtime {
                     .collect(),
             )),
         };
+        let names = specs.iter().map(|s| (s.id, s.name.clone())).collect();
         Ok(Runtime {
             scheduler,
             bus,
             backend,
             clock: config.clock,
             executors,
+            blocks,
+            names,
+            replication_rng: StdRng::seed_from_u64(config.seed ^ 0x5eed_b10c),
             specs,
             dfs,
             cost: config.cost,
@@ -221,6 +240,34 @@ impl Runtime {
         self.executors.get(&id).map(|e| e.env().disk.clone())
     }
 
+    /// What executor `id`'s block manager holds.
+    pub fn store_status(&self, id: usize) -> Option<StoreStatus> {
+        self.blocks.get(id).map(|b| b.status())
+    }
+
+    /// Removes every block of RDD `rdd` from every executor (`unpersist`), posting a
+    /// `BlockRemoved` for each.
+    pub fn unpersist(&mut self, rdd: usize) {
+        let names = &self.names;
+        let name = |e: usize| {
+            names
+                .get(&e)
+                .cloned()
+                .unwrap_or_else(|| format!("exec-{e}"))
+        };
+        let events = block_updates::StorageDriver {
+            blocks: &self.blocks,
+            master: &mut self.scheduler.dag.block_master,
+            rng: &mut self.replication_rng,
+            names: &name,
+        }
+        .unpersist(rdd);
+        let now = self.backend.now();
+        for e in events {
+            self.bus.post(now, e);
+        }
+    }
+
     /// The run's DFS.
     pub fn dfs(&self) -> &Arc<Dfs> {
         &self.dfs
@@ -234,15 +281,18 @@ impl Runtime {
 
     fn drive(&mut self, job: usize) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
         let done = move |s: &Scheduler| s.job_finished(job);
-        let parts = driver::DriverParts {
+        let mut parts = driver::DriverParts {
             executors: &self.executors,
+            blocks: &self.blocks,
+            names: &self.names,
+            rng: &mut self.replication_rng,
             revive_interval: self.revive_interval,
         };
         let r = driver::run_until(
             &mut self.scheduler,
             &mut self.bus,
             self.backend.as_mut(),
-            &parts,
+            &mut parts,
             &done,
         );
         self.bus.flush();

@@ -324,6 +324,9 @@ pub struct TaskMetrics {
     pub shuffle_bytes_written: u64,
     /// Bytes written to output files (`save_as_text_file`).
     pub output_bytes: u64,
+    /// Bytes of persisted blocks the task wrote to its executor's disk (a DISK_ONLY level, a
+    /// serialized block kept on disk): Spark's "disk bytes spilled".
+    pub disk_bytes_spilled: u64,
     /// Bytes of output sent to other hosts (the DFS's extra replicas).
     pub output_network_bytes: u64,
 }

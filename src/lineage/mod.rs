@@ -8,9 +8,14 @@
 //! checkpointing can cut it and input sources can fill in where their data lives. It does not
 //! compute records (the typed [`Rdd`](crate::rdd::Rdd) does) and does not schedule.
 
+mod checkpoint;
 mod partitioner;
 
 pub use crate::hashing::{stable_hash, StableBuildHasher, StableHasher};
+use checkpoint::CheckpointState;
+pub use checkpoint::{
+    checkpoint_file, CheckpointKind, CheckpointMark, CheckpointWriter, Checkpointed,
+};
 pub use partitioner::{Partitioner, PartitionerError};
 
 use crate::shuffle::MapStatus;
@@ -62,7 +67,7 @@ pub struct RddNode {
     dependencies: RwLock<Arc<[Dependency]>>,
     persistence: Mutex<Persistence>,
     locations: Option<Arc<LocationsFn>>,
-    checkpoint: Mutex<bool>,
+    checkpoint: Mutex<CheckpointState>,
     problem: Mutex<Option<String>>,
 }
 
@@ -88,7 +93,7 @@ impl RddNode {
                 codec: None,
             }),
             locations: None,
-            checkpoint: Mutex::new(false),
+            checkpoint: Mutex::new(CheckpointState::default()),
             problem: Mutex::new(None),
         }
     }
@@ -140,8 +145,12 @@ impl RddNode {
     }
 
     /// The locations partition `p` itself prefers (Spark's `RDD.preferredLocations`): the
-    /// hosts of an input block's replicas; none for RDDs computed from parents.
+    /// hosts of an input block's replicas, or of its checkpoint file; none for RDDs computed
+    /// from parents.
     pub fn preferred_locations(&self, p: usize) -> Vec<TaskLocation> {
+        if let Some(cp) = self.checkpointed() {
+            return cp.node.preferred_locations(p);
+        }
         match &self.locations {
             Some(f) if p < self.num_partitions => f(p),
             _ => Vec::new(),
@@ -168,15 +177,52 @@ impl RddNode {
         }
     }
 
-    /// Whether `checkpoint()` marked this RDD.
-    pub fn is_marked_for_checkpoint(&self) -> bool {
-        self.checkpoint.lock().map(|c| *c).unwrap_or(false)
+    fn checkpoint_state(&self) -> std::sync::MutexGuard<'_, CheckpointState> {
+        self.checkpoint.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn mark_for_checkpoint(&self) {
-        if let Ok(mut c) = self.checkpoint.lock() {
-            *c = true;
+    /// Whether `checkpoint()` or `local_checkpoint()` marked this RDD.
+    pub fn is_marked_for_checkpoint(&self) -> bool {
+        self.checkpoint_state().mark.is_some()
+    }
+
+    /// Whether its checkpoint is written: its lineage then ends in the checkpoint RDD.
+    pub fn is_checkpointed(&self) -> bool {
+        self.checkpoint_state().done.is_some()
+    }
+
+    /// The written checkpoint, if there is one.
+    pub fn checkpointed(&self) -> Option<Checkpointed> {
+        self.checkpoint_state().done.clone()
+    }
+
+    /// What the checkpoint mark asks for, if it is marked and not yet written.
+    pub(crate) fn checkpoint_mark(&self) -> Option<CheckpointMark> {
+        let s = self.checkpoint_state();
+        s.mark.clone().filter(|_| s.done.is_none())
+    }
+
+    pub(crate) fn mark_for_checkpoint(&self, mark: CheckpointMark) {
+        let mut s = self.checkpoint_state();
+        if s.mark.is_none() && s.done.is_none() {
+            s.mark = Some(mark);
         }
+    }
+
+    /// Spark's `doCheckpointCalled`: true the first time only.
+    pub(crate) fn first_checkpoint_walk(&self) -> bool {
+        !std::mem::replace(&mut self.checkpoint_state().walked, true)
+    }
+
+    /// The checkpoint is written: the lineage now ends in `cp.node` (Spark's
+    /// `markCheckpointed`: every parent dependency is dropped).
+    pub(crate) fn set_checkpointed(&self, cp: Checkpointed) {
+        let deps: Vec<Dependency> = vec![Dependency::OneToOne(cp.node.clone())];
+        match self.dependencies.write() {
+            Ok(mut d) => *d = deps.into(),
+            Err(p) => *p.into_inner() = deps.into(),
+        }
+        self.checkpoint_state().done = Some(cp);
     }
 
     /// Why this RDD cannot be computed, if it cannot.

@@ -3,8 +3,12 @@
 
 use super::records::Records;
 use crate::context::Context;
-use crate::lineage::{Dependency, Partitioner, Persistence, RddNode};
-use crate::storage::{RecordsCodec, StorageLevel};
+use crate::lineage::{
+    checkpoint_file, CheckpointKind, CheckpointMark, Dependency, Partitioner, Persistence, RddNode,
+};
+use crate::storage::{
+    BlockCodec, BlockId, BlockPut, BlockValue, CodecRef, RecordBlock, RecordsCodec, StorageLevel,
+};
 use crate::task_context::{TaskContext, TaskError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -94,10 +98,11 @@ impl<T: Data> Rdd<T> {
     }
 
     /// Computes partition `split` inside a task. Every read of an RDD's partition goes through
-    /// here (Spark's `RDD.iterator`): this is where the storage step puts the block manager's
-    /// get-or-compute for persisted RDDs.
+    /// here (Spark's `RDD.iterator`): a persisted RDD's partition is read from a block manager
+    /// if one holds it, else computed and staged to be stored (`getOrCompute`); a checkpointed
+    /// RDD's partition is read from its checkpoint (`computeOrReadCheckpoint`).
     pub fn iterator(&self, tc: &TaskContext, split: usize) -> Result<Records<T>, TaskError> {
-        (self.compute)(tc, split)
+        iterate(&self.node, &*self.compute, tc, split)
     }
 
     /// The storage level asked for.
@@ -113,11 +118,6 @@ impl<T: Data> Rdd<T> {
             codec: None,
         });
         self.ctx.unpersist_rdd(self.node.id());
-    }
-
-    /// Marks the RDD for checkpointing (honoured by the storage step).
-    pub fn checkpoint(&self) {
-        self.node.mark_for_checkpoint();
     }
 
     /// A narrow child whose partition `i` is `f(task, i, parent partition i)`; the records the
@@ -174,4 +174,224 @@ impl<T: ShuffleData> Rdd<T> {
     pub fn cache(self) -> Self {
         self.persist(StorageLevel::MEMORY_ONLY)
     }
+
+    /// Marks the RDD for a reliable checkpoint (Spark's `checkpoint`): after the first job
+    /// that computes it, another job writes every partition to the context's checkpoint
+    /// folder in the DFS, and the RDD's lineage then ends in a `ReliableCheckpointRDD` that
+    /// reads those files. Call it before the first action on the RDD, and persist the RDD
+    /// first if it is expensive (else the checkpoint job computes it again).
+    ///
+    /// ```
+    /// use ember::Context;
+    /// let ctx = Context::local(2);
+    /// let r = ctx.parallelize((0..100u32).collect(), 4).map(|x| x + 1);
+    /// r.checkpoint();
+    /// assert_eq!(r.count().unwrap(), 100);
+    /// assert!(r.node().is_checkpointed());
+    /// assert!(r.lineage_string().contains("ReliableCheckpointRDD"));
+    /// ```
+    pub fn checkpoint(&self) {
+        let codec: Arc<dyn BlockCodec> = Arc::new(RecordsCodec::<T>::new());
+        let node = Arc::downgrade(&self.node);
+        let compute = self.compute.clone();
+        let enc = codec.clone();
+        let writer = move |tc: &TaskContext, split: usize| -> Result<Vec<u8>, TaskError> {
+            let node = node
+                .upgrade()
+                .ok_or_else(|| TaskError::Exception("the RDD to checkpoint is gone".into()))?;
+            let block = RecordBlock::new(iterate(&node, &*compute, tc, split)?.collect_owned());
+            let n = block.len() as u64;
+            let bytes = enc
+                .encode(&block)
+                .map_err(|e| TaskError::Exception(format!("encoding a checkpoint: {e}")))?;
+            tc.metrics_mut(|m| m.records_processed += n);
+            Ok(bytes)
+        };
+        let dir = format!("{}/rdd-{}", self.ctx.checkpoint_dir(), self.id());
+        self.node.mark_for_checkpoint(CheckpointMark {
+            kind: CheckpointKind::Reliable { dir },
+            codec,
+            writer: Arc::new(writer),
+        });
+    }
+
+    /// Marks the RDD for a local checkpoint (Spark's `localCheckpoint`): it is persisted at a
+    /// level that includes disk (MEMORY_AND_DISK unless already persisted, which then gains
+    /// disk), after the first job that computes it the partitions no executor holds are
+    /// computed by another job, and its lineage is cut. Faster than [`Rdd::checkpoint`], but a
+    /// partition lost with its executor cannot be rebuilt: a job that needs it fails.
+    pub fn local_checkpoint(self) -> Self {
+        let level = self.node.storage_level();
+        let level = if level.is_valid() {
+            StorageLevel {
+                use_disk: true,
+                ..level
+            }
+        } else {
+            StorageLevel::MEMORY_AND_DISK
+        };
+        let codec: Arc<dyn BlockCodec> = Arc::new(RecordsCodec::<T>::new());
+        self.node.set_persistence(Persistence {
+            level,
+            codec: Some(codec.clone()),
+        });
+        let node = Arc::downgrade(&self.node);
+        let compute = self.compute.clone();
+        // The job computes the partitions no executor holds; computing them stores them.
+        let writer = move |tc: &TaskContext, split: usize| -> Result<Vec<u8>, TaskError> {
+            let node = node
+                .upgrade()
+                .ok_or_else(|| TaskError::Exception("the RDD to checkpoint is gone".into()))?;
+            iterate(&node, &*compute, tc, split)?.count();
+            Ok(Vec::new())
+        };
+        self.node.mark_for_checkpoint(CheckpointMark {
+            kind: CheckpointKind::Local,
+            codec,
+            writer: Arc::new(writer),
+        });
+        self
+    }
+}
+
+/// Spark's `RDD.iterator`, over an RDD's node and compute function.
+fn iterate<T: Data>(
+    node: &RddNode,
+    compute: &ComputeFn<T>,
+    tc: &TaskContext,
+    split: usize,
+) -> Result<Records<T>, TaskError> {
+    let p = node.persistence();
+    match (p.level.is_valid(), p.codec) {
+        (true, Some(codec)) => get_or_compute(node, compute, tc, split, p.level, codec),
+        _ => compute_or_read_checkpoint(node, compute, tc, split),
+    }
+}
+
+/// Spark's `getOrCompute`: the cached block if some executor has it, else the partition
+/// computed (or read from its checkpoint) and staged for the block manager.
+fn get_or_compute<T: Data>(
+    node: &RddNode,
+    compute: &ComputeFn<T>,
+    tc: &TaskContext,
+    split: usize,
+    level: StorageLevel,
+    codec: Arc<dyn BlockCodec>,
+) -> Result<Records<T>, TaskError> {
+    let block = BlockId::Rdd {
+        rdd: node.id(),
+        partition: split,
+    };
+    if let Some(found) = tc.get_block(block)? {
+        let records = found
+            .value
+            .downcast_ref::<RecordBlock<T>>()
+            .cloned()
+            .ok_or_else(|| {
+                TaskError::Exception(format!("{block} does not hold this RDD's records"))
+            })?;
+        if let Some(level) = found.recache {
+            // A MEMORY_AND_DISK block read from disk goes back into memory.
+            tc.stage_put(block_put(block, level, &records, &codec, true, tc)?);
+        }
+        return Ok(Records::from_block(records));
+    }
+    let records =
+        RecordBlock::new(compute_or_read_checkpoint(node, compute, tc, split)?.collect_owned());
+    tc.stage_put(block_put(block, level, &records, &codec, false, tc)?);
+    Ok(Records::from_block(records))
+}
+
+/// Spark's `computeOrReadCheckpoint`.
+fn compute_or_read_checkpoint<T: Data>(
+    node: &RddNode,
+    compute: &ComputeFn<T>,
+    tc: &TaskContext,
+    split: usize,
+) -> Result<Records<T>, TaskError> {
+    let Some(cp) = node.checkpointed() else {
+        return compute(tc, split);
+    };
+    match &cp.kind {
+        CheckpointKind::Local => Err(TaskError::Exception(format!(
+            "Checkpoint block rdd_{}_{split} not found! Either the executor that originally \
+             checkpointed this partition is no longer alive, or the original RDD is \
+             unpersisted. If this problem persists, you may consider using `rdd.checkpoint()` \
+             instead, which is slower than local checkpointing but more fault-tolerant.",
+            node.id()
+        ))),
+        CheckpointKind::Reliable { dir } => {
+            let path = checkpoint_file(dir, split);
+            let fail = |m: String| TaskError::Exception(format!("reading checkpoint {path}: {m}"));
+            let dfs = tc.dfs();
+            let file = dfs
+                .file(&path)
+                .ok_or_else(|| fail("no such file in the DFS".into()))?;
+            let (bytes, from) = dfs
+                .read_range(&file, 0, file.len, Some(tc.host()))
+                .map_err(|e| fail(e.to_string()))?;
+            let value = cp.codec.decode(&bytes).map_err(|e| fail(e.to_string()))?;
+            let records = value
+                .downcast_ref::<RecordBlock<T>>()
+                .cloned()
+                .ok_or_else(|| fail("not this RDD's records".into()))?;
+            let n = records.len() as u64;
+            tc.metrics_mut(|m| {
+                m.input_records += n;
+                m.input_bytes += bytes.len() as u64;
+                m.input_disk_bytes += from.local;
+                m.input_network_bytes += from.rack + from.cross_rack;
+                m.input_cross_rack_bytes += from.cross_rack;
+                m.records_processed += n;
+            });
+            Ok(Records::from_block(records))
+        }
+    }
+}
+
+/// The put of a computed (or re-read) partition at `level`: deserialized levels keep the
+/// records and their estimated size; serialized levels and disk-only levels are encoded by the
+/// task, which counts the encoding (and a disk write) in its metrics.
+fn block_put<T: Send + Sync + 'static>(
+    block: BlockId,
+    level: StorageLevel,
+    records: &RecordBlock<T>,
+    codec: &Arc<dyn BlockCodec>,
+    recache: bool,
+    tc: &TaskContext,
+) -> Result<BlockPut, TaskError> {
+    let n = records.len() as u64;
+    let value: Arc<dyn std::any::Any + Send + Sync> = Arc::new(records.clone());
+    if level.deserialized && level.use_memory {
+        return Ok(BlockPut {
+            block,
+            level,
+            size: codec.estimate(&*value),
+            value: BlockValue::Values(value),
+            records: n,
+            encoded: None,
+            codec: CodecRef(codec.clone()),
+            recache,
+        });
+    }
+    let bytes = codec
+        .encode(&*value)
+        .map(Arc::new)
+        .map_err(|e| TaskError::Exception(format!("encoding {block}: {e}")))?;
+    tc.metrics_mut(|m| {
+        m.records_processed += n;
+        if !level.use_memory && !recache {
+            m.disk_bytes_spilled += bytes.len() as u64;
+        }
+    });
+    Ok(BlockPut {
+        block,
+        level,
+        size: bytes.len() as u64,
+        value: BlockValue::Bytes(bytes.clone()),
+        records: n,
+        encoded: Some(bytes),
+        codec: CodecRef(codec.clone()),
+        recache,
+    })
 }

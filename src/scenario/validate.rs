@@ -385,12 +385,6 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             ))
         }
     };
-    if c.storage_memory.is_some() {
-        warnings.push((
-            "cluster.storage_memory".into(),
-            "not enforced yet: blocks are not stored until the storage step; it is reported on ExecutorAdded".into(),
-        ));
-    }
     if let Some(t) = c.heartbeat_timeout {
         positive("cluster.heartbeat_timeout", Some(t.0))?;
         warnings.push((
@@ -555,33 +549,6 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         ));
     }
     let workload = workload(&f.workload, seed)?;
-    let persisted = match &workload {
-        Workload::Pipeline(p) => p
-            .rdds
-            .iter()
-            .position(|r| r.persist.is_some())
-            .map(|i| format!("workload.rdd[{i}].persist")),
-        Workload::WordCount(_) => None,
-        _ => (f.workload.persist.as_deref() != Some("NONE")).then(|| "workload.persist".into()),
-    };
-    if let Some(key) = persisted {
-        warnings.push((
-            key,
-            "not honoured yet: the level shows in the lineage, but blocks are stored from the storage step on".into(),
-        ));
-    }
-    let checkpointed = match &workload {
-        Workload::Pipeline(p) => p.rdds.iter().any(|r| r.checkpoint),
-        Workload::PageRank(p) => p.checkpoint_every.is_some(),
-        _ => false,
-    };
-    if checkpointed {
-        warnings.push((
-            "workload.checkpoint_every".into(),
-            "not honoured yet: checkpoints arrive with the storage step".into(),
-        ));
-    }
-
     // [expect]
     for (key, v) in &f.expect {
         check_expect(&format!("expect.{}", quote(key)), key, v)?;

@@ -231,6 +231,12 @@ impl Scheduler {
         self.tasks.has_pending_tasks()
     }
 
+    /// Records an event decided elsewhere (a block stored as a task completed) in order with
+    /// the schedulers' own.
+    pub fn emit(&mut self, now: u64, kind: EventKind) {
+        self.events.emit(now, kind);
+    }
+
     /// Takes the events decided since the last call, in order.
     pub fn drain_events(&mut self) -> Vec<Event> {
         self.events.drain()

@@ -144,6 +144,14 @@ impl ShuffleInputs {
     pub fn get(&self, shuffle: ShuffleId) -> Option<&ShuffleReadPlan> {
         self.by_shuffle.get(&shuffle)
     }
+
+    /// Bytes a task of reduce partition `reduce` fetches, over every shuffle it reads.
+    pub fn bytes_for(&self, reduce: usize) -> u64 {
+        self.by_shuffle
+            .values()
+            .map(|plan| plan.blocks_for(reduce).iter().map(|(_, b)| *b).sum::<u64>())
+            .sum()
+    }
 }
 
 struct ShuffleStatus {

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Default, Debug)]
 pub struct BlockManagerMaster {
     locations: BTreeMap<BlockId, BTreeSet<usize>>,
+    /// RDD blocks some task computed, and, for those no store holds now, why (the reason a
+    /// recomputation gives: `evicted`, `lost`, `not_stored`).
+    computed: BTreeMap<BlockId, Option<&'static str>>,
 }
 
 impl BlockManagerMaster {
@@ -52,11 +55,56 @@ impl BlockManagerMaster {
             .collect()
     }
 
-    /// Forgets every block `executor` held (it is gone).
+    /// Forgets every block `executor` held (it is gone); the RDD blocks no one holds any more
+    /// are `lost`.
     pub fn remove_executor(&mut self, executor: usize) {
-        self.locations.retain(|_, set| {
+        let mut gone = Vec::new();
+        self.locations.retain(|b, set| {
             set.remove(&executor);
+            if set.is_empty() {
+                gone.push(*b);
+            }
             !set.is_empty()
         });
+        for b in gone {
+            self.forget(b, "lost");
+        }
+    }
+
+    /// A task computed RDD block `block` (and is about to try to store it). If it had been
+    /// computed before and no store holds it, returns why: the reason of a recomputation.
+    pub fn computed(&mut self, block: BlockId) -> Option<&'static str> {
+        let held = self.locations.contains_key(&block);
+        match self.computed.insert(block, None) {
+            Some(Some(reason)) if !held => Some(reason),
+            Some(None) if !held => Some("not_stored"),
+            _ => None,
+        }
+    }
+
+    /// No store holds `block` any more, for `reason`.
+    pub fn forget(&mut self, block: BlockId, reason: &'static str) {
+        if !self.locations.contains_key(&block) {
+            if let Some(r) = self.computed.get_mut(&block) {
+                *r = Some(reason);
+            }
+        }
+    }
+
+    /// Forgets RDD `rdd` entirely (`unpersist`): its blocks and their history.
+    pub fn remove_rdd(&mut self, rdd: usize) {
+        let lo = BlockId::Rdd { rdd, partition: 0 };
+        let hi = BlockId::Rdd {
+            rdd,
+            partition: usize::MAX,
+        };
+        let blocks: Vec<BlockId> = self.locations.range(lo..=hi).map(|(b, _)| *b).collect();
+        for b in blocks {
+            self.locations.remove(&b);
+        }
+        let blocks: Vec<BlockId> = self.computed.range(lo..=hi).map(|(b, _)| *b).collect();
+        for b in blocks {
+            self.computed.remove(&b);
+        }
     }
 }

@@ -1,0 +1,161 @@
+//! Applying a completed task's storage effects on the driver: its block puts (and their
+//! replicas), its read locks and LRU touches, its execution memory; then reporting every change
+//! to the [`BlockManagerMaster`] and as events (`BlockStored`, `BlockEvicted`, `BlockRemoved`,
+//! `PartitionRecomputed`). The block managers decide what fits; this module only carries their
+//! answers to the master and the event stream, and picks where replicas go.
+
+use crate::events::EventKind;
+use crate::storage::{BlockId, BlockManagerMaster, BlockManagers, BlockPut, BlockUpdate};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+/// What the driver needs to apply storage effects.
+pub(crate) struct StorageDriver<'a> {
+    pub blocks: &'a BlockManagers,
+    pub master: &'a mut BlockManagerMaster,
+    /// Chooses replica peers (seeded).
+    pub rng: &'a mut StdRng,
+    /// Executor names by id.
+    pub names: &'a dyn Fn(usize) -> String,
+}
+
+impl StorageDriver<'_> {
+    /// Applies task `task`'s puts and reads on `executor`; returns the events, in order.
+    pub fn complete(
+        &mut self,
+        executor: usize,
+        task: usize,
+        succeeded: bool,
+        puts: Vec<BlockPut>,
+        reads: &[BlockId],
+    ) -> Vec<EventKind> {
+        let mut events = Vec::new();
+        let Some(bm) = self.blocks.get(executor) else {
+            return events;
+        };
+        if succeeded {
+            for p in &puts {
+                if p.recache {
+                    continue;
+                }
+                if let Some(reason) = self.master.computed(p.block) {
+                    if let Some((rdd, partition)) = p.block.as_rdd() {
+                        events.push(EventKind::PartitionRecomputed {
+                            rdd,
+                            partition,
+                            executor: (self.names)(executor),
+                            reason: reason.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        let replicated: Vec<BlockPut> = puts
+            .iter()
+            .filter(|p| p.level.replication > 1 && !p.recache)
+            .cloned()
+            .collect();
+        let updates = bm.complete(task, succeeded, puts, reads);
+        self.report(executor, updates, &mut events);
+        if succeeded {
+            for p in replicated {
+                if !self.master.locations(p.block).contains(&executor) {
+                    continue;
+                }
+                for peer in self.peers(executor, p.level.replication as usize - 1) {
+                    if let Some(pbm) = self.blocks.get(peer) {
+                        let updates = pbm.put_replica(p.clone());
+                        self.report(peer, updates, &mut events);
+                    }
+                }
+            }
+        }
+        events
+    }
+
+    /// Reserves execution memory for task `task` on `executor`; returns the evictions' events.
+    pub fn reserve_execution(
+        &mut self,
+        executor: usize,
+        task: usize,
+        bytes: u64,
+    ) -> Vec<EventKind> {
+        let mut events = Vec::new();
+        if let Some(bm) = self.blocks.get(executor) {
+            let updates = bm.reserve_execution(task, bytes);
+            self.report(executor, updates, &mut events);
+        }
+        events
+    }
+
+    /// Removes RDD `rdd`'s blocks everywhere (`unpersist`).
+    pub fn unpersist(&mut self, rdd: usize) -> Vec<EventKind> {
+        let mut events = Vec::new();
+        for bm in self.blocks.all() {
+            let e = bm.executor();
+            let updates = bm.remove_rdd(rdd, "unpersisted");
+            self.report(e, updates, &mut events);
+        }
+        self.master.remove_rdd(rdd);
+        events
+    }
+
+    /// Replica peers of a block stored on `from`: other hosts first, shuffled (Spark's
+    /// `RandomBlockReplicationPolicy`, topology-aware only as far as preferring another host).
+    fn peers(&mut self, from: usize, n: usize) -> Vec<usize> {
+        let (mut other_hosts, mut same_host) = self.blocks.replica_candidates(from);
+        other_hosts.shuffle(self.rng);
+        same_host.shuffle(self.rng);
+        other_hosts.into_iter().chain(same_host).take(n).collect()
+    }
+
+    fn report(&mut self, executor: usize, updates: Vec<BlockUpdate>, events: &mut Vec<EventKind>) {
+        let name = (self.names)(executor);
+        for u in updates {
+            match u {
+                BlockUpdate::Stored {
+                    block,
+                    store,
+                    bytes,
+                } => {
+                    self.master.update_block_info(block, executor, true);
+                    events.push(EventKind::BlockStored {
+                        block: block.to_string(),
+                        executor: name.clone(),
+                        storage: store.name().into(),
+                        bytes,
+                    });
+                }
+                BlockUpdate::Evicted {
+                    block,
+                    bytes,
+                    to_disk,
+                    for_block,
+                } => {
+                    if !to_disk {
+                        self.master.update_block_info(block, executor, false);
+                        self.master.forget(block, "evicted");
+                    }
+                    events.push(EventKind::BlockEvicted {
+                        block: block.to_string(),
+                        executor: name.clone(),
+                        bytes,
+                        to_disk,
+                        for_block,
+                    });
+                }
+                BlockUpdate::Removed { block, reason } => {
+                    self.master.update_block_info(block, executor, false);
+                    events.push(EventKind::BlockRemoved {
+                        block: block.to_string(),
+                        executor: name.clone(),
+                        reason,
+                    });
+                }
+                BlockUpdate::NotStored { block } => {
+                    self.master.forget(block, "not_stored");
+                }
+            }
+        }
+    }
+}
