@@ -56,6 +56,7 @@ pub mod dfs;
 pub mod events;
 pub mod faults;
 pub mod hashing;
+pub mod human;
 pub mod lineage;
 pub mod rdd;
 pub mod scenario;

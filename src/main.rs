@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ember::cluster::Clock;
 use ember::events::summary::RunSummary;
-use ember::scenario::{self, bundled, expect, Overrides, RunError, RunOptions, Scenario};
+use ember::scenario::{self, bundled, compare, expect, Overrides, RunError, RunOptions, Scenario};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,6 +86,24 @@ enum Command {
         /// Change any key of every scenario checked (repeatable): --set cluster.racks=3
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
         sets: Vec<(String, String)>,
+    },
+    /// Run a scenario and each of its variants, and set them side by side: per-iteration
+    /// times, totals, ratios to the first run, a chart.
+    Compare {
+        /// A scenario file or a bundled scenario's name
+        scenario: String,
+        /// The clock to run on [default: the scenario's, else virtual]
+        #[arg(long, value_enum)]
+        clock: Option<ClockArg>,
+        /// Change any key of the scenario and of every variant (repeatable): --set cluster.racks=3
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+        sets: Vec<(String, String)>,
+        /// Print one JSON object: every run's summary, as `run --json` prints it
+        #[arg(long)]
+        json: bool,
+        /// Also write every iteration's time to FILE as CSV (run,engine,iteration,elapsed_us)
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
     },
     /// List the bundled scenarios.
     Scenarios,
@@ -214,6 +232,68 @@ fn main() -> ExitCode {
             bless,
             sets,
         } => check(&scenarios, run, bless, &sets),
+        Command::Compare {
+            scenario: name,
+            clock,
+            sets,
+            json,
+            csv,
+        } => compare(&name, clock, sets, json, csv),
+    }
+}
+
+fn compare(
+    name: &str,
+    clock: Option<ClockArg>,
+    sets: Vec<(String, String)>,
+    json: bool,
+    csv: Option<PathBuf>,
+) -> ExitCode {
+    let source = match scenario::find(name) {
+        Ok(s) => s,
+        Err(e) => return bad_input(e),
+    };
+    let o = Overrides {
+        sets,
+        clock: clock.map(ClockArg::clock),
+        ..Overrides::default()
+    };
+    if let Ok(sc) = scenario::parse(&source, &o) {
+        warn(&sc);
+    }
+    let c = match compare::compare(&source, &o) {
+        Ok(c) => c,
+        Err(compare::CompareError::Scenario(e)) => return bad_input(e),
+        Err(e) => {
+            eprintln!("ember: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(path) = csv {
+        if let Err(e) = std::fs::write(&path, c.csv()) {
+            eprintln!("ember: {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if json {
+        match serde_json::to_string(&c) {
+            Ok(j) => out(&format!("{j}\n")),
+            Err(e) => {
+                eprintln!("ember: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(80);
+        out(&c.render(width));
+    }
+    if c.answers_agree() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -226,6 +226,38 @@ impl TaskContext {
     pub fn get_block(&self, block: BlockId) -> Result<Option<Found>, TaskError> {
         let env = &self.inner.env;
         let err = |e: crate::storage::ReadError| TaskError::Exception(e.to_string());
+        // A block this task computed earlier (a join reading one RDD twice): Spark would find
+        // it stored by then, ember has it staged.
+        let staged = self
+            .inner
+            .effects
+            .borrow()
+            .puts
+            .iter()
+            .find(|p| p.block == block && !p.recache)
+            .cloned();
+        if let Some(p) = staged {
+            let value = match &p.value {
+                crate::storage::BlockValue::Values(v) => v.clone(),
+                crate::storage::BlockValue::Bytes(b) => p
+                    .codec
+                    .0
+                    .decode(b)
+                    .map_err(|e| TaskError::Exception(format!("reading {block}: {e}")))?,
+            };
+            self.metrics_mut(|m| {
+                m.input_records += p.records;
+                m.input_bytes += p.size;
+            });
+            return Ok(Some(Found {
+                value,
+                records: p.records,
+                bytes: p.size,
+                from: crate::storage::Store::Memory,
+                decoded: false,
+                recache: None,
+            }));
+        }
         if let Some(bm) = env.blocks.get(env.executor) {
             if let Some(f) = bm.get_local(block).map_err(err)? {
                 self.inner.effects.borrow_mut().reads.push(block);

@@ -361,3 +361,52 @@ fn a_key_not_honoured_yet_is_named_in_a_warning_and_the_file_still_checks() {
         "{err}"
     );
 }
+
+#[test]
+fn bless_writes_a_variant_value_equal_to_the_base_placeholder_it_replaced() {
+    // The base's placeholder `blocks_stored = 0` becomes 8 when blessed; the variant without a
+    // cache stores 0, which differs from the blessed base: it must get its own expectation.
+    let f = temp("bless-variant.toml");
+    std::fs::write(
+        &f,
+        "name = \"b\"\ndescription = \"d\"\n[workload]\nkind = \"logistic_regression\"\npoints = 2000\niterations = 2\npartitions = 8\npersist = \"MEMORY_ONLY\"\n[expect]\nblocks_stored = 0\n\n[[variant]]\nname = \"uncached\"\nset = { \"workload.persist\" = \"NONE\" }\n",
+    )
+    .unwrap();
+    let out = ember(&["check", "--run", "--bless", &f.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(text.contains("blocks_stored = 8"), "{text}");
+    assert!(text.contains("expect = { blocks_stored = 0 }"), "{text}");
+    let out = ember(&["check", "--run", &f.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn compare_prints_the_runs_side_by_side_and_json_and_csv_on_request() {
+    let out = ember(&["compare", "pagerank"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("partitioned  workload.partition_by = true"),
+        "{text}"
+    );
+    assert!(text.contains("every run gave the same answer"), "{text}");
+    let csv = temp("compare.csv");
+    let out = ember(&[
+        "compare",
+        "pagerank",
+        "--json",
+        "--csv",
+        &csv.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(v["runs"][1]["run"], "partitioned");
+    assert!(v["runs"][0]["summary"]["result_digest"].is_string());
+    assert!(std::fs::read_to_string(&csv)
+        .unwrap()
+        .starts_with("run,engine,iteration"));
+    let out = ember(&["compare", "/missing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+}

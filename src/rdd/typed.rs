@@ -129,6 +129,18 @@ impl<T: Data> Rdd<T> {
         preserves_partitioning: bool,
         f: impl Fn(&TaskContext, usize, Records<T>) -> Records<U> + Send + Sync + 'static,
     ) -> Rdd<U> {
+        self.derive_weighted(name, op, preserves_partitioning, 1, f)
+    }
+
+    /// [`Rdd::derive`] whose operation costs `weight` plain operations per record.
+    pub(crate) fn derive_weighted<U: Data>(
+        &self,
+        name: &'static str,
+        op: &'static str,
+        preserves_partitioning: bool,
+        weight: u64,
+        f: impl Fn(&TaskContext, usize, Records<T>) -> Records<U> + Send + Sync + 'static,
+    ) -> Rdd<U> {
         let parent = self.clone();
         let node = RddNode::new(
             self.ctx.new_rdd_id(),
@@ -143,7 +155,11 @@ impl<T: Data> Rdd<T> {
             },
         );
         let compute = move |tc: &TaskContext, split: usize| {
-            Ok(f(tc, split, parent.iterator(tc, split)?.metered(tc, 1)))
+            Ok(f(
+                tc,
+                split,
+                parent.iterator(tc, split)?.metered(tc, weight),
+            ))
         };
         Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute))
     }

@@ -34,6 +34,22 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "pagerank-pipeline",
         include_str!("../../scenarios/pagerank-pipeline.toml"),
     ),
+    (
+        "lru-eviction",
+        include_str!("../../scenarios/lru-eviction.toml"),
+    ),
+    (
+        "storage-levels",
+        include_str!("../../scenarios/storage-levels.toml"),
+    ),
+    (
+        "lr-figure-12",
+        include_str!("../../scenarios/lr-figure-12.toml"),
+    ),
+    (
+        "pagerank-checkpoint",
+        include_str!("../../scenarios/pagerank-checkpoint.toml"),
+    ),
 ];
 
 /// The text of the bundled scenario `name`.

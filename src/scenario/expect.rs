@@ -67,6 +67,28 @@ fn observed_item(summary: &RunSummary, key: &str) -> Option<toml_edit::Value> {
 /// that variant's `expect`. Keys the table already names are updated; an empty or missing
 /// `[expect]` gets [`DEFAULT_KEYS`]. A variant's `expect` gets the keys it names, and every
 /// key it would inherit from `[expect]` (`merged` holds both) whose observed value differs.
+/// The [expect] a variant of `text` runs against: the base's, overlaid with the variant's.
+fn current_merged(text: &str, variant: &str) -> Option<BTreeMap<String, toml::Value>> {
+    let t: toml::Table = toml::from_str(text).ok()?;
+    let mut out: BTreeMap<String, toml::Value> = t
+        .get("expect")
+        .and_then(|e| e.as_table())
+        .map(|e| e.clone().into_iter().collect())
+        .unwrap_or_default();
+    let own = t
+        .get("variant")?
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_table())
+        .find(|v| v.get("name").and_then(|n| n.as_str()) == Some(variant))?
+        .get("expect")
+        .and_then(|e| e.as_table())
+        .cloned()
+        .unwrap_or_default();
+    out.extend(own);
+    Some(out)
+}
+
 pub fn bless(
     text: &str,
     variant: Option<&str>,
@@ -102,7 +124,10 @@ pub fn bless(
                 .iter_mut()
                 .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
                 .ok_or_else(|| format!("no variant {name:?}"))?;
-            let differs: Vec<String> = merged
+            // What the variant inherits is the base's [expect] as the text has it now (the
+            // base may have just been blessed), under the variant's own.
+            let current = current_merged(text, name).unwrap_or_else(|| merged.clone());
+            let differs: Vec<String> = current
                 .iter()
                 .filter(|(k, want)| !summary.get(k).is_some_and(|got| same(want, &got)))
                 .map(|(k, _)| k.clone())

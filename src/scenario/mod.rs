@@ -11,6 +11,7 @@
 //! [`expect`] checks and blesses its `[expect]` table.
 
 pub mod bundled;
+pub mod compare;
 pub mod expect;
 pub mod locate;
 mod messages;
@@ -211,30 +212,48 @@ fn set_value(v: &str) -> toml::Value {
 
 /// Sets `path` (dotted, `a.b.c`) in `table` to `value`, making tables as needed.
 fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
-    let segs: Vec<String> = locate::parse_path(path)
-        .into_iter()
-        .map(|s| match s {
-            locate::Seg::Key(k) => Ok(k),
-            locate::Seg::Index(_) => {
-                Err("--set and variants change keys of tables, not items of arrays".to_string())
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    let Some((last, parents)) = segs.split_last() else {
+    let segs = locate::parse_path(path);
+    if segs.is_empty() {
+        return Err("an empty key".into());
+    }
+    let mut root = toml::Value::Table(std::mem::take(table));
+    let r = set_in(&mut root, &segs, value);
+    if let toml::Value::Table(t) = root {
+        *table = t;
+    }
+    r
+}
+
+/// Sets `segs` under `v`: a key of a table (made if missing), or an item of an existing array
+/// (`workload.rdd[2].persist`).
+fn set_in(v: &mut toml::Value, segs: &[locate::Seg], value: toml::Value) -> Result<(), String> {
+    let Some((seg, rest)) = segs.split_first() else {
         return Err("an empty key".into());
     };
-    let mut t = table;
-    for p in parents {
-        let entry = t
-            .entry(p.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = match entry {
-            toml::Value::Table(inner) => inner,
-            _ => return Err(format!("{p} is not a table")),
-        };
-    }
-    t.insert(last.clone(), value);
-    Ok(())
+    let next = match (seg, v) {
+        (locate::Seg::Key(k), toml::Value::Table(t)) => {
+            if rest.is_empty() {
+                t.insert(k.clone(), value);
+                return Ok(());
+            }
+            t.entry(k.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        }
+        (locate::Seg::Index(i), toml::Value::Array(a)) => {
+            let n = a.len();
+            let item = a
+                .get_mut(*i)
+                .ok_or_else(|| format!("[{i}]: the array has {n} items"))?;
+            if rest.is_empty() {
+                *item = value;
+                return Ok(());
+            }
+            item
+        }
+        (locate::Seg::Key(k), _) => return Err(format!("{k}: its parent is not a table")),
+        (locate::Seg::Index(i), _) => return Err(format!("[{i}]: not an array")),
+    };
+    set_in(next, rest, value)
 }
 
 /// A scenario being read: its origin, text and where things are in it.

@@ -1,6 +1,7 @@
 //! Every event in one sentence, and the filters of the events view.
 
 use crate::events::{Event, EventKind, SkipReason, SubmitReason, TaskEndReason, TaskMetrics};
+pub use crate::human::{bytes, duration};
 
 /// What the events view shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,17 +82,6 @@ impl Filter {
     }
 }
 
-/// A duration for people: `850 µs`, `12.3 ms`, `4.56 s`.
-pub fn duration(us: u64) -> String {
-    if us < 1_000 {
-        format!("{us} µs")
-    } else if us < 1_000_000 {
-        format!("{:.1} ms", us as f64 / 1e3)
-    } else {
-        format!("{:.2} s", us as f64 / 1e6)
-    }
-}
-
 /// Ids as compact ranges: `[3, 4, 5, 8]` → `3–5, 8`.
 pub fn ranges(ids: &[usize]) -> String {
     let mut v = ids.to_vec();
@@ -121,19 +111,6 @@ pub fn stage_attempt(stage: usize, attempt: usize) -> String {
         format!("stage {stage}")
     } else {
         format!("stage {stage} (attempt {attempt})")
-    }
-}
-
-/// Bytes for people: `512 B`, `12.0 KiB`, `3.4 MiB`.
-pub fn bytes(b: u64) -> String {
-    if b < 1024 {
-        format!("{b} B")
-    } else if b < 1 << 20 {
-        format!("{:.1} KiB", b as f64 / 1024.0)
-    } else if b < 1 << 30 {
-        format!("{:.1} MiB", b as f64 / 1048576.0)
-    } else {
-        format!("{:.2} GiB", b as f64 / 1073741824.0)
     }
 }
 

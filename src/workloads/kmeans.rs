@@ -50,7 +50,8 @@ pub fn closest(x: &[f64], centres: &[Vec<f64>]) -> usize {
 pub fn run(ctx: &Context, p: &KMeansParams) -> Result<WorkloadOutput, JobError> {
     let input = Dataset::points(p.points, p.dims, p.common.partitions);
     write_input(ctx, &input, p.common.seed)?;
-    let mut points = read_input(ctx, &input)?.map(|l| parse_point(l).features);
+    let mut points =
+        read_input(ctx, &input)?.map_weighted(p.dims as u64 + 1, |l| parse_point(l).features);
     if p.common.persist != StorageLevel::NONE {
         points = points.persist(p.common.persist);
     }

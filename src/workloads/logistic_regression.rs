@@ -177,7 +177,8 @@ pub fn show_weights(w: &[f64]) -> String {
 pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
     let input = Dataset::points(p.points, p.dims, p.common.partitions);
     write_input(ctx, &input, p.common.seed)?;
-    let mut points = read_input(ctx, &input)?.map(|l| parse_point(l));
+    // Parsing a line costs about one operation per number on it.
+    let mut points = read_input(ctx, &input)?.map_weighted(p.dims as u64 + 1, |l| parse_point(l));
     if p.common.persist != StorageLevel::NONE {
         points = points.persist(p.common.persist);
     }

@@ -1,0 +1,277 @@
+//! `ember compare`: a scenario and each of its variants, run one after the other and set side
+//! by side: the keys each variant changes, per-iteration times, totals, ratios to the base run,
+//! and a bar chart that fits a terminal. The runs' summaries are folds over their events, as
+//! `run --json` prints them; this module only arranges them (text, JSON, CSV).
+
+use super::{parse, run, RunError, RunOptions, ScenarioError, Source};
+use super::{Overrides, Scenario};
+use crate::events::summary::RunSummary;
+use crate::human::duration;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// One run of a comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareRun {
+    /// `base`, or the variant's name.
+    pub run: String,
+    pub variant: Option<String>,
+    /// The keys the variant sets, as `key = value`.
+    pub changes: Vec<(String, String)>,
+    pub summary: RunSummary,
+    /// Why the run failed, if it did.
+    pub error: Option<String>,
+}
+
+impl CompareRun {
+    /// Times of the iterations, in order.
+    pub fn iterations(&self) -> Vec<u64> {
+        self.summary
+            .iterations
+            .iter()
+            .map(|i| i.elapsed_us)
+            .collect()
+    }
+
+    /// The mean time of the iterations after the first (the first pays for loading and
+    /// caching), or of the only one.
+    pub fn later_mean_us(&self) -> Option<f64> {
+        let it = self.iterations();
+        let later = if it.len() > 1 { &it[1..] } else { &it[..] };
+        (!later.is_empty()).then(|| later.iter().sum::<u64>() as f64 / later.len() as f64)
+    }
+}
+
+/// A scenario beside its variants.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub scenario: String,
+    pub clock: String,
+    pub runs: Vec<CompareRun>,
+}
+
+/// Why a comparison could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// The scenario or a variant is invalid (exit 2).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A run could not start (exit 1).
+    #[error("{0}")]
+    Run(String),
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// The keys variant `name` of `sc` sets.
+fn changes(sc: &Scenario, name: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(v) = sc.file.variants.iter().find(|v| v.name == name) {
+        flatten("", &toml::Value::Table(v.set.clone()), &mut out);
+    }
+    out
+}
+
+/// Runs `source` and each of its variants with the overrides `o` (its `variant` ignored).
+pub fn compare(source: &Source, o: &Overrides) -> Result<Comparison, CompareError> {
+    let base_o = Overrides {
+        variant: None,
+        ..o.clone()
+    };
+    let base = parse(source, &base_o)?;
+    let mut scenarios = vec![base.clone()];
+    for v in base.variant_names() {
+        scenarios.push(parse(
+            source,
+            &Overrides {
+                variant: Some(v),
+                ..base_o.clone()
+            },
+        )?);
+    }
+    let mut runs = Vec::new();
+    for sc in &scenarios {
+        let (summary, error) = match run(sc, RunOptions::default()) {
+            Ok(r) => (r.summary, None),
+            Err(RunError::Job { error, summary }) => (*summary, Some(error.to_string())),
+            Err(e) => return Err(CompareError::Run(format!("{}: {e}", sc.origin))),
+        };
+        runs.push(CompareRun {
+            run: sc.variant.clone().unwrap_or_else(|| "base".into()),
+            variant: sc.variant.clone(),
+            changes: sc
+                .variant
+                .as_deref()
+                .map_or(Vec::new(), |v| changes(&base, v)),
+            summary,
+            error,
+        });
+    }
+    Ok(Comparison {
+        scenario: base.name.clone(),
+        clock: base.clock.name().to_string(),
+        runs,
+    })
+}
+
+impl Comparison {
+    /// Whether every run succeeded with the same answer.
+    pub fn answers_agree(&self) -> bool {
+        let mut digests = self.runs.iter().map(|r| &r.summary.result_digest);
+        let first = digests.next();
+        self.runs.iter().all(|r| r.error.is_none()) && digests.all(|d| Some(d) == first)
+    }
+
+    /// One CSV row per iteration of each run: `run,iteration,elapsed_us`.
+    pub fn csv(&self) -> String {
+        let mut s = String::from("run,engine,iteration,elapsed_us\n");
+        for r in &self.runs {
+            for i in &r.summary.iterations {
+                let _ = writeln!(s, "{},{},{},{}", r.run, i.engine, i.iteration, i.elapsed_us);
+            }
+        }
+        s
+    }
+
+    /// The comparison as text `width` columns wide: a table, the variants' changes, a chart of
+    /// the later iterations' mean time, and whether the answers agree.
+    pub fn render(&self, width: usize) -> String {
+        let width = width.max(50);
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "scenario {} ({} clock): {} runs\n",
+            self.scenario,
+            self.clock,
+            self.runs.len()
+        );
+        let name_w = self
+            .runs
+            .iter()
+            .map(|r| r.run.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let base_total = self.runs.first().map_or(0, |r| r.summary.elapsed_us);
+        let base_later = self.runs.first().and_then(|r| r.later_mean_us());
+        let _ = writeln!(
+            s,
+            "{:<name_w$}  {:>11}  {:>12}  {:>10}  {:>7}  {:>6}  {:>6}",
+            "run", "iteration 1", "later (mean)", "total", "× base", "stored", "recomp"
+        );
+        for r in &self.runs {
+            let it = r.iterations();
+            let first = it.first().map_or("-".into(), |u| duration(*u));
+            let later = r
+                .later_mean_us()
+                .map_or("-".into(), |u| duration(u.round() as u64));
+            let ratio = match (r.later_mean_us(), base_later) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                _ if base_total > 0 => {
+                    format!("{:.2}", r.summary.elapsed_us as f64 / base_total as f64)
+                }
+                _ => "-".into(),
+            };
+            let status = match &r.error {
+                Some(_) => " FAILED".to_string(),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "{:<name_w$}  {:>11}  {:>12}  {:>10}  {:>7}  {:>6}  {:>6}{status}",
+                r.run,
+                first,
+                later,
+                duration(r.summary.elapsed_us),
+                ratio,
+                r.summary.blocks_stored,
+                r.summary.partitions_recomputed,
+            );
+        }
+        let changed: Vec<&CompareRun> =
+            self.runs.iter().filter(|r| !r.changes.is_empty()).collect();
+        if !changed.is_empty() {
+            s.push('\n');
+            for r in changed {
+                let list: Vec<String> = r
+                    .changes
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect();
+                let _ = writeln!(s, "{:<name_w$}  {}", r.run, list.join(", "));
+            }
+        }
+        // The chart: later iterations' mean time (or the total, without iterations).
+        let values: Vec<(String, f64)> = self
+            .runs
+            .iter()
+            .map(|r| {
+                (
+                    r.run.clone(),
+                    r.later_mean_us().unwrap_or(r.summary.elapsed_us as f64),
+                )
+            })
+            .collect();
+        let max = values.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+        if max > 0.0 {
+            let what = if self.runs.iter().any(|r| r.later_mean_us().is_some()) {
+                "mean time of the iterations after the first"
+            } else {
+                "total time"
+            };
+            let _ = writeln!(s, "\n{what}:");
+            let bar_w = width.saturating_sub(name_w + 14).max(10);
+            for (name, v) in &values {
+                let cells = v / max * bar_w as f64;
+                let full = cells.floor() as usize;
+                let half = if cells - full as f64 >= 0.5 {
+                    "▌"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    s,
+                    "{name:<name_w$}  {}{half} {}",
+                    "█".repeat(full),
+                    duration(v.round() as u64)
+                );
+            }
+        }
+        s.push('\n');
+        if self.answers_agree() {
+            let d = self
+                .runs
+                .first()
+                .map_or("", |r| r.summary.result_digest.as_str());
+            let _ = writeln!(s, "every run gave the same answer (digest {d})");
+        } else {
+            for r in &self.runs {
+                let _ = writeln!(
+                    s,
+                    "{}: {}",
+                    r.run,
+                    match &r.error {
+                        Some(e) => format!("failed: {e}"),
+                        None => format!("digest {}", r.summary.result_digest),
+                    }
+                );
+            }
+            let _ = writeln!(s, "the answers differ");
+        }
+        s
+    }
+}

@@ -1,0 +1,50 @@
+//! `ember compare` and the scenarios it is for: the RDD paper's Figure 12, and the storage
+//! levels side by side.
+
+use ember::scenario::compare::compare;
+use ember::scenario::{find, Overrides};
+
+#[test]
+fn figure_12_iterations_slow_down_as_less_of_the_data_fits_and_every_run_agrees() {
+    let c = compare(&find("lr-figure-12").unwrap(), &Overrides::default()).expect("compare");
+    let names: Vec<&str> = c.runs.iter().map(|r| r.run.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "base",
+            "75-percent",
+            "50-percent",
+            "25-percent",
+            "0-percent"
+        ]
+    );
+    // The cached share falls run by run: 16, 12, 8, 4, 0 of the 16 blocks.
+    let stored: Vec<usize> = c.runs.iter().map(|r| r.summary.blocks_stored).collect();
+    assert_eq!(stored, vec![16, 12, 8, 4, 0]);
+    let later: Vec<f64> = c
+        .runs
+        .iter()
+        .map(|r| r.later_mean_us().expect("iterations"))
+        .collect();
+    for w in later.windows(2) {
+        assert!(
+            w[0] < w[1],
+            "iteration time grows as less is cached: {later:?}"
+        );
+    }
+    assert!(c.answers_agree(), "one digest for every run");
+    let text = c.render(80);
+    assert!(text.contains("every run gave the same answer"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+}
+
+#[test]
+fn compare_writes_one_csv_row_per_iteration_of_each_run() {
+    let c = compare(&find("pagerank").unwrap(), &Overrides::default()).expect("compare");
+    let csv = c.csv();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "run,engine,iteration,elapsed_us");
+    assert_eq!(rows.len(), 1 + 2 * 5, "two runs of five iterations: {csv}");
+    assert!(rows[1].starts_with("base,spark,1,"));
+    assert!(rows[6].starts_with("partitioned,spark,1,"));
+}
