@@ -78,6 +78,7 @@ impl Harness {
                 outcome,
                 metrics: Default::default(),
                 effects: Default::default(),
+                blocks_read: Vec::new(),
             },
         );
         self.pump();

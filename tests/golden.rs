@@ -6,7 +6,12 @@ use ember::scenario::{load, run, Overrides, RunOptions};
 use std::path::PathBuf;
 
 /// The lessons pinned.
-pub const GOLDEN: &[&str] = &["skipped-stages", "narrow-vs-wide", "lineage-and-laziness"];
+pub const GOLDEN: &[&str] = &[
+    "skipped-stages",
+    "narrow-vs-wide",
+    "lineage-and-laziness",
+    "lru-eviction",
+];
 
 fn golden(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

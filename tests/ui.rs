@@ -270,3 +270,46 @@ fn the_jobs_view_shows_a_failed_attempt_then_the_resubmitted_stage() {
     let s = screen(&mut a, 100, 30);
     assert!(has(&s, "resubmitted (1) done"), "{s:#?}");
 }
+
+#[test]
+fn the_storage_view_lists_blocks_victim_first_and_says_what_each_eviction_made_room_for() {
+    let mut a = app("lru-eviction");
+    key(&mut a, KeyCode::End);
+    key(&mut a, KeyCode::Char('5'));
+    let s = screen(&mut a, 100, 30);
+    assert!(has(&s, "5 Storage"), "{s:#?}");
+    assert!(has(&s, "LRU, next victim first:"), "{s:#?}");
+    assert!(has(&s, "exec-0") && has(&s, "of 4.0 MiB"), "{s:#?}");
+    // The state after the last job agrees with the events: the last eviction on each
+    // executor made room for a block of the RDD counted last.
+    let st = &a.play.state.storage;
+    let ex = &st.executors["exec-0"];
+    let last = ex.evictions.back().expect("an eviction");
+    assert!(
+        has(&s, &format!("last eviction: {} (", last.block)),
+        "{s:#?}"
+    );
+    assert!(has(&s, &format!("for {}", last.for_block)), "{s:#?}");
+    // The next victim is the first block of the LRU order.
+    assert!(
+        has(&s, &format!("next victim first: {}", ex.lru[0].0)),
+        "{s:#?}"
+    );
+    assert!(has(&s, "computed again"), "{s:#?}");
+}
+
+#[test]
+fn the_lineage_view_shows_how_much_of_a_persisted_rdd_is_cached_and_recomputed() {
+    let mut a = app("lru-eviction");
+    key(&mut a, KeyCode::End);
+    let s = screen(&mut a, 120, 40);
+    // Both persisted RDDs: 8 partitions each, some cached, some computed again.
+    let levels: usize = s.iter().map(|l| l.matches("MEMORY_ONLY ").count()).sum();
+    assert_eq!(levels, 2, "{s:#?}");
+    // The RDD counted last is all in memory; the other kept what its LRU blocks left it.
+    assert!(
+        has(&s, "MEMORY_ONLY 8/8") && has(&s, "MEMORY_ONLY 2/8"),
+        "{s:#?}"
+    );
+    assert!(has(&s, "↻6"), "{s:#?}");
+}

@@ -20,7 +20,8 @@ pub(crate) struct StorageDriver<'a> {
 }
 
 impl StorageDriver<'_> {
-    /// Applies task `task`'s puts and reads on `executor`; returns the events, in order.
+    /// Applies task `task`'s puts and reads on `executor`; returns the events, in order, and
+    /// the memory blocks whose LRU position the completion renewed.
     pub fn complete(
         &mut self,
         executor: usize,
@@ -28,10 +29,10 @@ impl StorageDriver<'_> {
         succeeded: bool,
         puts: Vec<BlockPut>,
         reads: &[BlockId],
-    ) -> Vec<EventKind> {
+    ) -> (Vec<EventKind>, Vec<BlockId>) {
         let mut events = Vec::new();
         let Some(bm) = self.blocks.get(executor) else {
-            return events;
+            return (events, Vec::new());
         };
         if succeeded {
             for p in &puts {
@@ -55,7 +56,7 @@ impl StorageDriver<'_> {
             .filter(|p| p.level.replication > 1 && !p.recache)
             .cloned()
             .collect();
-        let updates = bm.complete(task, succeeded, puts, reads);
+        let (updates, touched) = bm.complete(task, succeeded, puts, reads);
         self.report(executor, updates, &mut events);
         if succeeded {
             for p in replicated {
@@ -70,7 +71,7 @@ impl StorageDriver<'_> {
                 }
             }
         }
-        events
+        (events, touched)
     }
 
     /// Reserves execution memory for task `task` on `executor`; returns the evictions' events.

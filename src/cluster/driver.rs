@@ -81,7 +81,7 @@ pub(crate) fn apply_effects(
 }
 
 fn apply_storage(
-    u: &StatusUpdate,
+    u: &mut StatusUpdate,
     sched: &mut Scheduler,
     parts: &mut DriverParts<'_>,
     now: u64,
@@ -96,13 +96,14 @@ fn apply_storage(
             .unwrap_or_else(|| format!("exec-{e}"))
     };
     let succeeded = !matches!(u.outcome, TaskOutcome::Failed(_));
-    let events = StorageDriver {
+    let (events, touched) = StorageDriver {
         blocks: parts.blocks,
         master: &mut sched.dag.block_master,
         rng: parts.rng,
         names: &name,
     }
     .complete(u.executor, u.task_id, succeeded, puts, reads);
+    u.blocks_read = touched.iter().map(|b| b.to_string()).collect();
     for e in events {
         sched.emit(now, e);
     }

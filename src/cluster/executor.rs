@@ -70,6 +70,7 @@ impl Executor {
             outcome,
             metrics: tc.metrics(),
             effects: tc.take_effects(),
+            blocks_read: Vec::new(),
         }
     }
 }

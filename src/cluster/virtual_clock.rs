@@ -65,6 +65,7 @@ impl VirtualBackend {
                     ))),
                     metrics: Default::default(),
                     effects: Default::default(),
+                    blocks_read: Vec::new(),
                 },
             })
             .collect();

@@ -113,6 +113,11 @@ pub enum EventKind {
         metrics: TaskMetrics,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// The cached blocks the task read from its executor's memory, in the order their
+        /// LRU positions were renewed when it ended (an addition to CONTRACTS §3: the storage
+        /// view replays the LRU order from it).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        blocks_read: Vec<String>,
     },
     /// A block was stored by an executor's block manager.
     BlockStored {

@@ -175,8 +175,9 @@ impl Scheduler {
     }
 
     /// Takes an executor's report on a task: posts `TaskEnd`, then moves the job on.
-    pub fn status_update(&mut self, now: u64, update: StatusUpdate) {
+    pub fn status_update(&mut self, now: u64, mut update: StatusUpdate) {
         let exec_name = self.tasks.executor_name(update.executor);
+        let blocks_read = std::mem::take(&mut update.blocks_read);
         let Some(c) = self.tasks.status_update(now, update) else {
             return;
         };
@@ -199,6 +200,7 @@ impl Scheduler {
                 duration_us: c.duration_us,
                 metrics: c.metrics.clone(),
                 error,
+                blocks_read,
             },
         );
         self.dag.handle_task_completion(now, c, &mut self.events);

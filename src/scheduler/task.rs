@@ -84,4 +84,7 @@ pub struct StatusUpdate {
     pub outcome: TaskOutcome,
     pub metrics: TaskMetrics,
     pub effects: TaskEffects,
+    /// Filled by the driver as it applies the effects: the cached blocks whose LRU position
+    /// the completion renewed (reported on `TaskEnd`).
+    pub blocks_read: Vec<String>,
 }

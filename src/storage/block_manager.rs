@@ -337,14 +337,15 @@ impl BlockManager {
 
     /// Applies what task `task` staged, now that it completed (`succeeded`) or failed: its
     /// puts (only if it succeeded), then its reads (the LRU order; the locks released), then
-    /// its execution memory released.
+    /// its execution memory released. Returns the changes, and the memory blocks whose LRU
+    /// position was renewed, in order.
     pub fn complete(
         &self,
         task: usize,
         succeeded: bool,
         puts: Vec<BlockPut>,
         reads: &[BlockId],
-    ) -> Vec<BlockUpdate> {
+    ) -> (Vec<BlockUpdate>, Vec<BlockId>) {
         let mut s = self.state();
         let mut out = Vec::new();
         // Blocks this task put in memory stay locked by it until it ends (it iterates them).
@@ -358,9 +359,11 @@ impl BlockManager {
                 }
             }
         }
+        let mut touched = Vec::new();
         for b in reads.iter().chain(held.iter()) {
-            if succeeded {
+            if succeeded && s.memory.contains(b) {
                 s.memory.touch(b);
+                touched.push(*b);
             }
             if let Some(n) = s.readers.get_mut(b) {
                 *n -= 1;
@@ -372,7 +375,7 @@ impl BlockManager {
         if let Some(n) = s.execution.remove(&task) {
             s.memory.release_execution(n);
         }
-        out
+        (out, touched)
     }
 
     /// Stores a replica (another executor's put, at replication 1); see [`BlockManager::complete`].

@@ -11,7 +11,7 @@ use super::lineage::{self, LineageGraph, LineageView};
 use super::playback::{Boundary, Playback};
 use super::state::Log;
 use super::timeline::Window;
-use super::{events_view, jobs, theme, timeline};
+use super::{events_view, jobs, storage_view, theme, timeline};
 use crate::scenario::units::parse_duration;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -36,6 +36,8 @@ pub struct App {
     /// scrolls).
     pub lineage_follow: bool,
     pub jobs_scroll: (i32, i32),
+    /// Rows the storage view is scrolled by.
+    pub storage_scroll: usize,
     /// Whether the jobs view draws every stage of the job (else it folds skipped ones).
     pub jobs_all_stages: bool,
     pub window: Window,
@@ -60,6 +62,7 @@ pub struct App {
     /// (to stop scrolling at the content's end).
     view_area: (i32, i32),
     jobs_extent: (i32, i32),
+    storage_rows: usize,
     lineage: Option<(usize, bool, LineageGraph)>,
 }
 
@@ -77,6 +80,7 @@ impl App {
             lineage_scroll: (0, 0),
             lineage_follow: true,
             jobs_scroll: (0, 0),
+            storage_scroll: 0,
             jobs_all_stages: false,
             window: Window::default(),
             filter: Filter::All,
@@ -93,6 +97,7 @@ impl App {
             run_error: None,
             view_area: (80, 20),
             jobs_extent: (0, 0),
+            storage_rows: 0,
             lineage: None,
         };
         app.play.playing = true;
@@ -277,6 +282,12 @@ impl App {
                 self.window.row = (self.window.row as isize + delta).clamp(0, max) as usize;
             }
             View::Events => self.move_selection(delta),
+            View::Storage => {
+                let max = self.storage_rows.saturating_sub(self.view_area.1 as usize);
+                let step = if delta.abs() > 1 { delta * 2 } else { delta };
+                self.storage_scroll =
+                    (self.storage_scroll as isize + step).clamp(0, max as isize) as usize;
+            }
         }
     }
 
@@ -302,6 +313,7 @@ impl App {
             View::Events => {
                 self.events_shift = (self.events_shift as i32 + delta * 16).max(0) as usize
             }
+            View::Storage => {}
         }
     }
 
@@ -365,7 +377,7 @@ impl App {
         if self.help {
             match k.code {
                 KeyCode::Char('?') | KeyCode::Esc | KeyCode::Char('q') => self.help = false,
-                KeyCode::Char('1'..='4') | KeyCode::Tab | KeyCode::BackTab => {
+                KeyCode::Char('1'..='5') | KeyCode::Tab | KeyCode::BackTab => {
                     self.help = false;
                     self.on_key(k);
                 }
@@ -378,9 +390,12 @@ impl App {
         match k.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') => self.help = true,
-            KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % 4],
-            KeyCode::BackTab => self.view = View::ALL[(self.view.index() + 3) % 4],
-            KeyCode::Char(c @ '1'..='4') => self.view = View::ALL[c as usize - '1' as usize],
+            KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
+            KeyCode::BackTab => {
+                let n = View::ALL.len();
+                self.view = View::ALL[(self.view.index() + n - 1) % n]
+            }
+            KeyCode::Char(c @ '1'..='5') => self.view = View::ALL[c as usize - '1' as usize],
             KeyCode::Char(' ') => {
                 if !self.play.playing
                     && self.play.cursor() >= self.log.events.len()
@@ -583,6 +598,14 @@ impl App {
                 main,
                 f.buffer_mut(),
             ),
+            View::Storage => {
+                self.storage_rows = storage_view::render(
+                    &self.play.state,
+                    self.storage_scroll,
+                    main,
+                    f.buffer_mut(),
+                )
+            }
             View::Events => events_view::render(
                 &self.log,
                 &self.play.state,

@@ -17,11 +17,18 @@ pub enum View {
     Jobs,
     Timeline,
     Events,
+    Storage,
 }
 
 impl View {
     /// Every view, in tab order.
-    pub const ALL: [View; 4] = [View::Lineage, View::Jobs, View::Timeline, View::Events];
+    pub const ALL: [View; 5] = [
+        View::Lineage,
+        View::Jobs,
+        View::Timeline,
+        View::Events,
+        View::Storage,
+    ];
 
     /// Its name on its tab.
     pub fn name(self) -> &'static str {
@@ -30,6 +37,7 @@ impl View {
             View::Jobs => "Jobs",
             View::Timeline => "Timeline",
             View::Events => "Events",
+            View::Storage => "Storage",
         }
     }
 
@@ -47,7 +55,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("?", "this help"),
             ("q  Ctrl-C", "quit"),
-            ("1-4 Tab S-Tab", "the views"),
+            ("1-5 Tab S-Tab", "the views"),
             ("wheel, click", "scroll; a tab: its view"),
         ],
     ),
@@ -69,6 +77,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("s4  4p", "stage 4; 4 partitions"),
             ("┆ ▽   │ ▼", "shuffle, narrow edge"),
+            ("3/8 ↻2", "cached; computed again"),
         ],
     ),
     (
@@ -106,6 +115,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("Esc", "follow the latest"),
         ],
     ),
+    ("5 Storage", &[("↑ ↓ PgUp PgDn", "scroll the executors")]),
 ];
 
 /// What playback is doing, for the header.
@@ -261,6 +271,7 @@ pub fn hints(view: View, playing: bool) -> Line<'static> {
             ("f", "filter"),
             ("?", "help"),
         ],
+        View::Storage => &[("→←", "step"), ("↑↓", "scroll"), ("?", "help")],
     };
     let mut spans = vec![
         Span::raw(" "),

@@ -90,7 +90,7 @@ pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buff
             let e = &log.events[*i];
             let said: String = sentence(e, s).chars().skip(shift).collect();
             let more = if shift > 0 { "…" } else { "" };
-            let text = format!("{:>9}  {:<16} {more}{said}", duration(e.time_us), name(e));
+            let text = format!("{:>9}  {:<19} {more}{said}", duration(e.time_us), name(e));
             let style = if Some(*i) == selected {
                 theme::selected()
             } else if *i + 1 == cursor {

@@ -275,9 +275,9 @@ pub fn explain(e: &Event) -> String {
             to_disk,
             for_block,
         } => format!(
-            "{block} ({}) evicted from {executor}'s memory{} to make room for {for_block}",
+            "{block} ({}) evicted from {executor}'s memory{} for {for_block}",
             bytes(*b),
-            if *to_disk { " to disk" } else { "" }
+            if *to_disk { " to its disk" } else { "" }
         ),
         K::BlockRemoved {
             block,
@@ -290,7 +290,13 @@ pub fn explain(e: &Event) -> String {
             executor,
             reason,
         } => format!(
-            "partition {partition} of RDD {rdd} computed again on {executor}: it was {reason}"
+            "rdd_{rdd}_{partition} computed again on {executor}: {}",
+            match reason.as_str() {
+                "evicted" => "it had been evicted",
+                "lost" => "its copies were lost",
+                "not_stored" => "it never fitted in memory",
+                other => other,
+            }
         ),
         K::MapOutputsLost {
             shuffle,

@@ -2,7 +2,9 @@
 //! partitions, storage level), narrow edges solid and shuffle edges dashed with hollow arrows
 //! (the stage cuts), boxes coloured by the stage that computes them in the selected job and
 //! tagged with it (`s4`; `s52 +5` when several stages pipeline the RDD; `s4 skipped`, in grey,
-//! when the job skips it), the rest dimmed.
+//! when the job skips it), the rest dimmed. A persisted RDD shows its level and how many of
+//! its partitions are cached (`MEMORY_ONLY 4/8`), and `↻3` when partitions were computed
+//! again (evicted, lost, or never stored).
 //!
 //! Repeated iterations collapse: when three or more jobs in a row each add RDDs with the
 //! same operations (PageRank's join, flat_map, reduce_by_key, map_values per iteration), the
@@ -42,8 +44,8 @@ pub struct LineageGraph {
 }
 
 /// Box width bounds.
-const MIN_W: usize = 14;
-const MAX_W: usize = 26;
+const MIN_W: usize = 17;
+const MAX_W: usize = 30;
 /// A collapsed box lists the operations it folds: it may be wider.
 const MAX_COLLAPSED_W: usize = 44;
 /// Box height: the top border with the title, one line, the bottom border.
@@ -62,30 +64,53 @@ fn title(s: &UiState, n: &LineageNode) -> String {
 fn body(s: &UiState, n: &LineageNode) -> String {
     match n {
         LineageNode::Rdd(id) => match s.rdds.get(id) {
-            Some(r) => format!("{} {}p", r.name, r.partitions),
+            Some(r) => match s.storage.recomputations(*id) {
+                0 => format!("{} {}p", r.name, r.partitions),
+                n => format!("{} {}p ↻{n}", r.name, r.partitions),
+            },
             None => String::new(),
         },
         LineageNode::Collapsed { rdds, ops, .. } => format!("{} RDDs: {ops}", rdds.len()),
     }
 }
 
+/// A persisted RDD's level and how many of its partitions some executor holds.
 fn storage(s: &UiState, n: &LineageNode) -> Option<String> {
     match n {
-        LineageNode::Rdd(id) => s
-            .rdds
-            .get(id)
-            .filter(|r| r.storage != "NONE")
-            .map(|r| format!(" {} ", r.storage)),
+        LineageNode::Rdd(id) => s.rdds.get(id).filter(|r| r.storage != "NONE").map(|r| {
+            format!(
+                " {} {}/{} ",
+                r.storage,
+                s.storage.cached_partitions(*id),
+                r.partitions
+            )
+        }),
         LineageNode::Collapsed { .. } => None,
     }
 }
 
+/// A box's width: its widest line, with room in the bottom border for the storage level and
+/// its widest count (`16/16`) beside a stage tag (` s123 `). It does not change as blocks come
+/// and go, so the layout need not either.
 fn width_for(s: &UiState, n: &LineageNode) -> u16 {
+    let storage_w = match n {
+        LineageNode::Rdd(id) => s
+            .rdds
+            .get(id)
+            .filter(|r| r.storage != "NONE")
+            .map_or(0, |r| {
+                format!(" {} {}/{} ", r.storage, r.partitions, r.partitions)
+                    .chars()
+                    .count()
+                    + 7
+            }),
+        LineageNode::Collapsed { .. } => 0,
+    };
     let w = title(s, n)
         .chars()
         .count()
-        .max(body(s, n).chars().count())
-        .max(storage(s, n).map_or(0, |x| x.chars().count()))
+        .max(body(s, n).chars().count() + 3)
+        .max(storage_w)
         + 2;
     let max = match n {
         LineageNode::Collapsed { .. } => MAX_COLLAPSED_W,

@@ -21,6 +21,8 @@ pub mod layout;
 pub mod lineage;
 pub mod playback;
 pub mod state;
+pub mod storage_state;
+pub mod storage_view;
 pub mod theme;
 pub mod timeline;
 

@@ -8,6 +8,7 @@
 //! replayed log and (later) an imported Spark log all fill the same `Log`, so the views draw
 //! them with the same code.
 
+use super::storage_state::StorageState;
 use crate::events::{
     Event, EventKind, Locality, Outcome, RddInfo, SkipReason, StageInfo, SubmitReason,
     TaskEndReason,
@@ -202,6 +203,8 @@ pub struct UiState {
     pub iterations: Vec<(usize, u64)>,
     /// `(result, answer, digest, error)` once the run has ended.
     pub end: Option<(String, String, String, Option<String>)>,
+    /// What the block managers hold.
+    pub storage: StorageState,
 }
 
 impl UiState {
@@ -209,6 +212,7 @@ impl UiState {
     pub fn apply(&mut self, e: &Event) {
         self.applied += 1;
         self.time_us = self.time_us.max(e.time_us);
+        self.storage.apply(e);
         match &e.kind {
             EventKind::AppStart {
                 app,

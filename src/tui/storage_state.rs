@@ -1,0 +1,225 @@
+//! What the executors' block managers hold, as the events tell it: each executor's memory
+//! blocks in LRU order (replayed from `BlockStored`, `BlockEvicted`, `BlockRemoved` and the
+//! `blocks_read` of `TaskEnd`), its disk blocks, its recent evictions and what they made room
+//! for, and which partitions of which RDD were computed again. Part of the UI's fold
+//! ([`super::state::UiState`]); the storage and lineage views draw it.
+
+use crate::events::{Event, EventKind};
+use std::collections::{BTreeMap, VecDeque};
+
+/// How many evictions each executor remembers.
+pub const RECENT_EVICTIONS: usize = 12;
+
+/// One eviction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Eviction {
+    pub time_us: u64,
+    pub block: String,
+    pub bytes: u64,
+    pub to_disk: bool,
+    pub for_block: String,
+}
+
+/// One executor's stores.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecutorStorage {
+    /// Memory blocks from least to most recently used (the next victim first), with sizes.
+    pub lru: Vec<(String, u64)>,
+    /// Disk blocks and their sizes.
+    pub disk: BTreeMap<String, u64>,
+    /// The latest evictions, oldest first.
+    pub evictions: VecDeque<Eviction>,
+    pub evicted_total: usize,
+}
+
+impl ExecutorStorage {
+    /// Bytes held in memory.
+    pub fn memory_used(&self) -> u64 {
+        self.lru.iter().map(|(_, b)| b).sum()
+    }
+
+    fn touch(&mut self, block: &str) {
+        if let Some(i) = self.lru.iter().position(|(b, _)| b == block) {
+            let e = self.lru.remove(i);
+            self.lru.push(e);
+        }
+    }
+}
+
+/// Why and how often a partition was computed again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    pub times: usize,
+    pub last_reason: String,
+}
+
+/// Storage as the events tell it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StorageState {
+    /// By executor name.
+    pub executors: BTreeMap<String, ExecutorStorage>,
+    /// By RDD, then partition.
+    pub recomputed: BTreeMap<usize, BTreeMap<usize, Recomputed>>,
+}
+
+/// `rdd_R_P` as `(R, P)`.
+pub fn rdd_block(block: &str) -> Option<(usize, usize)> {
+    let rest = block.strip_prefix("rdd_")?;
+    let (r, p) = rest.split_once('_')?;
+    Some((r.parse().ok()?, p.parse().ok()?))
+}
+
+impl StorageState {
+    /// Applies an event (the others are ignored).
+    pub fn apply(&mut self, e: &Event) {
+        match &e.kind {
+            EventKind::BlockStored {
+                block,
+                executor,
+                storage,
+                bytes,
+            } => {
+                let x = self.executors.entry(executor.clone()).or_default();
+                if storage == "disk" {
+                    x.disk.insert(block.clone(), *bytes);
+                } else if !x.lru.iter().any(|(b, _)| b == block) {
+                    x.lru.push((block.clone(), *bytes));
+                }
+            }
+            EventKind::BlockEvicted {
+                block,
+                executor,
+                bytes,
+                to_disk,
+                for_block,
+            } => {
+                let x = self.executors.entry(executor.clone()).or_default();
+                x.lru.retain(|(b, _)| b != block);
+                x.evicted_total += 1;
+                x.evictions.push_back(Eviction {
+                    time_us: e.time_us,
+                    block: block.clone(),
+                    bytes: *bytes,
+                    to_disk: *to_disk,
+                    for_block: for_block.clone(),
+                });
+                while x.evictions.len() > RECENT_EVICTIONS {
+                    x.evictions.pop_front();
+                }
+            }
+            EventKind::BlockRemoved {
+                block, executor, ..
+            } => {
+                if let Some(x) = self.executors.get_mut(executor) {
+                    x.lru.retain(|(b, _)| b != block);
+                    x.disk.remove(block);
+                }
+            }
+            EventKind::ExecutorRemoved { executor, .. } => {
+                self.executors.remove(executor);
+            }
+            EventKind::TaskEnd {
+                executor,
+                blocks_read,
+                ..
+            } => {
+                if let Some(x) = self.executors.get_mut(executor) {
+                    for b in blocks_read {
+                        x.touch(b);
+                    }
+                }
+            }
+            EventKind::PartitionRecomputed {
+                rdd,
+                partition,
+                reason,
+                ..
+            } => {
+                let r = self
+                    .recomputed
+                    .entry(*rdd)
+                    .or_default()
+                    .entry(*partition)
+                    .or_default();
+                r.times += 1;
+                r.last_reason = reason.clone();
+            }
+            _ => {}
+        }
+    }
+
+    /// How many partitions of `rdd` some executor holds, in memory or on disk.
+    pub fn cached_partitions(&self, rdd: usize) -> usize {
+        let mut parts = std::collections::BTreeSet::new();
+        for x in self.executors.values() {
+            for b in x.lru.iter().map(|(b, _)| b).chain(x.disk.keys()) {
+                if let Some((r, p)) = rdd_block(b) {
+                    if r == rdd {
+                        parts.insert(p);
+                    }
+                }
+            }
+        }
+        parts.len()
+    }
+
+    /// How many times partitions of `rdd` were computed again.
+    pub fn recomputations(&self, rdd: usize) -> usize {
+        self.recomputed
+            .get(&rdd)
+            .map_or(0, |m| m.values().map(|r| r.times).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: EventKind) -> Event {
+        Event { kind, time_us: 1 }
+    }
+
+    fn stored(b: &str, bytes: u64) -> Event {
+        ev(EventKind::BlockStored {
+            block: b.into(),
+            executor: "exec-0".into(),
+            storage: "memory".into(),
+            bytes,
+        })
+    }
+
+    #[test]
+    fn reads_reported_on_task_end_replay_the_lru_order() {
+        let mut s = StorageState::default();
+        s.apply(&stored("rdd_1_0", 10));
+        s.apply(&stored("rdd_1_1", 10));
+        s.apply(&ev(EventKind::TaskEnd {
+            task: 0,
+            stage: 0,
+            attempt: 0,
+            partition: 0,
+            executor: "exec-0".into(),
+            reason: crate::events::TaskEndReason::Success,
+            duration_us: 1,
+            metrics: Default::default(),
+            error: None,
+            blocks_read: vec!["rdd_1_0".into()],
+        }));
+        let lru: Vec<&str> = s.executors["exec-0"]
+            .lru
+            .iter()
+            .map(|(b, _)| b.as_str())
+            .collect();
+        assert_eq!(lru, vec!["rdd_1_1", "rdd_1_0"]);
+        s.apply(&ev(EventKind::BlockEvicted {
+            block: "rdd_1_1".into(),
+            executor: "exec-0".into(),
+            bytes: 10,
+            to_disk: true,
+            for_block: "rdd_2_0".into(),
+        }));
+        assert_eq!(s.executors["exec-0"].evictions.len(), 1);
+        assert_eq!(s.cached_partitions(1), 1);
+        assert_eq!(rdd_block("rdd_12_3"), Some((12, 3)));
+    }
+}

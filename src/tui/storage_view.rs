@@ -1,0 +1,191 @@
+//! The storage view: per executor, its storage memory used against its capacity, its memory
+//! blocks in LRU order (the next victim first), its disk blocks, and its latest eviction with
+//! what it made room for; above them, totals and the partitions computed again.
+
+use super::explain::{bytes, duration};
+use super::state::UiState;
+use super::storage_state::rdd_block;
+use super::theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+/// A bar of `width` cells, `used` of `capacity` filled.
+fn bar(used: u64, capacity: u64, width: usize) -> (String, String) {
+    let filled = if capacity == 0 {
+        0
+    } else {
+        ((used as f64 / capacity as f64) * width as f64).ceil() as usize
+    }
+    .min(width);
+    ("█".repeat(filled), "░".repeat(width - filled))
+}
+
+/// The lines of the view.
+pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
+    let st = &s.storage;
+    let mut out = Vec::new();
+    let mem_blocks: usize = st.executors.values().map(|x| x.lru.len()).sum();
+    let mem_bytes: u64 = st.executors.values().map(|x| x.memory_used()).sum();
+    let capacity: u64 = s
+        .executors
+        .iter()
+        .filter(|e| e.alive)
+        .map(|e| e.storage_memory)
+        .sum();
+    let disk_blocks: usize = st.executors.values().map(|x| x.disk.len()).sum();
+    let evicted: usize = st.executors.values().map(|x| x.evicted_total).sum();
+    let recomputed: usize = st.recomputed.keys().map(|r| st.recomputations(*r)).sum();
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    out.push(Line::from(vec![
+        Span::styled(" memory ", bold),
+        Span::raw(format!(
+            "{mem_blocks} blocks, {} of {}",
+            bytes(mem_bytes),
+            bytes(capacity)
+        )),
+        Span::styled(" · disk ", bold),
+        Span::raw(format!("{disk_blocks}")),
+        Span::styled(" · evicted ", bold),
+        Span::raw(format!("{evicted}")),
+        Span::styled(" · computed again ", bold),
+        Span::raw(format!("{recomputed}")),
+    ]));
+    if !st.recomputed.is_empty() {
+        let parts: Vec<String> = st
+            .recomputed
+            .iter()
+            .map(|(rdd, m)| {
+                let mut reasons: Vec<&str> = m.values().map(|r| r.last_reason.as_str()).collect();
+                reasons.sort();
+                reasons.dedup();
+                format!(
+                    "RDD {rdd} {}× ({})",
+                    st.recomputations(*rdd),
+                    reasons.join(", ").replace('_', " ")
+                )
+            })
+            .collect();
+        out.push(Line::from(Span::styled(
+            format!(" computed again: {}", parts.join(" · ")),
+            theme::dim(),
+        )));
+        let never_stored = st
+            .recomputed
+            .values()
+            .flat_map(|m| m.values())
+            .any(|r| r.last_reason == "not_stored");
+        if never_stored {
+            out.push(Line::from(Span::styled(
+                " not stored: no room for its 1 MiB unroll without evicting its own RDD's blocks",
+                theme::dim(),
+            )));
+        }
+    }
+    if s.executors.is_empty() {
+        out.push(Line::from(Span::styled(" no executor yet", theme::dim())));
+        return out;
+    }
+    let bar_w = (width as usize / 4).clamp(8, 24);
+    for e in &s.executors {
+        out.push(Line::raw(""));
+        let x = st.executors.get(&e.name).cloned().unwrap_or_default();
+        let used = x.memory_used();
+        let (full, empty) = bar(used, e.storage_memory, bar_w);
+        let mut head = vec![
+            Span::styled(
+                format!(" {:<8}", e.name),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(format!("{:<8} ", e.host), theme::dim()),
+            Span::raw("memory "),
+            Span::styled(full, theme::storage()),
+            Span::styled(empty, theme::dim()),
+            Span::raw(format!(" {} of {}", bytes(used), bytes(e.storage_memory))),
+        ];
+        if !x.disk.is_empty() {
+            let d: u64 = x.disk.values().sum();
+            head.push(Span::raw(format!(
+                "   disk {} block{}, {}",
+                x.disk.len(),
+                if x.disk.len() == 1 { "" } else { "s" },
+                bytes(d)
+            )));
+        }
+        if !e.alive {
+            head.push(Span::styled("  lost", theme::failure()));
+        }
+        out.push(Line::from(head));
+        // The LRU order, next victim first, as many as fit on one line.
+        let mut lru = vec![Span::styled("   LRU, next victim first: ", theme::dim())];
+        if x.lru.is_empty() {
+            lru.push(Span::styled("(empty)", theme::dim()));
+        }
+        let mut used_w = 28usize;
+        let sizes = width >= 120;
+        for (i, (b, size)) in x.lru.iter().enumerate() {
+            let text = if sizes {
+                format!("{b} {}", bytes(*size))
+            } else {
+                b.clone()
+            };
+            let sep = if i == 0 { "" } else { " · " };
+            let left = x.lru.len() - i;
+            if used_w + sep.len() + text.chars().count() + 12 > width as usize && left > 1 {
+                lru.push(Span::styled(format!(" … {left} more"), theme::dim()));
+                break;
+            }
+            used_w += sep.len() + text.chars().count();
+            lru.push(Span::raw(sep.to_string()));
+            let style = if i == 0 {
+                theme::running()
+            } else {
+                stage_like(b)
+            };
+            lru.push(Span::styled(text, style));
+        }
+        out.push(Line::from(lru));
+        if !x.disk.is_empty() {
+            let names: Vec<&str> = x.disk.keys().map(String::as_str).collect();
+            let mut text = format!("   on disk: {}", names.join(" · "));
+            if text.chars().count() > width as usize {
+                text = text.chars().take(width as usize - 1).collect::<String>() + "…";
+            }
+            out.push(Line::from(Span::styled(text, theme::dim())));
+        }
+        if let Some(ev) = x.evictions.back() {
+            out.push(Line::from(vec![
+                Span::styled("   last eviction: ", theme::dim()),
+                Span::raw(format!(
+                    "{} ({}{}) for {} at {}",
+                    ev.block,
+                    bytes(ev.bytes),
+                    if ev.to_disk { ", to disk" } else { "" },
+                    ev.for_block,
+                    duration(ev.time_us)
+                )),
+                Span::styled(format!(" · {} in all", x.evicted_total), theme::dim()),
+            ]));
+        }
+    }
+    out
+}
+
+/// Blocks of the same RDD share a colour.
+fn stage_like(block: &str) -> Style {
+    match rdd_block(block) {
+        Some((rdd, _)) => theme::stage(rdd),
+        None => Style::default(),
+    }
+}
+
+/// Draws the view scrolled down by `scroll` rows; returns how many rows it has.
+pub fn render(s: &UiState, scroll: usize, area: Rect, buf: &mut Buffer) -> usize {
+    let all = lines(s, area.width);
+    let n = all.len();
+    let shown: Vec<Line> = all.into_iter().skip(scroll).collect();
+    Paragraph::new(shown).render(area, buf);
+    n
+}
