@@ -536,6 +536,14 @@ fn human(s: &RunSummary, lineage: &str) -> String {
         plural(s.tasks, "task", "tasks"),
         s.task_failures
     ));
+    if s.blocks_stored + s.blocks_evicted + s.partitions_recomputed > 0 {
+        out.push_str(&format!(
+            "storage: {} stored, {} evicted, {} computed again\n",
+            plural(s.blocks_stored, "block", "blocks"),
+            s.blocks_evicted,
+            plural(s.partitions_recomputed, "partition", "partitions")
+        ));
+    }
     for it in &s.iterations {
         out.push_str(&format!(
             "iteration {:>2}: {}\n",
