@@ -36,8 +36,9 @@
 //!   virtual-clock and wall-clock backends; a task's effects are applied at its completion.
 //! - [`task_context`]: what a running task sees of its executor, and what it stages.
 //! - [`shuffle`]: map outputs as bytes, the `MapOutputTracker`, the reduce-side fetch.
-//! - [`storage`]: storage levels, block ids, the disk store (files or memory), sizes and codecs,
-//!   and the driver's block locations.
+//! - [`storage`]: storage levels, block ids, each executor's block manager (an LRU memory store
+//!   under Spark's eviction rules and unified memory, in front of its disk store), sizes and
+//!   codecs, and the driver's block locations.
 //! - [`dfs`]: the HDFS-like store input data lives in (blocks, replicas, rack-aware placement).
 //! - [`events`]: the event type, the bus, the JSON-lines log and the run summary.
 //! - [`workloads`]: the ready-made programs scenarios run (logistic regression, k-means,
@@ -48,7 +49,8 @@
 //! - [`faults`]: the fault plan's schema (triggers and kinds), validated now; the engine
 //!   injects faults from the fault step on.
 //! - [`tui`]: the terminal UI, a fold over events drawn by ratatui: lineage, jobs and stages,
-//!   timeline, events, playback.
+//!   timeline, events, storage, playback.
+//! - [`human`]: durations and byte counts for people.
 
 pub mod cluster;
 pub mod context;

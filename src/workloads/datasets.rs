@@ -79,6 +79,24 @@ pub fn plan_of(user: u64) -> &'static str {
 impl Generator {
     /// The generator's lines, from `seed`.
     pub fn lines(&self, seed: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        self.for_each_line(seed, |l| out.push(l));
+        out
+    }
+
+    /// How many lines it makes, when that is known before making them.
+    pub fn known_len(&self) -> Option<u64> {
+        match self {
+            Generator::Text { lines, .. } => Some(*lines),
+            Generator::CallRecords { records, .. } => Some(*records),
+            Generator::Points { points, .. } => Some(*points),
+            Generator::Range { start, end } => Some(end.saturating_sub(*start).max(0) as u64),
+            Generator::Graph { .. } => None,
+        }
+    }
+
+    /// Hands each line to `f` as it is made (a dataset larger than memory never is whole).
+    pub fn for_each_line(&self, seed: u64, mut f: impl FnMut(String)) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         match self {
             Generator::Text {
@@ -87,20 +105,18 @@ impl Generator {
                 vocabulary,
             } => {
                 let zipf = Zipf::new(*vocabulary as usize, 1.0);
-                (0..*lines)
-                    .map(|_| {
-                        let words: Vec<String> = (0..*words_per_line)
-                            .map(|_| format!("w{}", zipf.sample(&mut rng)))
-                            .collect();
-                        words.join(" ")
-                    })
-                    .collect()
+                for _ in 0..*lines {
+                    let words: Vec<String> = (0..*words_per_line)
+                        .map(|_| format!("w{}", zipf.sample(&mut rng)))
+                        .collect();
+                    f(words.join(" "));
+                }
             }
             Generator::CallRecords { records, users } => {
                 let users = (*users).max(2);
                 let popular = Zipf::new(users as usize, 0.8);
-                (0..*records)
-                    .map(|id| {
+                for id in 0..*records {
+                    {
                         let caller = popular.sample(&mut rng) as u64;
                         let mut receiver = popular.sample(&mut rng) as u64;
                         if receiver == caller {
@@ -110,15 +126,15 @@ impl Generator {
                         let duration: u32 = rng.gen_range(1..3600);
                         let secs: u32 = rng.gen_range(0..86_400);
                         let day: u32 = rng.gen_range(1..31);
-                        format!(
+                        f(format!(
                             "{id},u{caller},u{receiver},{},{kind},{duration},{:02}:{:02}:{:02},2026-11-{day:02}",
                             plan_of(caller),
                             secs / 3600,
                             secs / 60 % 60,
                             secs % 60
-                        )
-                    })
-                    .collect()
+                        ));
+                    }
+                }
             }
             Generator::Points { points, dims } => {
                 let d = (*dims).max(1) as usize;
@@ -128,22 +144,21 @@ impl Generator {
                 let centres: Vec<Vec<f64>> = (0..4)
                     .map(|_| (0..d).map(|_| rng.gen_range(-1.0..1.0)).collect())
                     .collect();
-                (0..*points)
-                    .map(|_| {
+                for _ in 0..*points {
+                    {
                         let c = &centres[rng.gen_range(0..centres.len())];
                         let x: Vec<f64> = c.iter().map(|v| v + rng.gen_range(-0.3..0.3)).collect();
                         let dot: f64 = x.iter().zip(&truth).map(|(a, b)| a * b).sum();
                         let noise: f64 = rng.gen_range(-0.1..0.1);
                         let label = if dot + noise > 0.0 { 1 } else { -1 };
                         let xs: Vec<String> = x.iter().map(|v| format!("{v:.6}")).collect();
-                        format!("{label},{}", xs.join(","))
-                    })
-                    .collect()
+                        f(format!("{label},{}", xs.join(",")));
+                    }
+                }
             }
             Generator::Graph { vertices, degree } => {
                 let n = (*vertices).max(2) as usize;
                 let popular = Zipf::new(n, 0.9);
-                let mut out = Vec::new();
                 for src in 0..n {
                     // Pareto(α = 2) out-degrees have mean 2·x_min: x_min = degree / 2.
                     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
@@ -153,12 +168,11 @@ impl Generator {
                         if dst == src {
                             dst = (dst + 1) % n;
                         }
-                        out.push(format!("{src} {dst}"));
+                        f(format!("{src} {dst}"));
                     }
                 }
-                out
             }
-            Generator::Range { start, end } => (*start..*end).map(|i| i.to_string()).collect(),
+            Generator::Range { start, end } => (*start..*end).for_each(|i| f(i.to_string())),
         }
     }
 }
@@ -183,24 +197,51 @@ impl Dataset {
     }
 
     /// Writes the dataset into the DFS as `dfs://<name>/part-NNNNN`, `partitions` files of
-    /// about equal size; returns its lines.
-    pub fn write(&self, dfs: &Dfs, seed: u64) -> Result<Vec<String>, DfsError> {
-        let lines = self.lines(seed);
-        let parts = self.partitions.max(1);
-        for p in 0..parts {
-            let (a, b) = (p * lines.len() / parts, (p + 1) * lines.len() / parts);
-            let mut text = String::new();
-            for l in &lines[a..b] {
-                text.push_str(l);
-                text.push('\n');
+    /// about equal numbers of lines. When the number of lines is known beforehand, each file is
+    /// written as soon as its lines are made, so a large dataset is never held whole.
+    pub fn write(&self, dfs: &Dfs, seed: u64) -> Result<(), DfsError> {
+        let parts = self.partitions.max(1) as u64;
+        let file = |p: u64| format!("dfs://{}/part-{p:05}", self.name);
+        let seed = stable_hash(&(seed, &self.name));
+        let Some(n) = self.generator.known_len() else {
+            let lines = self.generator.lines(seed);
+            let n = lines.len() as u64;
+            for p in 0..parts {
+                let (a, b) = ((p * n / parts) as usize, ((p + 1) * n / parts) as usize);
+                let mut text = String::new();
+                for l in &lines[a..b] {
+                    text.push_str(l);
+                    text.push('\n');
+                }
+                dfs.write(&file(p), text.as_bytes(), None)?;
             }
-            dfs.write(
-                &format!("dfs://{}/part-{p:05}", self.name),
-                text.as_bytes(),
-                None,
-            )?;
+            return Ok(());
+        };
+        let mut p = 0u64;
+        let mut i = 0u64;
+        let mut text = String::new();
+        let mut result = Ok(());
+        self.generator.for_each_line(seed, |l| {
+            // Files whose share of the lines is empty come first (more files than lines).
+            while p < parts && i >= (p + 1) * n / parts {
+                if result.is_ok() {
+                    result = dfs.write(&file(p), text.as_bytes(), None).map(|_| ());
+                }
+                text.clear();
+                p += 1;
+            }
+            text.push_str(&l);
+            text.push('\n');
+            i += 1;
+        });
+        while p < parts {
+            if result.is_ok() {
+                result = dfs.write(&file(p), text.as_bytes(), None).map(|_| ());
+            }
+            text.clear();
+            p += 1;
         }
-        Ok(lines)
+        result
     }
 
     /// The DFS folder it is written to.

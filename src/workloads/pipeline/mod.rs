@@ -718,9 +718,10 @@ fn show(v: &[String]) -> String {
 pub fn run(ctx: &Context, p: &PipelineSpec) -> Result<WorkloadOutput, JobError> {
     let mut data = BTreeMap::new();
     for d in &p.datasets {
-        let lines = d
-            .write(&ctx.dfs(), p.seed)
+        d.write(&ctx.dfs(), p.seed)
             .map_err(|e| JobError::Io(e.to_string()))?;
+        // `parallelize` over a dataset takes its lines (small: made again).
+        let lines = d.lines(p.seed);
         data.insert(d.name.clone(), (d.path(), lines, d.partitions));
     }
     let mut built: BTreeMap<String, Built> = BTreeMap::new();
