@@ -434,10 +434,21 @@ impl Context {
         .with_locations(Arc::new(move |p| {
             locations.get(p).cloned().unwrap_or_default()
         }));
+        let checkpoint_rdd = node.id();
+        let (kind, path) = match &mark.kind {
+            CheckpointKind::Reliable { dir } => ("reliable", dir.clone()),
+            CheckpointKind::Local => ("local", String::new()),
+        };
         rdd.set_checkpointed(Checkpointed {
             kind: mark.kind,
             node: Arc::new(node),
             codec: mark.codec,
+        });
+        self.runtime().post(EventKind::RddCheckpointed {
+            rdd: rdd.id(),
+            checkpoint_rdd,
+            kind: kind.into(),
+            path,
         });
         Ok(())
     }

@@ -66,6 +66,11 @@ pub struct TaskEffects {
     pub puts: Vec<BlockPut>,
     /// Blocks read from the executor's own block manager, read-locked until the task ends.
     pub reads: Vec<BlockId>,
+    /// Blocks of its executor the task used, read or staged, in order: their LRU positions
+    /// are renewed in this order when it ends.
+    pub touches: Vec<BlockId>,
+    /// Blocks read from other executors: `(executor, block)`, renewed there when it ends.
+    pub remote_reads: Vec<(usize, BlockId)>,
 }
 
 impl TaskEffects {
@@ -103,19 +108,20 @@ thread_local! {
     static CURRENT: RefCell<Option<TaskContext>> = const { RefCell::new(None) };
 }
 
-/// Makes a task's context the current one on this thread until dropped.
-pub(crate) struct CurrentTask;
+/// Makes a task's context the current one on this thread until dropped, then restores the
+/// one before (a rayon worker may run another task while it waits inside one).
+pub(crate) struct CurrentTask(Option<TaskContext>);
 
 impl CurrentTask {
     pub(crate) fn enter(tc: &TaskContext) -> CurrentTask {
-        CURRENT.with(|c| *c.borrow_mut() = Some(tc.clone()));
-        CurrentTask
+        CurrentTask(CURRENT.with(|c| c.borrow_mut().replace(tc.clone())))
     }
 }
 
 impl Drop for CurrentTask {
     fn drop(&mut self) {
-        CURRENT.with(|c| *c.borrow_mut() = None);
+        let previous = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
     }
 }
 
@@ -227,7 +233,8 @@ impl TaskContext {
         let env = &self.inner.env;
         let err = |e: crate::storage::ReadError| TaskError::Exception(e.to_string());
         // A block this task computed earlier (a join reading one RDD twice): Spark would find
-        // it stored by then, ember has it staged.
+        // it stored by then, ember has it staged. (If its put is going to fail, Spark's second
+        // read would compute it again; ember reads the staged copy either way.)
         let staged = self
             .inner
             .effects
@@ -245,9 +252,13 @@ impl TaskContext {
                     .decode(b)
                     .map_err(|e| TaskError::Exception(format!("reading {block}: {e}")))?,
             };
+            let on_disk_only = !p.level.use_memory;
             self.metrics_mut(|m| {
                 m.input_records += p.records;
                 m.input_bytes += p.size;
+                if on_disk_only {
+                    m.input_disk_bytes += p.size;
+                }
             });
             return Ok(Some(Found {
                 value,
@@ -260,12 +271,19 @@ impl TaskContext {
         }
         if let Some(bm) = env.blocks.get(env.executor) {
             if let Some(f) = bm.get_local(block).map_err(err)? {
-                self.inner.effects.borrow_mut().reads.push(block);
+                {
+                    let mut fx = self.inner.effects.borrow_mut();
+                    fx.reads.push(block);
+                    fx.touches.push(block);
+                }
                 self.metrics_mut(|m| {
                     m.input_records += f.records;
                     m.input_bytes += f.bytes;
                     if f.from == crate::storage::Store::Disk {
                         m.input_disk_bytes += f.bytes;
+                        m.blocks_read_disk += 1;
+                    } else {
+                        m.blocks_read_memory += 1;
                     }
                     if f.decoded {
                         m.records_processed += f.records;
@@ -275,24 +293,33 @@ impl TaskContext {
             }
         }
         for (bm, distance) in env.blocks.holders(block, env.executor) {
-            if let Some(f) = bm.get_for_remote(block).map_err(err)? {
-                self.metrics_mut(|m| {
-                    m.input_records += f.records;
-                    m.input_bytes += f.bytes;
-                    match distance {
-                        Distance::SameHost => {}
-                        Distance::SameRack => m.input_network_bytes += f.bytes,
-                        Distance::OtherRack => {
-                            m.input_network_bytes += f.bytes;
-                            m.input_cross_rack_bytes += f.bytes;
-                        }
+            // A holder that fails to serve the block is passed over for the next, as Spark's
+            // `getRemoteBlock` tries each location.
+            let Ok(Some(f)) = bm.get_for_remote(block) else {
+                continue;
+            };
+            self.inner
+                .effects
+                .borrow_mut()
+                .remote_reads
+                .push((bm.executor(), block));
+            self.metrics_mut(|m| {
+                m.input_records += f.records;
+                m.input_bytes += f.bytes;
+                m.blocks_read_remote += 1;
+                match distance {
+                    Distance::SameHost => {}
+                    Distance::SameRack => m.input_network_bytes += f.bytes,
+                    Distance::OtherRack => {
+                        m.input_network_bytes += f.bytes;
+                        m.input_cross_rack_bytes += f.bytes;
                     }
-                    if f.decoded {
-                        m.records_processed += f.records;
-                    }
-                });
-                return Ok(Some(Found { recache: None, ..f }));
-            }
+                }
+                if f.decoded {
+                    m.records_processed += f.records;
+                }
+            });
+            return Ok(Some(Found { recache: None, ..f }));
         }
         Ok(None)
     }
@@ -300,7 +327,11 @@ impl TaskContext {
     /// Stages a put of an RDD block into this executor's block manager, applied when the task
     /// completes (and only if it succeeds).
     pub fn stage_put(&self, put: BlockPut) {
-        self.inner.effects.borrow_mut().puts.push(put);
+        let mut fx = self.inner.effects.borrow_mut();
+        if !put.recache {
+            fx.touches.push(put.block);
+        }
+        fx.puts.push(put);
     }
 
     /// Takes what the task staged.

@@ -35,18 +35,23 @@ impl Model {
         self.blocks.iter().map(|(_, s)| s).sum()
     }
 
-    /// A put of a one-record block: the unroll reserves the first 1 MiB, then the rest; each
-    /// step that does not fit evicts the least recently used blocks of other RDDs, just enough,
-    /// or nothing if they cannot make room. Returns (stored, evicted).
+    /// A put of a one-record block: the unroll reserves the first 1 MiB; after the record it
+    /// re-estimates, and if the block has reached what is reserved it asks for 1.5 × its size
+    /// in all; then whatever is still short of the real size. Each step that does not fit
+    /// evicts the least recently used blocks of other RDDs, just enough, or nothing if they
+    /// cannot make room. Returns (stored, evicted).
     fn put(&mut self, b: BlockId, size: u64) -> (bool, Vec<BlockId>) {
         if self.blocks.iter().any(|(x, _)| *x == b) {
             return (true, Vec::new());
         }
         let rdd = b.as_rdd().map(|(r, _)| r);
-        let steps = [
-            UNROLL_MEMORY_THRESHOLD,
-            size.saturating_sub(UNROLL_MEMORY_THRESHOLD),
-        ];
+        let after_record = if size >= UNROLL_MEMORY_THRESHOLD {
+            (size as f64 * 1.5) as u64 - UNROLL_MEMORY_THRESHOLD
+        } else {
+            0
+        };
+        let last = size.saturating_sub(UNROLL_MEMORY_THRESHOLD + after_record);
+        let steps = [UNROLL_MEMORY_THRESHOLD, after_record, last];
         let mut reserved = 0;
         let mut evicted = Vec::new();
         for n in steps.into_iter().filter(|n| *n > 0) {
@@ -103,7 +108,7 @@ proptest! {
                 Op::Put { rdd, part, size } => {
                     let b = BlockId::Rdd { rdd, partition: part };
                     let r = store.put(
-                        PutRequest { block: b, size, records: 1, serialized: false, value: () },
+                        PutRequest { block: b, size, records: 1, serialized: false, exact: false, value: () },
                         &|_| false,
                     );
                     let (stored, evicted) = model.put(b, size);

@@ -57,7 +57,7 @@ fn the_lineage_view_colours_rdds_by_stage_and_marks_the_shuffle() {
         key(&mut a, KeyCode::Up);
     }
     let top = screen(&mut a, 80, 24);
-    assert!(has(&top, "0 text_file"), "{top:#?}");
+    assert!(has(&top, "0 lines: text_file"), "{top:#?}");
     assert!(has(&top, "HadoopRDD 6p"), "{top:#?}");
     let all = [s, top].concat();
     assert!(
@@ -272,13 +272,14 @@ fn the_jobs_view_shows_a_failed_attempt_then_the_resubmitted_stage() {
 }
 
 #[test]
-fn the_storage_view_lists_blocks_victim_first_and_says_what_each_eviction_made_room_for() {
+fn the_storage_view_lists_blocks_least_recently_used_first_and_says_what_each_eviction_made_room_for(
+) {
     let mut a = app("lru-eviction");
     key(&mut a, KeyCode::End);
     key(&mut a, KeyCode::Char('5'));
     let s = screen(&mut a, 100, 30);
     assert!(has(&s, "5 Storage"), "{s:#?}");
-    assert!(has(&s, "LRU, next victim first:"), "{s:#?}");
+    assert!(has(&s, "least recently used first:"), "{s:#?}");
     assert!(has(&s, "exec-0") && has(&s, "of 4.0 MiB"), "{s:#?}");
     // The state after the last job agrees with the events: the last eviction on each
     // executor made room for a block of the RDD counted last.
@@ -290,9 +291,9 @@ fn the_storage_view_lists_blocks_victim_first_and_says_what_each_eviction_made_r
         "{s:#?}"
     );
     assert!(has(&s, &format!("for {}", last.for_block)), "{s:#?}");
-    // The next victim is the first block of the LRU order.
+    // The list starts with the least recently used block, the first an eviction would take.
     assert!(
-        has(&s, &format!("next victim first: {}", ex.lru[0].0)),
+        has(&s, &format!("least recently used first: {}", ex.lru[0].0)),
         "{s:#?}"
     );
     assert!(has(&s, "computed again"), "{s:#?}");

@@ -20,16 +20,22 @@ pub(crate) struct StorageDriver<'a> {
 }
 
 impl StorageDriver<'_> {
-    /// Applies task `task`'s puts and reads on `executor`; returns the events, in order, and
-    /// the memory blocks whose LRU position the completion renewed.
+    /// Applies task `task`'s storage effects on `executor` (its puts, the blocks it read and
+    /// used, there and elsewhere); returns the events, in order, and the memory blocks whose
+    /// LRU position the completion renewed on `executor`.
     pub fn complete(
         &mut self,
         executor: usize,
         task: usize,
         succeeded: bool,
-        puts: Vec<BlockPut>,
-        reads: &[BlockId],
+        fx: crate::task_context::TaskEffects,
     ) -> (Vec<EventKind>, Vec<BlockId>) {
+        let puts = fx.puts;
+        for (e, b) in &fx.remote_reads {
+            if let Some(bm) = self.blocks.get(*e) {
+                bm.touch(b);
+            }
+        }
         let mut events = Vec::new();
         let Some(bm) = self.blocks.get(executor) else {
             return (events, Vec::new());
@@ -56,11 +62,20 @@ impl StorageDriver<'_> {
             .filter(|p| p.level.replication > 1 && !p.recache)
             .cloned()
             .collect();
-        let (updates, touched) = bm.complete(task, succeeded, puts, reads);
+        let (updates, touched) = bm.complete(task, succeeded, puts, &fx.reads, &fx.touches);
+        // Replicas only of blocks this completion stored here (Spark's doPut returns early
+        // for a block the executor already had).
+        let stored_here: Vec<BlockId> = updates
+            .iter()
+            .filter_map(|u| match u {
+                BlockUpdate::Stored { block, .. } => Some(*block),
+                _ => None,
+            })
+            .collect();
         self.report(executor, updates, &mut events);
         if succeeded {
             for p in replicated {
-                if !self.master.locations(p.block).contains(&executor) {
+                if !stored_here.contains(&p.block) {
                     continue;
                 }
                 for peer in self.peers(executor, p.level.replication as usize - 1) {
@@ -101,8 +116,9 @@ impl StorageDriver<'_> {
         events
     }
 
-    /// Replica peers of a block stored on `from`: other hosts first, shuffled (Spark's
-    /// `RandomBlockReplicationPolicy`, topology-aware only as far as preferring another host).
+    /// Replica peers of a block stored on `from`: other hosts first, shuffled. (Spark's default
+    /// `RandomBlockReplicationPolicy` draws peers at random without regard to hosts; preferring
+    /// another host is ember's choice, so that a `_2` copy survives the loss of a host.)
     fn peers(&mut self, from: usize, n: usize) -> Vec<usize> {
         let (mut other_hosts, mut same_host) = self.blocks.replica_candidates(from);
         other_hosts.shuffle(self.rng);
@@ -153,8 +169,18 @@ impl StorageDriver<'_> {
                         reason,
                     });
                 }
-                BlockUpdate::NotStored { block } => {
+                BlockUpdate::NotStored {
+                    block,
+                    bytes,
+                    reason,
+                } => {
                     self.master.forget(block, "not_stored");
+                    events.push(EventKind::BlockNotStored {
+                        block: block.to_string(),
+                        executor: name.clone(),
+                        bytes,
+                        reason,
+                    });
                 }
             }
         }

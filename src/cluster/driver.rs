@@ -51,19 +51,19 @@ pub(crate) fn apply_effects(
     parts: &mut DriverParts<'_>,
     now: u64,
 ) {
-    let effects = std::mem::take(&mut u.effects);
+    let mut effects = std::mem::take(&mut u.effects);
     let Some(exec) = parts.executors.get(&u.executor) else {
         return;
     };
     let disk = &exec.env().disk;
     if matches!(u.outcome, TaskOutcome::Failed(_)) {
-        for w in effects.disk_writes {
+        for w in std::mem::take(&mut effects.disk_writes) {
             disk.discard(w);
         }
-        apply_storage(u, sched, parts, now, effects.puts, &effects.reads);
+        apply_storage(u, sched, parts, now, effects);
         return;
     }
-    let mut writes = effects.disk_writes.into_iter();
+    let mut writes = std::mem::take(&mut effects.disk_writes).into_iter();
     for w in writes.by_ref() {
         let block = w.block();
         if let Err(e) = disk.commit(w) {
@@ -77,7 +77,7 @@ pub(crate) fn apply_effects(
     for w in writes {
         disk.discard(w);
     }
-    apply_storage(u, sched, parts, now, effects.puts, &effects.reads);
+    apply_storage(u, sched, parts, now, effects);
 }
 
 fn apply_storage(
@@ -85,8 +85,7 @@ fn apply_storage(
     sched: &mut Scheduler,
     parts: &mut DriverParts<'_>,
     now: u64,
-    puts: Vec<crate::storage::BlockPut>,
-    reads: &[crate::storage::BlockId],
+    effects: crate::task_context::TaskEffects,
 ) {
     let names = parts.names;
     let name = |e: usize| {
@@ -102,7 +101,7 @@ fn apply_storage(
         rng: parts.rng,
         names: &name,
     }
-    .complete(u.executor, u.task_id, succeeded, puts, reads);
+    .complete(u.executor, u.task_id, succeeded, effects);
     u.blocks_read = touched.iter().map(|b| b.to_string()).collect();
     for e in events {
         sched.emit(now, e);

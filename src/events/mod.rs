@@ -140,6 +140,25 @@ pub enum EventKind {
         executor: String,
         reason: String,
     },
+    /// A block of a persisted RDD could not be stored (its level allowed no store it fitted
+    /// in); it will be computed again when needed (an addition to CONTRACTS §3).
+    BlockNotStored {
+        block: String,
+        executor: String,
+        bytes: u64,
+        reason: String,
+    },
+    /// An RDD's checkpoint was written: its lineage now starts at `checkpoint_rdd` (an
+    /// addition to CONTRACTS §3).
+    RddCheckpointed {
+        rdd: usize,
+        checkpoint_rdd: usize,
+        /// `reliable` (in the DFS) or `local` (in the block managers).
+        kind: String,
+        /// Where the files are (reliable checkpoints).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        path: String,
+    },
     /// A partition of a persisted RDD was computed again.
     PartitionRecomputed {
         rdd: usize,
@@ -260,6 +279,10 @@ pub struct RddInfo {
     /// A storage level name (`NONE`, `MEMORY_ONLY`, ...).
     pub storage: String,
     pub parents: Vec<ParentInfo>,
+    /// The name given with `set_name` (Spark's `setName`; a pipeline RDD's id in its
+    /// scenario file), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// An edge of the lineage graph.
@@ -332,6 +355,11 @@ pub struct TaskMetrics {
     /// Bytes of persisted blocks the task wrote to its executor's disk (a DISK_ONLY level, a
     /// serialized block kept on disk): Spark's "disk bytes spilled".
     pub disk_bytes_spilled: u64,
+    /// Cached blocks the task read from its executor's memory, from its disk, and from other
+    /// executors (the cache hits).
+    pub blocks_read_memory: u64,
+    pub blocks_read_disk: u64,
+    pub blocks_read_remote: u64,
     /// Bytes of output sent to other hosts (the DFS's extra replicas).
     pub output_network_bytes: u64,
 }

@@ -68,6 +68,7 @@ pub struct RddNode {
     persistence: Mutex<Persistence>,
     locations: Option<Arc<LocationsFn>>,
     checkpoint: Mutex<CheckpointState>,
+    label: Mutex<Option<String>>,
     problem: Mutex<Option<String>>,
 }
 
@@ -94,6 +95,7 @@ impl RddNode {
             }),
             locations: None,
             checkpoint: Mutex::new(CheckpointState::default()),
+            label: Mutex::new(None),
             problem: Mutex::new(None),
         }
     }
@@ -202,9 +204,14 @@ impl RddNode {
         s.mark.clone().filter(|_| s.done.is_none())
     }
 
+    /// Marks the RDD. A local checkpoint replaces a reliable mark not yet written (Spark's
+    /// `localCheckpoint` overrides `checkpoint`); a reliable mark does not replace one.
     pub(crate) fn mark_for_checkpoint(&self, mark: CheckpointMark) {
         let mut s = self.checkpoint_state();
-        if s.mark.is_none() && s.done.is_none() {
+        if s.done.is_some() {
+            return;
+        }
+        if s.mark.is_none() || mark.kind == CheckpointKind::Local {
             s.mark = Some(mark);
         }
     }
@@ -223,6 +230,17 @@ impl RddNode {
             Err(p) => *p.into_inner() = deps.into(),
         }
         self.checkpoint_state().done = Some(cp);
+    }
+
+    /// The name given with `set_name`, if any.
+    pub fn label(&self) -> Option<String> {
+        self.label.lock().ok().and_then(|l| l.clone())
+    }
+
+    pub(crate) fn set_label(&self, label: &str) {
+        if let Ok(mut l) = self.label.lock() {
+            *l = Some(label.to_string());
+        }
     }
 
     /// Why this RDD cannot be computed, if it cannot.
@@ -271,8 +289,10 @@ impl RddNode {
     }
 
     fn describe(&self) -> String {
+        // Spark's `RDD.toString`: the name given with setName first, if any.
+        let label = self.label().map(|l| format!("{l} ")).unwrap_or_default();
         format!(
-            "{}[{}] at {} [{}]",
+            "{label}{}[{}] at {} [{}]",
             self.name,
             self.id,
             self.op,

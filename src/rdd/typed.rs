@@ -105,6 +105,12 @@ impl<T: Data> Rdd<T> {
         iterate(&self.node, &*self.compute, tc, split)
     }
 
+    /// Names the RDD (Spark's `setName`): the name shows in events and the UI.
+    pub fn set_name(self, name: &str) -> Self {
+        self.node.set_label(name);
+        self
+    }
+
     /// The storage level asked for.
     pub fn storage_level(&self) -> StorageLevel {
         self.node.storage_level()

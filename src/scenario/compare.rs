@@ -73,6 +73,7 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
                 flatten(&key, v, out);
             }
         }
+        toml::Value::String(v) => out.push((prefix.to_string(), v.clone())),
         other => out.push((prefix.to_string(), other.to_string())),
     }
 }
@@ -154,10 +155,11 @@ impl Comparison {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "scenario {} ({} clock): {} runs\n",
+            "scenario {} ({} clock): {} run{}\n",
             self.scenario,
             self.clock,
-            self.runs.len()
+            self.runs.len(),
+            if self.runs.len() == 1 { "" } else { "s" }
         );
         let name_w = self
             .runs
@@ -166,12 +168,22 @@ impl Comparison {
             .max()
             .unwrap_or(4)
             .max(4);
+        let iterative = self.runs.iter().any(|r| r.later_mean_us().is_some());
         let base_total = self.runs.first().map_or(0, |r| r.summary.elapsed_us);
         let base_later = self.runs.first().and_then(|r| r.later_mean_us());
+        if self.runs.len() == 1 {
+            let _ = writeln!(s, "(the scenario has no [[variant]]: one run)\n");
+        }
         let _ = writeln!(
             s,
-            "{:<name_w$}  {:>11}  {:>12}  {:>10}  {:>7}  {:>6}  {:>6}",
-            "run", "iteration 1", "later (mean)", "total", "× base", "stored", "recomp"
+            "{:<name_w$}  {:>9}  {:>9}  {:>9}  {:>6}  {:>6}  {:>5}",
+            "run",
+            "first it.",
+            "later it.",
+            "total",
+            if iterative { "later×" } else { "total×" },
+            "stored",
+            "again"
         );
         for r in &self.runs {
             let it = r.iterations();
@@ -179,9 +191,9 @@ impl Comparison {
             let later = r
                 .later_mean_us()
                 .map_or("-".into(), |u| duration(u.round() as u64));
-            let ratio = match (r.later_mean_us(), base_later) {
-                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-                _ if base_total > 0 => {
+            let ratio = match (iterative, r.later_mean_us(), base_later) {
+                (true, Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                (false, _, _) if base_total > 0 => {
                     format!("{:.2}", r.summary.elapsed_us as f64 / base_total as f64)
                 }
                 _ => "-".into(),
@@ -192,7 +204,7 @@ impl Comparison {
             };
             let _ = writeln!(
                 s,
-                "{:<name_w$}  {:>11}  {:>12}  {:>10}  {:>7}  {:>6}  {:>6}{status}",
+                "{:<name_w$}  {:>9}  {:>9}  {:>9}  {:>6}  {:>6}  {:>5}{status}",
                 r.run,
                 first,
                 later,
@@ -202,17 +214,27 @@ impl Comparison {
                 r.summary.partitions_recomputed,
             );
         }
+        let _ = write!(
+            s,
+            "{}",
+            wrap(
+                if iterative {
+                    "later it.: the mean of the iterations after the first; later×: that, over the first run's; total: the whole run, writing the input included; stored: blocks stored; again: partitions computed again"
+                } else {
+                    "total: the whole run, writing the input included; total×: over the first run's; stored: blocks stored; again: partitions computed again"
+                },
+                width
+            )
+        );
         let changed: Vec<&CompareRun> =
             self.runs.iter().filter(|r| !r.changes.is_empty()).collect();
         if !changed.is_empty() {
             s.push('\n');
             for r in changed {
-                let list: Vec<String> = r
-                    .changes
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {v}"))
-                    .collect();
-                let _ = writeln!(s, "{:<name_w$}  {}", r.run, list.join(", "));
+                for (i, (k, v)) in r.changes.iter().enumerate() {
+                    let label = if i == 0 { r.run.as_str() } else { "" };
+                    let _ = writeln!(s, "{label:<name_w$}  {k} = {v}");
+                }
             }
         }
         // The chart: later iterations' mean time (or the total, without iterations).
@@ -252,6 +274,12 @@ impl Comparison {
             }
         }
         s.push('\n');
+        if self.clock == "wall" {
+            s.push_str(&wrap(
+                "(wall clock: which task finishes first decides where the next runs, and so which blocks fit where; the counts may differ from run to run)",
+                width,
+            ));
+        }
         if self.answers_agree() {
             let d = self
                 .runs
@@ -274,4 +302,26 @@ impl Comparison {
         }
         s
     }
+}
+
+/// `text` in lines of at most `width` columns, broken at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }

@@ -60,6 +60,29 @@ fn unknown_field(message: &str) -> Option<String> {
     })
 }
 
+/// The candidate closest to `word`, if one is close enough to be a likely misspelling.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .min()
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .map(|(_, c)| c)
+}
+
+/// Why a storage level name is not one: the closest name, and all of them.
+pub(crate) fn unknown_level(name: &str) -> String {
+    let names = crate::storage::StorageLevel::names();
+    let hint = match closest(name, &names) {
+        Some(c) => format!(": did you mean {c}?"),
+        None => String::new(),
+    };
+    format!(
+        "unknown storage level {name:?}{hint} (Spark's names: {})",
+        names.join(", ")
+    )
+}
+
 /// Levenshtein distance over characters.
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -79,6 +102,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_misspelt_level_gets_the_close_one_suggested() {
+        assert!(super::unknown_level("MEMORY_ONYL").contains("did you mean MEMORY_ONLY?"));
+    }
+
     use super::*;
 
     #[test]

@@ -14,7 +14,7 @@ pub mod bundled;
 pub mod compare;
 pub mod expect;
 pub mod locate;
-mod messages;
+pub(crate) mod messages;
 mod run;
 pub mod spec;
 pub mod units;

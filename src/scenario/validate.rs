@@ -77,12 +77,8 @@ fn positive(key: &str, v: Option<f64>) -> Result<(), KeyError> {
 fn level(key: &str, name: &Option<String>) -> Result<StorageLevel, KeyError> {
     match name.as_deref() {
         None => Ok(StorageLevel::MEMORY_ONLY),
-        Some(n) => StorageLevel::from_name(n).ok_or_else(|| {
-            (
-                key.to_string(),
-                format!("unknown storage level {n:?} (NONE, MEMORY_ONLY, MEMORY_ONLY_SER, MEMORY_AND_DISK, DISK_ONLY, ... as Spark names them)"),
-            )
-        }),
+        Some(n) => StorageLevel::from_name(n)
+            .ok_or_else(|| (key.to_string(), super::messages::unknown_level(n))),
     }
 }
 
@@ -357,6 +353,17 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             key.into(),
             format!(
                 "racks × hosts_per_rack × executors_per_host = {executors} executors: at most {MAX_EXECUTORS} can be simulated"
+            ),
+        ));
+    }
+    if cluster.storage_memory > 0
+        && cluster.storage_memory < crate::storage::memory_store::UNROLL_MEMORY_THRESHOLD
+    {
+        warnings.push((
+            "cluster.storage_memory".into(),
+            format!(
+                "{} is less than the 1 MiB a block's unroll reserves first: no block will be cached in memory (a size without a unit is in bytes)",
+                crate::human::bytes(cluster.storage_memory)
             ),
         ));
     }

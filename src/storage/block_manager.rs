@@ -19,7 +19,7 @@
 //! unroll at once; a block dropped to disk during another task's put is encoded by the driver,
 //! and its write costs no task time.
 
-use super::memory_store::{Evicted, MemoryStore, PutRequest};
+use super::memory_store::{Evicted, MemoryStore, NotStored, PutRequest};
 use super::{BlockCodec, BlockId, DiskStore, StorageLevel};
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -124,8 +124,13 @@ pub enum BlockUpdate {
     },
     /// A block removed from every store of the executor.
     Removed { block: BlockId, reason: String },
-    /// A put that stored nothing: the block fitted in no store its level allows.
-    NotStored { block: BlockId },
+    /// A put that stored nothing: the block fitted in no store its level allows; `reason`
+    /// says why memory refused it.
+    NotStored {
+        block: BlockId,
+        bytes: u64,
+        reason: String,
+    },
 }
 
 /// A block a task found.
@@ -237,25 +242,43 @@ impl BlockManager {
             }
             (cached, on_disk)
         };
-        if let Some((c, size)) = cached {
-            return decode_cached(block, c, size).map(Some);
-        }
-        let Some(d) = on_disk else {
-            return Ok(None);
+        let found = match (cached, on_disk) {
+            (Some((c, size)), _) => decode_cached(block, c, size),
+            (None, Some(d)) => self.read_disk(block).and_then(|bytes| {
+                let value = d.codec.0.decode(&bytes).map_err(|e| ReadError {
+                    block,
+                    message: e.to_string(),
+                })?;
+                Ok(Found {
+                    value,
+                    records: d.records,
+                    bytes: d.bytes,
+                    from: Store::Disk,
+                    decoded: true,
+                    recache: d.level.use_memory.then_some(d.level),
+                })
+            }),
+            (None, None) => return Ok(None),
         };
-        let bytes = self.read_disk(block)?;
-        let value = d.codec.0.decode(&bytes).map_err(|e| ReadError {
-            block,
-            message: e.to_string(),
-        })?;
-        Ok(Some(Found {
-            value,
-            records: d.records,
-            bytes: d.bytes,
-            from: Store::Disk,
-            decoded: true,
-            recache: d.level.use_memory.then_some(d.level),
-        }))
+        if found.is_err() {
+            // The task will not hold the block: its lock goes now.
+            self.unlock(&mut self.state(), &block);
+        }
+        found.map(Some)
+    }
+
+    fn unlock(&self, s: &mut State, block: &BlockId) {
+        if let Some(n) = s.readers.get_mut(block) {
+            *n -= 1;
+            if *n == 0 {
+                s.readers.remove(block);
+            }
+        }
+    }
+
+    /// Marks `block` as just read by another executor's task (its LRU position renewed).
+    pub fn touch(&self, block: &BlockId) {
+        self.state().memory.touch(block);
     }
 
     /// Another executor's task reads `block` from here (no lock: the bytes are sent).
@@ -336,8 +359,10 @@ impl BlockManager {
     }
 
     /// Applies what task `task` staged, now that it completed (`succeeded`) or failed: its
-    /// puts (only if it succeeded), then its reads (the LRU order; the locks released), then
-    /// its execution memory released. Returns the changes, and the memory blocks whose LRU
+    /// puts (only if it succeeded, in order), then the LRU positions of the blocks it read and
+    /// stored, renewed in the order it used them (`touches`; a failed task's reads count too,
+    /// as Spark's reads move blocks when they happen), then its read locks (`reads`) and its
+    /// execution memory released. Returns the changes, and the memory blocks whose LRU
     /// position was renewed, in order.
     pub fn complete(
         &self,
@@ -345,6 +370,7 @@ impl BlockManager {
         succeeded: bool,
         puts: Vec<BlockPut>,
         reads: &[BlockId],
+        touches: &[BlockId],
     ) -> (Vec<BlockUpdate>, Vec<BlockId>) {
         let mut s = self.state();
         let mut out = Vec::new();
@@ -353,24 +379,21 @@ impl BlockManager {
         if succeeded {
             for p in puts {
                 let block = p.block;
-                if self.put(&mut s, p, &mut out) {
+                if self.put(&mut s, p, false, &mut out) {
                     *s.readers.entry(block).or_insert(0) += 1;
                     held.push(block);
                 }
             }
         }
         let mut touched = Vec::new();
-        for b in reads.iter().chain(held.iter()) {
-            if succeeded && s.memory.contains(b) {
+        for b in touches {
+            if s.memory.contains(b) {
                 s.memory.touch(b);
                 touched.push(*b);
             }
-            if let Some(n) = s.readers.get_mut(b) {
-                *n -= 1;
-                if *n == 0 {
-                    s.readers.remove(b);
-                }
-            }
+        }
+        for b in reads.iter().chain(held.iter()) {
+            self.unlock(&mut s, b);
         }
         if let Some(n) = s.execution.remove(&task) {
             s.memory.release_execution(n);
@@ -383,12 +406,13 @@ impl BlockManager {
         p.level.replication = 1;
         let mut s = self.state();
         let mut out = Vec::new();
-        self.put(&mut s, p, &mut out);
+        self.put(&mut s, p, true, &mut out);
         out
     }
 
-    /// Spark's `doPutIterator`. Returns whether the block is now in memory.
-    fn put(&self, s: &mut State, p: BlockPut, out: &mut Vec<BlockUpdate>) -> bool {
+    /// Spark's `doPutIterator` (or `doPutBytes`, for a `replica`). Returns whether the block
+    /// is now in memory.
+    fn put(&self, s: &mut State, p: BlockPut, replica: bool, out: &mut Vec<BlockUpdate>) -> bool {
         let block = p.block;
         let in_memory = s.memory.contains(&block);
         let on_disk = s.disk.contains_key(&block);
@@ -409,6 +433,8 @@ impl BlockManager {
                     size: p.size,
                     records: p.records,
                     serialized,
+                    // Bytes of a known size go in at once (`putBytes`).
+                    exact: serialized && (replica || p.recache),
                     value: CachedBlock {
                         value: p.value.clone(),
                         records: p.records,
@@ -430,6 +456,26 @@ impl BlockManager {
             if p.recache {
                 return false;
             }
+            let max = s.memory.memory().max();
+            let reason = match r.not_stored {
+                Some(NotStored::LargerThanMemory) if p.size > max => format!(
+                    "larger than the executor's {} of memory",
+                    crate::human::bytes(max)
+                ),
+                Some(NotStored::LargerThanMemory) => format!(
+                    "unrolling it needs more than the executor's {} of memory",
+                    crate::human::bytes(max)
+                ),
+                _ => "no room to unroll it without evicting blocks of its own RDD or blocks being read".into(),
+            };
+            if !p.level.use_disk {
+                out.push(BlockUpdate::NotStored {
+                    block,
+                    bytes: p.size,
+                    reason,
+                });
+                return false;
+            }
         }
         if p.level.use_disk {
             match self.write_disk(s, &p) {
@@ -438,10 +484,12 @@ impl BlockManager {
                     store: Store::Disk,
                     bytes,
                 }),
-                Err(_) => out.push(BlockUpdate::NotStored { block }),
+                Err(e) => out.push(BlockUpdate::NotStored {
+                    block,
+                    bytes: p.size,
+                    reason: format!("the disk refused it: {e}"),
+                }),
             }
-        } else {
-            out.push(BlockUpdate::NotStored { block });
         }
         false
     }

@@ -69,6 +69,11 @@ impl StorageLevel {
             .map(|(_, l)| *l)
     }
 
+    /// Every level's name, as Spark spells them.
+    pub fn names() -> Vec<&'static str> {
+        Self::NAMED.iter().map(|(n, _)| *n).collect()
+    }
+
     /// Spark's constant name for the level (`CUSTOM` if it has none).
     pub fn name(&self) -> &'static str {
         Self::NAMED

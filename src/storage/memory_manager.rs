@@ -115,12 +115,16 @@ impl UnifiedMemoryManager {
                 .storage_free()
                 .max(self.storage_pool.saturating_sub(self.storage_region));
             let want = (n - execution_free).min(reclaimable);
-            if want > self.storage_free() {
-                let freed = evict(want - self.storage_free());
-                self.storage_used -= freed.min(self.storage_used);
+            // Spark's `freeSpaceToShrinkPool`: free memory first, then evictions; all that
+            // eviction frees moves to execution, even past what was asked.
+            let free = self.storage_free();
+            let mut taken = want.min(free);
+            if want > free {
+                let freed = evict(want - free).min(self.storage_used);
+                self.storage_used -= freed;
+                taken += freed;
             }
-            let taken = want.min(self.storage_free());
-            self.storage_pool -= taken;
+            self.storage_pool -= taken.min(self.storage_pool);
         }
         let granted = n.min(self.execution_pool() - self.execution_used);
         self.execution_used += granted;

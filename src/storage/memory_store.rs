@@ -8,12 +8,15 @@
 //!   being stored is an RDD's, every block of that same RDD (a scan over an RDD that does not fit
 //!   must not push out its own earlier partitions). **All or nothing**: if the candidates cannot
 //!   free enough, nothing is evicted.
-//! - **Unrolling** (`putIteratorAsValues`, `putIteratorAsBytes`): a block's size is not known
-//!   before its records are materialized, so memory is reserved in steps: 1 MiB first, then,
-//!   each time the estimate reaches the reservation (checked every 16 records, or every record
-//!   for serialized blocks), 1.5 × the estimate; at the end, the rest of the real size. Each step
-//!   may evict. A step that fails ends the put, **and the evictions already done stay done**
-//!   (MemoryStoreSuite "safely unroll blocks").
+//! - **Unrolling** (Spark 4's `putIterator`, for values and bytes alike): a block's size is
+//!   not known before its records are materialized, so memory is reserved in steps: 1 MiB
+//!   first, then, each time the estimate reaches the reservation (checked after the 1st record
+//!   and every 16th after it), 1.5 × the estimate; at the end, the rest of the real size. Each
+//!   step may evict. A step that fails ends the put, **and the evictions already done stay
+//!   done** (MemoryStoreSuite "safely unroll blocks"); the reservation is given back at once
+//!   (Spark holds it until the partially unrolled records are consumed). Bytes of a known size
+//!   (`putBytes`: a serialized replica, a serialized block read back from disk) are acquired at
+//!   once.
 //!
 //! The store is a state machine over sizes: it holds a value `V` per block for its owner (the
 //! [`BlockManager`](super::BlockManager)) and returns what it evicted, values included, so the
@@ -51,6 +54,15 @@ pub struct Evicted<V> {
     pub entry: MemoryEntry<V>,
 }
 
+/// Why a put stored nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotStored {
+    /// A step of its unroll asked for more than the executor's storage could ever hold.
+    LargerThanMemory,
+    /// The blocks that may be evicted (other RDDs', not being read) could not free enough.
+    NoRoom,
+}
+
 /// What a put did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PutResult<V> {
@@ -58,6 +70,8 @@ pub struct PutResult<V> {
     pub stored: bool,
     /// Blocks evicted to make room, in the order they were chosen (even if the put failed).
     pub evicted: Vec<Evicted<V>>,
+    /// Why it was not stored.
+    pub not_stored: Option<NotStored>,
 }
 
 /// What a put is asked to store.
@@ -69,6 +83,9 @@ pub struct PutRequest<V> {
     /// How many records it holds (the unroll checks its size every so many).
     pub records: u64,
     pub serialized: bool,
+    /// Bytes of a known size (a replica, or a serialized block read back from disk): acquired
+    /// at once, as Spark's `putBytes` does, with no unroll.
+    pub exact: bool,
     pub value: V,
 }
 
@@ -189,27 +206,37 @@ impl<V: Clone> MemoryStore<V> {
         for_rdd: Option<usize>,
         locked: &dyn Fn(&BlockId) -> bool,
         out: &mut Vec<Evicted<V>>,
-    ) -> bool {
+    ) -> Result<(), NotStored> {
         if n == 0 {
-            return true;
+            return Ok(());
+        }
+        if n > self.memory.max_storage() {
+            return Err(NotStored::LargerThanMemory);
         }
         let (entries, order) = (&mut self.entries, &mut self.order);
-        self.memory.acquire_storage(n, |space| {
+        let ok = self.memory.acquire_storage(n, |space| {
             let ev = Self::evict_for(entries, order, for_rdd, space, locked);
             let freed = ev.iter().map(|e| e.entry.size).sum();
             out.extend(ev);
             freed
-        })
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(NotStored::NoRoom)
+        }
     }
 
-    /// Stores a block, unrolling it as Spark does; see the module docs. A block already in
-    /// memory is not stored again (and nothing is evicted).
+    /// Stores a block, unrolling it as Spark does (or, for bytes of a known size, acquiring
+    /// that size at once, as `putBytes`); see the module docs. A block already in memory is not
+    /// stored again (and nothing is evicted).
     pub fn put(&mut self, req: PutRequest<V>, locked: &dyn Fn(&BlockId) -> bool) -> PutResult<V> {
         let mut evicted = Vec::new();
         if self.entries.contains_key(&req.block) {
             return PutResult {
                 stored: true,
                 evicted,
+                not_stored: None,
             };
         }
         let for_rdd = req.block.as_rdd().map(|(r, _)| r);
@@ -217,40 +244,44 @@ impl<V: Clone> MemoryStore<V> {
         let records = req.records.max(1);
         // The unroll: what is reserved so far.
         let mut reserved = 0u64;
-        let mut ok = self.acquire(UNROLL_MEMORY_THRESHOLD, for_rdd, locked, &mut evicted);
-        if ok {
-            reserved = UNROLL_MEMORY_THRESHOLD;
-            let period = if req.serialized {
-                1
-            } else {
-                MEMORY_CHECK_PERIOD
-            };
-            let mut k = period;
-            while k < records {
-                let estimate = (size as f64 * k as f64 / records as f64) as u64;
-                if estimate >= reserved {
-                    let more = (estimate as f64 * MEMORY_GROWTH_FACTOR) as u64 - reserved;
-                    if !self.acquire(more, for_rdd, locked, &mut evicted) {
-                        ok = false;
-                        break;
-                    }
-                    reserved += more;
-                }
-                k += period;
-            }
-        }
-        if ok && reserved < size {
-            if self.acquire(size - reserved, for_rdd, locked, &mut evicted) {
+        let mut result;
+        if req.exact {
+            result = self.acquire(size, for_rdd, locked, &mut evicted);
+            if result.is_ok() {
                 reserved = size;
-            } else {
-                ok = false;
+            }
+        } else {
+            result = self.acquire(UNROLL_MEMORY_THRESHOLD, for_rdd, locked, &mut evicted);
+            if result.is_ok() {
+                reserved = UNROLL_MEMORY_THRESHOLD;
+                // Spark checks the size after the 1st record and every 16th after it.
+                let mut k = 1;
+                while k <= records {
+                    let estimate = (size as f64 * k as f64 / records as f64) as u64;
+                    if estimate >= reserved {
+                        let more = (estimate as f64 * MEMORY_GROWTH_FACTOR) as u64 - reserved;
+                        if let Err(e) = self.acquire(more, for_rdd, locked, &mut evicted) {
+                            result = Err(e);
+                            break;
+                        }
+                        reserved += more;
+                    }
+                    k += MEMORY_CHECK_PERIOD;
+                }
+            }
+            if result.is_ok() && reserved < size {
+                result = self.acquire(size - reserved, for_rdd, locked, &mut evicted);
+                if result.is_ok() {
+                    reserved = size;
+                }
             }
         }
-        if !ok {
+        if let Err(why) = result {
             self.memory.release_storage(reserved);
             return PutResult {
                 stored: false,
                 evicted,
+                not_stored: Some(why),
             };
         }
         // The unroll memory becomes the block's; the excess goes back.
@@ -270,6 +301,7 @@ impl<V: Clone> MemoryStore<V> {
         PutResult {
             stored: true,
             evicted,
+            not_stored: None,
         }
     }
 
@@ -318,6 +350,22 @@ mod tests {
                 size,
                 records: 1,
                 serialized: false,
+                exact: false,
+                value: (),
+            },
+            &|_| false,
+        )
+    }
+
+    /// A put of bytes of a known size (no unroll).
+    fn exact(s: &mut MemoryStore<()>, b: BlockId, size: u64) -> PutResult<()> {
+        s.put(
+            PutRequest {
+                block: b,
+                size,
+                records: 1,
+                serialized: true,
+                exact: true,
                 value: (),
             },
             &|_| false,
@@ -328,10 +376,12 @@ mod tests {
         s.lru().map(|(b, _)| *b).collect()
     }
 
-    /// Spark's suites use a store that holds two blocks, not three; here the blocks are just
-    /// over the first unroll reservation (1 MiB), so each put is one step and an eviction.
+    /// Spark's suites use a store that holds two blocks, not three. Here a block is one record
+    /// just over the first unroll reservation (1 MiB): after its record the unroll asks for
+    /// 1.5 × its size, so two fit in 3 blocks' worth of memory (1 + 1.5), and a third does
+    /// not (2 + 1.5).
     fn store() -> MemoryStore<()> {
-        MemoryStore::new(2 * (UNROLL_MEMORY_THRESHOLD + 4 * KB) + 100)
+        MemoryStore::new(3 * block())
     }
 
     fn block() -> u64 {
@@ -399,6 +449,7 @@ mod tests {
                 size: block(),
                 records: 1,
                 serialized: false,
+                exact: false,
                 value: (),
             },
             &locked,
@@ -414,8 +465,8 @@ mod tests {
     fn eviction_frees_enough_or_evicts_nothing() {
         let mib = 1u64 << 20;
         let mut s: MemoryStore<()> = MemoryStore::new(2 * mib + 100);
-        put(&mut s, rdd(1, 0), mib / 2);
-        put(&mut s, rdd(2, 0), 3 * mib / 2);
+        exact(&mut s, rdd(1, 0), mib / 2);
+        exact(&mut s, rdd(2, 0), 3 * mib / 2);
         // rdd_2_0 is being read; rdd_1_0 alone cannot free the 1 MiB the unroll starts with.
         let locked = |b: &BlockId| *b == rdd(2, 0);
         let r = s.put(
@@ -424,6 +475,7 @@ mod tests {
                 size: mib,
                 records: 1,
                 serialized: false,
+                exact: false,
                 value: (),
             },
             &locked,
@@ -440,15 +492,16 @@ mod tests {
         // block, and the evictions stay done (MemoryStoreSuite "safely unroll blocks").
         let mib = 1u64 << 20;
         let mut s: MemoryStore<()> = MemoryStore::new(6 * mib);
-        put(&mut s, rdd(1, 0), 2 * mib);
-        put(&mut s, rdd(2, 0), 2 * mib);
-        put(&mut s, rdd(3, 0), 2 * mib);
+        exact(&mut s, rdd(1, 0), 2 * mib);
+        exact(&mut s, rdd(2, 0), 2 * mib);
+        exact(&mut s, rdd(3, 0), 2 * mib);
         let r = s.put(
             PutRequest {
                 block: rdd(3, 1),
                 size: 6 * mib,
                 records: 100,
                 serialized: false,
+                exact: false,
                 value: (),
             },
             &|_| false,
@@ -478,7 +531,7 @@ mod tests {
         let mib = 1u64 << 20;
         let mut s: MemoryStore<()> = MemoryStore::new(8 * mib);
         for p in 0..4 {
-            put(&mut s, rdd(0, p), 2 * mib - 1);
+            exact(&mut s, rdd(0, p), 2 * mib - 1);
         }
         let (granted, evicted) = s.acquire_execution(6 * mib, &|_| false);
         // Storage grew past R = 4 MiB by about 4 MiB: two blocks go, oldest first.

@@ -443,6 +443,12 @@ impl App {
             KeyCode::End => {
                 self.play.seek(log, log.events.len());
                 self.play.playing = false;
+                if !log.complete {
+                    self.message = Some(
+                        "at the latest event: the run is still being computed (End again for more)"
+                            .into(),
+                    );
+                }
             }
             KeyCode::Char('g') => {
                 self.play.playing = false;
@@ -486,7 +492,7 @@ impl App {
         let folded = lineage::foldable_iterations(&self.play.state);
         if folded == 0 {
             self.message = Some(format!(
-                "nothing to fold: {} RDDs, and fewer than three jobs in a row add the same operations",
+                "nothing to fold: no three jobs in a row add the same operations ({} RDDs)",
                 unfolded.nodes.len()
             ));
             return;
@@ -682,7 +688,7 @@ impl App {
                 );
             }
         };
-        if scroll.1 > 0 {
+        if scroll.1 > 0 && job.is_some() {
             mark(buf, area.y, " ↑ more ");
         }
         if g.layout.height - scroll.1 > area.height as i32 && area.height > 0 {

@@ -77,7 +77,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("s4  4p", "stage 4; 4 partitions"),
             ("┆ ▽   │ ▼", "shuffle, narrow edge"),
-            ("3/8 ↻2", "cached; computed again"),
+            ("3/8 ↻2 ✓cp", "cached; again; checkpointed"),
         ],
     ),
     (
@@ -184,7 +184,7 @@ impl Header<'_> {
             (status, 7),
             (time, 6),
             (events, 5),
-            (extra.into(), 3),
+            (extra.into(), 6),
         ];
         let join = |parts: &[(String, u8)], floor: u8| -> String {
             let kept: Vec<&str> = parts

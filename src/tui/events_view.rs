@@ -64,7 +64,7 @@ pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buff
         Span::styled(format!(" filter: {} ", filter.name()), theme::selected()),
         Span::styled(
             format!(
-                "  {} of {} events so far  (f: next filter, ↑↓: select, Enter: go there, < >: sideways)",
+                "  {} of {} events so far  (f filter, ↑↓ select, ⏎ go, <> sideways)",
                 rows.len(),
                 cursor
             ),

@@ -35,7 +35,7 @@ impl Filter {
             Filter::All => "all",
             Filter::Scheduling => "jobs & stages",
             Filter::Tasks => "tasks",
-            Filter::Storage => "storage & shuffle",
+            Filter::Storage => "storage",
             Filter::Problems => "problems",
         }
     }
@@ -62,7 +62,9 @@ impl Filter {
             ),
             Filter::Storage => matches!(
                 e.kind,
-                K::BlockStored { .. }
+                K::BlockNotStored { .. }
+                    | K::RddCheckpointed { .. }
+                    | K::BlockStored { .. }
                     | K::BlockEvicted { .. }
                     | K::BlockRemoved { .. }
                     | K::PartitionRecomputed { .. }
@@ -116,6 +118,19 @@ pub fn stage_attempt(stage: usize, attempt: usize) -> String {
 
 fn what_it_read(m: &TaskMetrics) -> String {
     let mut parts = Vec::new();
+    let cached = [
+        (m.blocks_read_memory, "from memory"),
+        (m.blocks_read_disk, "from disk"),
+        (m.blocks_read_remote, "from another executor"),
+    ];
+    for (n, from) in cached {
+        if n > 0 {
+            parts.push(format!(
+                "read {n} cached block{} {from}",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
     if m.input_records > 0 {
         parts.push(format!("read {} input records", m.input_records));
     }
@@ -284,6 +299,27 @@ pub fn explain(e: &Event) -> String {
             executor,
             reason,
         } => format!("{block} removed from {executor}: {reason}"),
+        K::BlockNotStored {
+            block,
+            executor,
+            bytes: b,
+            reason,
+        } => format!("{block} ({}) not stored on {executor}: {reason}", bytes(*b)),
+        K::RddCheckpointed {
+            rdd,
+            checkpoint_rdd,
+            kind,
+            path,
+        } => {
+            let place = if path.is_empty() {
+                "in the executors' block managers".to_string()
+            } else {
+                format!("to {path}")
+            };
+            format!(
+                "RDD {rdd} checkpointed ({kind}) {place}: its lineage now starts at RDD {checkpoint_rdd}"
+            )
+        }
         K::PartitionRecomputed {
             rdd,
             partition,

@@ -45,7 +45,7 @@ pub struct LineageGraph {
 
 /// Box width bounds.
 const MIN_W: usize = 17;
-const MAX_W: usize = 30;
+const MAX_W: usize = 34;
 /// A collapsed box lists the operations it folds: it may be wider.
 const MAX_COLLAPSED_W: usize = 44;
 /// Box height: the top border with the title, one line, the bottom border.
@@ -54,20 +54,33 @@ const BOX_H: u16 = 3;
 fn title(s: &UiState, n: &LineageNode) -> String {
     match n {
         LineageNode::Rdd(id) => match s.rdds.get(id) {
-            Some(r) => format!(" {id} {} ", r.op),
+            Some(r) => match &r.label {
+                Some(l) => format!(" {id} {l}: {} ", r.op),
+                None => format!(" {id} {} ", r.op),
+            },
             None => format!(" {id} "),
         },
-        LineageNode::Collapsed { iterations, .. } => format!(" ⋯ {iterations} iterations "),
+        LineageNode::Collapsed { iterations, .. } => format!(
+            " ⋯ {iterations} iteration{} ",
+            if *iterations == 1 { "" } else { "s" }
+        ),
     }
 }
 
 fn body(s: &UiState, n: &LineageNode) -> String {
     match n {
         LineageNode::Rdd(id) => match s.rdds.get(id) {
-            Some(r) => match s.storage.recomputations(*id) {
-                0 => format!("{} {}p", r.name, r.partitions),
-                n => format!("{} {}p ↻{n}", r.name, r.partitions),
-            },
+            Some(r) => {
+                let mut b = format!("{} {}p", r.name, r.partitions);
+                match s.storage.recomputations(*id) {
+                    0 => {}
+                    n => b.push_str(&format!(" ↻{n}")),
+                }
+                if s.storage.checkpointed.contains_key(id) {
+                    b.push_str(" ✓cp");
+                }
+                b
+            }
             None => String::new(),
         },
         LineageNode::Collapsed { rdds, ops, .. } => format!("{} RDDs: {ops}", rdds.len()),
@@ -102,7 +115,7 @@ fn width_for(s: &UiState, n: &LineageNode) -> u16 {
                 format!(" {} {}/{} ", r.storage, r.partitions, r.partitions)
                     .chars()
                     .count()
-                    + 7
+                    + 13
             }),
         LineageNode::Collapsed { .. } => 0,
     };
@@ -423,6 +436,7 @@ mod tests {
             op: op.into(),
             partitions: 4,
             storage: "NONE".into(),
+            label: None,
             parents: parents
                 .iter()
                 .map(|(p, k)| ParentInfo {

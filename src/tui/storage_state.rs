@@ -30,6 +30,9 @@ pub struct ExecutorStorage {
     /// The latest evictions, oldest first.
     pub evictions: VecDeque<Eviction>,
     pub evicted_total: usize,
+    /// The latest puts that stored nothing: (block, bytes, why).
+    pub not_stored: VecDeque<(String, u64, String)>,
+    pub not_stored_total: usize,
 }
 
 impl ExecutorStorage {
@@ -60,6 +63,8 @@ pub struct StorageState {
     pub executors: BTreeMap<String, ExecutorStorage>,
     /// By RDD, then partition.
     pub recomputed: BTreeMap<usize, BTreeMap<usize, Recomputed>>,
+    /// Checkpointed RDDs: their checkpoint RDD, kind and path.
+    pub checkpointed: BTreeMap<usize, (usize, String, String)>,
 }
 
 /// `rdd_R_P` as `(R, P)`.
@@ -114,6 +119,29 @@ impl StorageState {
                     x.lru.retain(|(b, _)| b != block);
                     x.disk.remove(block);
                 }
+            }
+            EventKind::BlockNotStored {
+                block,
+                executor,
+                bytes,
+                reason,
+            } => {
+                let x = self.executors.entry(executor.clone()).or_default();
+                x.not_stored_total += 1;
+                x.not_stored
+                    .push_back((block.clone(), *bytes, reason.clone()));
+                while x.not_stored.len() > RECENT_EVICTIONS {
+                    x.not_stored.pop_front();
+                }
+            }
+            EventKind::RddCheckpointed {
+                rdd,
+                checkpoint_rdd,
+                kind,
+                path,
+            } => {
+                self.checkpointed
+                    .insert(*rdd, (*checkpoint_rdd, kind.clone(), path.clone()));
             }
             EventKind::ExecutorRemoved { executor, .. } => {
                 self.executors.remove(executor);

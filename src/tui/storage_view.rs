@@ -1,6 +1,8 @@
 //! The storage view: per executor, its storage memory used against its capacity, its memory
-//! blocks in LRU order (the next victim first), its disk blocks, and its latest eviction with
-//! what it made room for; above them, totals and the partitions computed again.
+//! blocks in LRU order (least recently used first: the first a put may evict, unless it is of
+//! the same RDD or being read), its disk blocks, the last block it could not store and why, and
+//! its latest eviction with what it made room for; above them, totals and the partitions
+//! computed again.
 
 use super::explain::{bytes, duration};
 use super::state::UiState;
@@ -72,17 +74,6 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
             format!(" computed again: {}", parts.join(" · ")),
             theme::dim(),
         )));
-        let never_stored = st
-            .recomputed
-            .values()
-            .flat_map(|m| m.values())
-            .any(|r| r.last_reason == "not_stored");
-        if never_stored {
-            out.push(Line::from(Span::styled(
-                " not stored: no room for its 1 MiB unroll without evicting its own RDD's blocks",
-                theme::dim(),
-            )));
-        }
     }
     if s.executors.is_empty() {
         out.push(Line::from(Span::styled(" no executor yet", theme::dim())));
@@ -107,23 +98,29 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
         ];
         if !x.disk.is_empty() {
             let d: u64 = x.disk.values().sum();
-            head.push(Span::raw(format!(
-                "   disk {} block{}, {}",
-                x.disk.len(),
-                if x.disk.len() == 1 { "" } else { "s" },
+            let n = x.disk.len();
+            let text = format!(
+                "   disk {n} block{}, {}",
+                if n == 1 { "" } else { "s" },
                 bytes(d)
-            )));
+            );
+            let so_far: usize = head.iter().map(|sp| sp.content.chars().count()).sum();
+            if so_far + text.chars().count() <= width as usize {
+                head.push(Span::raw(text));
+            } else {
+                head.push(Span::raw(format!("   disk {n}")));
+            }
         }
         if !e.alive {
             head.push(Span::styled("  lost", theme::failure()));
         }
         out.push(Line::from(head));
         // The LRU order, next victim first, as many as fit on one line.
-        let mut lru = vec![Span::styled("   LRU, next victim first: ", theme::dim())];
+        let mut lru = vec![Span::styled("   least recently used first: ", theme::dim())];
         if x.lru.is_empty() {
             lru.push(Span::styled("(empty)", theme::dim()));
         }
-        let mut used_w = 28usize;
+        let mut used_w = 31usize;
         let sizes = width >= 120;
         for (i, (b, size)) in x.lru.iter().enumerate() {
             let text = if sizes {
@@ -149,11 +146,15 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
         out.push(Line::from(lru));
         if !x.disk.is_empty() {
             let names: Vec<&str> = x.disk.keys().map(String::as_str).collect();
-            let mut text = format!("   on disk: {}", names.join(" · "));
-            if text.chars().count() > width as usize {
-                text = text.chars().take(width as usize - 1).collect::<String>() + "…";
+            let text = format!("   on disk: {}", names.join(" · "));
+            out.push(Line::from(Span::styled(fit(&text, width), theme::dim())));
+        }
+        if let Some((b, size, why)) = x.not_stored.back() {
+            let mut text = format!("   not stored: {b} ({}): {why}", bytes(*size));
+            if x.not_stored_total > 1 {
+                text.push_str(&format!(" · {} in all", x.not_stored_total));
             }
-            out.push(Line::from(Span::styled(text, theme::dim())));
+            out.push(Line::from(Span::styled(fit(&text, width), theme::dim())));
         }
         if let Some(ev) = x.evictions.back() {
             out.push(Line::from(vec![
@@ -171,6 +172,16 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// `text` cut to `width` columns with `…`.
+fn fit(text: &str, width: u16) -> String {
+    let w = width as usize;
+    if text.chars().count() <= w {
+        text.to_string()
+    } else {
+        text.chars().take(w.saturating_sub(1)).collect::<String>() + "…"
+    }
 }
 
 /// Blocks of the same RDD share a colour.

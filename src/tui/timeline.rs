@@ -186,7 +186,7 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
         ));
     }
     spans.push(Span::styled(
-        " bars: a task, coloured by stage, labelled with its id · ▒ running · ",
+        " bar: a task (id, stage colour) · ▒ running · ",
         theme::dim(),
     ));
     spans.push(Span::styled("✗", theme::failure()));

@@ -342,6 +342,7 @@ pub fn rdd_infos(rdd: &Arc<RddNode>) -> Vec<RddInfo> {
                 partitions: r.num_partitions(),
                 storage: r.storage_level().name().to_string(),
                 parents,
+                label: r.label(),
             },
         );
         for d in r.dependencies().iter() {

@@ -243,10 +243,9 @@ fn rdd_op(r: &RddTable, key: &dyn Fn(&str) -> String) -> Result<Op, KeyError> {
 fn storage(name: &Option<String>, key: String) -> Result<Option<StorageLevel>, KeyError> {
     match name.as_deref() {
         None | Some("NONE") => Ok(None),
-        Some(n) => StorageLevel::from_name(n).map(Some).ok_or((
-            key,
-            format!("unknown storage level {n:?} (Spark's names: MEMORY_ONLY, MEMORY_AND_DISK_SER_2, ...)"),
-        )),
+        Some(n) => StorageLevel::from_name(n)
+            .map(Some)
+            .ok_or((key, crate::scenario::messages::unknown_level(n))),
     }
 }
 
@@ -372,7 +371,7 @@ impl PipelineSpec {
                 graph.add_edge(from, index[&spec.id], ());
             }
         }
-        let order = toposort(&graph, None).map_err(|cycle| {
+        toposort(&graph, None).map_err(|cycle| {
             let i = graph[cycle.node_id()];
             (
                 format!("workload.rdd[{i}].input"),
@@ -382,6 +381,39 @@ impl PipelineSpec {
                 ),
             )
         })?;
+        // Build order: every RDD after its inputs, and otherwise in the file's order (so RDD
+        // ids follow the file, as a program's follow its lines).
+        let order = {
+            let mut indegree: BTreeMap<NodeIndex, usize> = graph
+                .node_indices()
+                .map(|n| {
+                    let d = graph
+                        .neighbors_directed(n, petgraph::Direction::Incoming)
+                        .count();
+                    (n, d)
+                })
+                .collect();
+            let mut ready: std::collections::BTreeSet<(usize, NodeIndex)> = indegree
+                .iter()
+                .filter(|(_, d)| **d == 0)
+                .map(|(n, _)| (graph[*n], *n))
+                .collect();
+            let mut order = Vec::new();
+            while let Some(first) = ready.iter().next().copied() {
+                ready.remove(&first);
+                let n = first.1;
+                order.push(n);
+                for m in graph.neighbors_directed(n, petgraph::Direction::Outgoing) {
+                    if let Some(d) = indegree.get_mut(&m) {
+                        *d -= 1;
+                        if *d == 0 {
+                            ready.insert((graph[m], m));
+                        }
+                    }
+                }
+            }
+            order
+        };
         // Shapes, in build order: pair operations need pairs.
         let mut shapes: BTreeMap<String, Shape> = BTreeMap::new();
         let mut rdds = Vec::new();
@@ -727,6 +759,10 @@ pub fn run(ctx: &Context, p: &PipelineSpec) -> Result<WorkloadOutput, JobError> 
     let mut built: BTreeMap<String, Built> = BTreeMap::new();
     for spec in &p.rdds {
         let b = build_one(ctx, spec, &built, &data)?;
+        let b = match b {
+            Built::Values(r) => Built::Values(r.set_name(&spec.id)),
+            Built::Pairs(r) => Built::Pairs(r.set_name(&spec.id)),
+        };
         built.insert(spec.id.clone(), persist(b, spec));
     }
     let mut results: Vec<String> = Vec::new();
