@@ -193,7 +193,12 @@ fn main() -> ExitCode {
             };
             let target = target.unwrap_or_else(|| scenario::DEFAULT_SCENARIO.to_string());
             match ember::tui::launch(&target, &o) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(warnings) => {
+                    for w in warnings {
+                        eprintln!("ember: warning: {w}");
+                    }
+                    ExitCode::SUCCESS
+                }
                 Err(ember::tui::LaunchError::Input(e)) => bad_input(e),
                 Err(ember::tui::LaunchError::Terminal(e)) => {
                     eprintln!("ember: the terminal: {e}");
@@ -452,8 +457,16 @@ fn check(names: &[String], run: bool, bless: bool, sets: &[(String, String)]) ->
             } else {
                 failed = true;
                 for m in &misses {
+                    let at = match sc.expect_location(&m.key) {
+                        Some((line, col)) => format!(
+                            "{}:{line}:{col}{}",
+                            source.origin,
+                            label.strip_prefix(source.origin.as_str()).unwrap_or("")
+                        ),
+                        None => label.clone(),
+                    };
                     eprintln!(
-                        "ember: {label}: expect {} = {}, observed {}",
+                        "ember: {at}: expect {} = {}, observed {}",
                         m.key, m.expected, m.observed
                     );
                 }
@@ -558,11 +571,12 @@ fn human(s: &RunSummary, lineage: &str) -> String {
         plural(s.tasks, "task", "tasks"),
         s.task_failures
     ));
-    if s.blocks_stored + s.blocks_evicted + s.partitions_recomputed > 0 {
+    if s.blocks_stored + s.blocks_evicted + s.blocks_not_stored + s.partitions_recomputed > 0 {
         out.push_str(&format!(
-            "storage: {} stored, {} evicted, {} computed again\n",
+            "storage: {} stored, {} evicted, {} not stored, {} computed again\n",
             plural(s.blocks_stored, "block", "blocks"),
             s.blocks_evicted,
+            s.blocks_not_stored,
             plural(s.partitions_recomputed, "partition", "partitions")
         ));
     }

@@ -410,3 +410,88 @@ fn compare_prints_the_runs_side_by_side_and_json_and_csv_on_request() {
     let out = ember(&["compare", "/missing.toml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_level_with_more_copies_than_executors_is_named_in_a_warning() {
+    let f = temp("too-many-copies.toml");
+    std::fs::write(
+        &f,
+        "name = \"c\"\ndescription = \"d\"\n[cluster]\nracks = 1\nhosts_per_rack = 1\n[workload]\nkind = \"logistic_regression\"\npoints = 1000\niterations = 1\npersist = \"MEMORY_ONLY_2\"\n",
+    )
+    .unwrap();
+    let out = ember(&["check", &f.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(":10:1: workload.persist: MEMORY_ONLY_2 keeps 2 copies")
+            && err.contains("the cluster has 1 executor"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_event_log_given_as_a_scenario_is_bad_input_that_points_at_the_tui() {
+    let log = temp("given-as-scenario.jsonl");
+    let out = ember(&["run", "skipped-stages", "--events", &log.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = ember(&["run", &log.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("given-as-scenario.jsonl:1: this is an event log, not a scenario")
+            && err.contains("ember tui"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unmet_expectation_names_the_line_that_sets_it() {
+    let f = temp("unmet.toml");
+    std::fs::write(
+        &f,
+        "name = \"u\"\ndescription = \"d\"\n[workload]\nkind = \"wordcount\"\n[expect]\njobs = 1\ntasks = 99999\n",
+    )
+    .unwrap();
+    let out = ember(&["check", "--run", &f.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unmet.toml:7:1: expect tasks = 99999, observed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_size_past_what_a_machine_holds_or_a_fraction_of_a_byte_is_bad_input() {
+    for size in ["99999999999 GiB", "0.5 B"] {
+        let out = ember(&[
+            "run",
+            "word-count",
+            "--set",
+            &format!("cluster.storage_memory={size}"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{size}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cluster.storage_memory"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn the_run_summary_counts_blocks_that_could_not_be_stored() {
+    let out = ember(&["run", "tour", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let not_stored = v["blocks_not_stored"].as_u64().expect("blocks_not_stored");
+    // Every partition computed again in the tour is one that did not fit when first computed.
+    assert!(not_stored > 0);
+    assert!(not_stored >= v["partitions_recomputed"].as_u64().unwrap());
+    let human = ember(&["run", "tour"]);
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains(&format!("{not_stored} not stored")),
+        "{}",
+        String::from_utf8_lossy(&human.stdout)
+    );
+}

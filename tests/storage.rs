@@ -415,3 +415,24 @@ fn a_shuffle_read_reserves_execution_memory_that_evicts_blocks_beyond_the_storag
     assert!(st.storage_used <= 2 * MIB);
     assert_eq!(st.execution_used, 0, "released when the task ended");
 }
+
+#[test]
+fn a_replicated_level_sends_its_copy_over_the_network_inside_the_task() {
+    // Spark replicates inside the put: the task that computes a `_2` block pays for sending it.
+    let sent = |level: StorageLevel| {
+        let (ctx, rec) = cluster(2, 64 * MIB);
+        let (rdd, _) = blocks(&ctx, 2, 1000);
+        rdd.persist(level).count().unwrap();
+        rec.events()
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::TaskEnd { metrics, .. } => Some(metrics.output_network_bytes),
+                _ => None,
+            })
+            .sum::<u64>()
+    };
+    assert_eq!(sent(StorageLevel::MEMORY_ONLY), 0);
+    // Each block is 1,000 small numbers: at least a byte each, once per block.
+    assert!(sent(StorageLevel::MEMORY_ONLY_2) >= 2 * 1000);
+    assert!(sent(StorageLevel::DISK_ONLY_2) >= 2 * 1000);
+}

@@ -65,6 +65,9 @@ pub struct RunSummary {
     pub locality: BTreeMap<String, usize>,
     pub blocks_stored: usize,
     pub blocks_evicted: usize,
+    /// Blocks a persisted RDD could not store anywhere its level allows (an addition to the
+    /// contract's fields).
+    pub blocks_not_stored: usize,
     pub partitions_recomputed: usize,
     pub faults_injected: usize,
     pub iterations: Vec<IterationSummary>,
@@ -97,6 +100,7 @@ impl RunSummary {
                 .collect(),
             blocks_stored: 0,
             blocks_evicted: 0,
+            blocks_not_stored: 0,
             partitions_recomputed: 0,
             faults_injected: 0,
             iterations: Vec::new(),
@@ -203,6 +207,7 @@ impl RunSummary {
                 }
                 EventKind::BlockStored { .. } => s.blocks_stored += 1,
                 EventKind::BlockEvicted { .. } => s.blocks_evicted += 1,
+                EventKind::BlockNotStored { .. } => s.blocks_not_stored += 1,
                 EventKind::PartitionRecomputed { .. } => s.partitions_recomputed += 1,
                 EventKind::FaultInjected { .. } => s.faults_injected += 1,
                 EventKind::IterationEnd {

@@ -384,7 +384,26 @@ fn block_put<T: Send + Sync + 'static>(
 ) -> Result<BlockPut, TaskError> {
     let n = records.len() as u64;
     let value: Arc<dyn std::any::Any + Send + Sync> = Arc::new(records.clone());
+    let encode = || {
+        codec
+            .encode(&*value)
+            .map(Arc::new)
+            .map_err(|e| TaskError::Exception(format!("encoding {block}: {e}")))
+    };
+    // A replicated level sends the block's encoding to its peers as part of the put (Spark's
+    // `replicate` runs inside `doPut`), so the task pays for it. Simplification: it pays
+    // whenever the level asks for copies, even if the put then finds no room.
+    let send_replicas = |len: u64| {
+        if level.replication > 1 && !recache {
+            tc.metrics_mut(|m| m.output_network_bytes += len * (level.replication as u64 - 1));
+        }
+    };
     if level.deserialized && level.use_memory {
+        if level.replication > 1 && !recache {
+            let bytes = encode()?;
+            tc.metrics_mut(|m| m.records_processed += n);
+            send_replicas(bytes.len() as u64);
+        }
         return Ok(BlockPut {
             block,
             level,
@@ -396,16 +415,14 @@ fn block_put<T: Send + Sync + 'static>(
             recache,
         });
     }
-    let bytes = codec
-        .encode(&*value)
-        .map(Arc::new)
-        .map_err(|e| TaskError::Exception(format!("encoding {block}: {e}")))?;
+    let bytes = encode()?;
     tc.metrics_mut(|m| {
         m.records_processed += n;
         if !level.use_memory && !recache {
             m.disk_bytes_spilled += bytes.len() as u64;
         }
     });
+    send_replicas(bytes.len() as u64);
     Ok(BlockPut {
         block,
         level,

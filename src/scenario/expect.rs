@@ -56,7 +56,7 @@ pub fn depends_on_timing(key: &str) -> bool {
         || key.starts_with("locality.")
         || matches!(
             key,
-            "blocks_stored" | "blocks_evicted" | "partitions_recomputed"
+            "blocks_stored" | "blocks_evicted" | "blocks_not_stored" | "partitions_recomputed"
         )
 }
 

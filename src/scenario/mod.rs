@@ -82,6 +82,20 @@ impl Scenario {
     pub fn variant_names(&self) -> Vec<String> {
         self.file.variants.iter().map(|v| v.name.clone()).collect()
     }
+
+    /// Where `[expect]` sets `key` in the source file (the chosen variant's `expect` first):
+    /// 1-based line and column.
+    pub fn expect_location(&self, key: &str) -> Option<(usize, usize)> {
+        let map = SourceMap::new(&self.text);
+        let quoted = validate::quote(key);
+        let variant = self.variant.as_ref().and_then(|name| {
+            let file: ScenarioFile = toml::from_str(&self.text).ok()?;
+            let i = file.variants.iter().position(|v| &v.name == name)?;
+            map.span_of(&format!("variant[{i}].expect.{quoted}"))
+        });
+        let span = variant.or_else(|| map.span_of(&format!("expect.{quoted}")))?;
+        Some(map.line_col(span.start))
+    }
 }
 
 /// A problem with a scenario (or, as a warning, a key not honoured yet): the file, and the
@@ -298,6 +312,15 @@ impl Reader<'_> {
     }
 }
 
+/// Whether a text's first line is an event of an event log (a JSON object with `"event"`).
+fn looks_like_event_log(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or("").trim();
+    first.starts_with('{')
+        && serde_json::from_str::<serde_json::Value>(first)
+            .map(|v| v.get("event").is_some())
+            .unwrap_or(false)
+}
+
 /// Reads, checks and changes a scenario.
 pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> {
     let origin = source.origin.as_str();
@@ -318,6 +341,15 @@ pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> 
             });
         }
     };
+    if looks_like_event_log(text) {
+        return Err(ScenarioError {
+            file: origin.to_string(),
+            line: Some(1),
+            column: None,
+            key: None,
+            message: "this is an event log, not a scenario: replay it with `ember tui FILE`".into(),
+        });
+    }
     let r = Reader {
         origin,
         map: SourceMap::new(text),
@@ -413,7 +445,22 @@ pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> 
     sc.origin = origin.to_string();
     sc.text = text.to_string();
     sc.variant = variant;
-    sc.warnings = warnings.into_iter().map(|(k, m)| r.at_key(&k, m)).collect();
+    // A warning about a key given with --set points at the flag, not at the file's line.
+    sc.warnings = warnings
+        .into_iter()
+        .map(
+            |(k, m)| match o.sets.iter().rev().find(|(key, _)| *key == k) {
+                Some((key, value)) => ScenarioError {
+                    file: origin.to_string(),
+                    line: None,
+                    column: None,
+                    key: Some(k),
+                    message: format!("(--set {key}={value}) {m}"),
+                },
+                None => r.at_key(&k, m),
+            },
+        )
+        .collect();
     // Keep every variant of the source file: `variant_names` lists them.
     sc.file.variants = match toml::from_str::<ScenarioFile>(text) {
         Ok(orig) if o.variant.is_none() => orig.variants,

@@ -48,6 +48,8 @@ fn size_unit(unit: &str) -> Option<f64> {
 /// assert_eq!(parse_size("64 MiB"), Ok(64 << 20));
 /// assert_eq!(parse_size("1.5KB"), Ok(1500));
 /// assert!(parse_size("12 parsecs").is_err());
+/// assert!(parse_size("0.5 B").is_err());
+/// assert!(parse_size("99999999999 GiB").is_err());
 /// ```
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let bad = || format!("{s:?} is not a size (a number and B, KB, MB, GB, KiB, MiB or GiB)");
@@ -56,7 +58,15 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     if n < 0.0 || !n.is_finite() {
         return Err(format!("{s:?}: a size cannot be negative"));
     }
-    Ok((n * m).round() as u64)
+    let bytes = n * m;
+    if m == 1.0 && bytes.fract() != 0.0 {
+        return Err(format!("{s:?}: a size in bytes is a whole number"));
+    }
+    // 2^63 bytes (8 EiB) is past any machine; beyond it a u64 would silently saturate.
+    if bytes >= (1u64 << 63) as f64 {
+        return Err(format!("{s:?}: too large (at most 8 EiB)"));
+    }
+    Ok(bytes.round() as u64)
 }
 
 /// Parses a duration into microseconds: a number and one of `ns`, `us`, `ms`, `s`, `m`.

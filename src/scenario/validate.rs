@@ -44,6 +44,7 @@ pub const EXPECT_KEYS: &[&str] = &[
     "locality.ANY",
     "blocks_stored",
     "blocks_evicted",
+    "blocks_not_stored",
     "partitions_recomputed",
     "faults_injected",
     "result",
@@ -359,10 +360,15 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     if cluster.storage_memory > 0
         && cluster.storage_memory < crate::storage::memory_store::UNROLL_MEMORY_THRESHOLD
     {
+        let hint = if cluster.storage_memory < 1024 {
+            " (a size without a unit is in bytes)"
+        } else {
+            ""
+        };
         warnings.push((
             "cluster.storage_memory".into(),
             format!(
-                "{} is less than the 1 MiB a block's unroll reserves first: no block will be cached in memory (a size without a unit is in bytes)",
+                "{} is less than the 1 MiB that unrolling a computed block reserves first: no computed block will be cached in memory (a block read back from disk, stored at its known size, still may){hint}",
                 crate::human::bytes(cluster.storage_memory)
             ),
         ));
@@ -613,6 +619,23 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         }
         for (key, val) in &v.expect {
             check_expect(&format!("variant[{i}].expect.{}", quote(key)), key, val)?;
+        }
+    }
+
+    // Spark stores fewer copies when there are fewer executors, with a warning
+    // ("replicated to only 0 peer(s) instead of 1 peers"); say so before the run.
+    let executors = cluster.racks * cluster.hosts_per_rack * cluster.executors_per_host;
+    for (key, l) in workload.persisted_levels() {
+        if l.replication as usize > executors {
+            warnings.push((
+                key,
+                format!(
+                    "{} keeps {} copies of each block, but the cluster has {executors} executor{}: each block will have {executors}",
+                    l.name(),
+                    l.replication,
+                    if executors == 1 { "" } else { "s" }
+                ),
+            ));
         }
     }
 

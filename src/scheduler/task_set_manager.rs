@@ -282,14 +282,20 @@ impl TaskSetManager {
     fn allowed_locality(&mut self, now: u64, events: &mut EventSink) -> Locality {
         let start = self.current_level;
         let started_at = self.last_reset;
+        // Whether a level ran out of tasks or a non-zero wait ran out: moving past levels
+        // whose wait is 0 (locality_wait = "0s") is no delay-scheduling decision to report.
+        let mut decided = false;
         while self.current_level + 1 < self.levels.len() {
             let level = self.levels[self.current_level];
+            let wait = self.level_waits[self.current_level];
             if !self.more_tasks_at(level) {
                 self.last_reset = now;
                 self.current_level += 1;
-            } else if now.saturating_sub(self.last_reset) >= self.level_waits[self.current_level] {
-                self.last_reset += self.level_waits[self.current_level];
+                decided = true;
+            } else if now.saturating_sub(self.last_reset) >= wait {
+                self.last_reset += wait;
                 self.current_level += 1;
+                decided |= wait > 0;
             } else {
                 break;
             }
@@ -302,7 +308,7 @@ impl TaskSetManager {
                 Locality::ProcessLocal | Locality::NodeLocal | Locality::RackLocal
             )
         });
-        if self.current_level != start && waits_for_locality {
+        if self.current_level != start && waits_for_locality && decided {
             events.emit(
                 now,
                 EventKind::LocalityChanged {
@@ -511,5 +517,40 @@ mod tests {
         // The only task runs: the `all` list is swept empty, so this is no reject.
         let (task, rejected) = t.resource_offer(1, "h2", None, Locality::Any, 0, false, &mut ev);
         assert_eq!((task, rejected), (None, false));
+    }
+
+    #[test]
+    fn moving_past_levels_with_no_wait_is_not_reported_as_a_locality_change() {
+        let located = |wait: u64| {
+            let tasks = (0..4)
+                .map(|p| TaskTemplate {
+                    partition: p,
+                    prefs: vec![TaskLocation::Host("h0".into())],
+                })
+                .collect();
+            let waits = LocalityWaits {
+                process: wait,
+                node: wait,
+                rack: wait,
+            };
+            TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Flat, 0)
+        };
+        let changes = |ev: &mut EventSink| {
+            ev.drain()
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::LocalityChanged { .. }))
+                .count()
+        };
+        // An executor on another host: every task still prefers h0.
+        let mut ev = EventSink::default();
+        let mut t = located(0);
+        let (task, _) = t.resource_offer(1, "h1", None, Locality::Any, 10, false, &mut ev);
+        assert!(task.is_some(), "with no wait the task goes at once");
+        assert_eq!(changes(&mut ev), 0);
+        // With a wait, giving up on NODE_LOCAL after it is a decision, and reported.
+        let mut t = located(3);
+        let (task, _) = t.resource_offer(1, "h1", None, Locality::Any, 10, false, &mut ev);
+        assert!(task.is_some());
+        assert_eq!(changes(&mut ev), 1);
     }
 }

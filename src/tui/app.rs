@@ -500,7 +500,10 @@ impl App {
         self.collapse = !self.collapse;
         self.lineage_follow = true;
         self.message = Some(if self.collapse {
-            format!("{folded} repeated iterations folded into one box (c unfolds them)")
+            format!(
+                "{folded} repeated iteration{} folded into one box (c unfolds)",
+                if folded == 1 { "" } else { "s" }
+            )
         } else {
             format!(
                 "every RDD shown: {} boxes (c folds them again)",

@@ -56,7 +56,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("?", "this help"),
             ("q  Ctrl-C", "quit"),
             ("1-5 Tab S-Tab", "the views"),
-            ("wheel, click", "scroll; a tab: its view"),
+            ("wheel, click", "scroll, pick a tab"),
         ],
     ),
     (
@@ -77,7 +77,9 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("s4  4p", "stage 4; 4 partitions"),
             ("┆ ▽   │ ▼", "shuffle, narrow edge"),
-            ("3/8 ↻2 ✓cp", "cached; again; checkpointed"),
+            ("3/8", "partitions cached"),
+            ("↻2", "computed again"),
+            ("✓cp", "checkpointed"),
         ],
     ),
     (
@@ -322,7 +324,7 @@ pub fn help_overlay(area: Rect, buf: &mut Buffer) {
     let half = inner.width / 2;
     Paragraph::new(left).render(
         Rect {
-            width: half,
+            width: half.saturating_sub(1),
             ..inner
         },
         buf,

@@ -156,7 +156,12 @@ fn repeated_runs(s: &UiState) -> Vec<Vec<Vec<usize>>> {
         while j < groups.len() && groups[j].1 == groups[i].1 {
             j += 1;
         }
-        if j - i >= 3 {
+        // Folding one RDD into a box of its own would hide nothing.
+        let folds: usize = groups[i + 1..j.saturating_sub(1).max(i + 1)]
+            .iter()
+            .map(|g| g.0.len())
+            .sum();
+        if j - i >= 3 && folds >= 2 {
             runs.push(groups[i + 1..j - 1].iter().map(|g| g.0.to_vec()).collect());
         }
         i = j;
@@ -206,7 +211,10 @@ pub fn legend(
             spans.push(Span::styled("│ ┆▽ shuffle  │▼ narrow ", theme::dim()));
             if folded > 0 {
                 spans.push(Span::styled(
-                    format!("│ ⋯ {folded} iterations folded (c)"),
+                    format!(
+                        "│ ⋯ {folded} iteration{} folded (c)",
+                        if folded == 1 { "" } else { "s" }
+                    ),
                     theme::collapsed(),
                 ));
             }

@@ -61,6 +61,8 @@ pub enum Source {
     Live {
         title: String,
         events: Receiver<Message>,
+        /// The scenario's warnings (keys not honoured yet, settings that defeat a lesson).
+        warnings: Vec<scenario::ScenarioError>,
     },
     Replay {
         title: String,
@@ -145,6 +147,7 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
     let mut o = o.clone();
     o.clock = Some(Clock::Virtual);
     let sc = scenario::load(target, &o).map_err(|e| LaunchError::Input(e.to_string()))?;
+    let warnings = sc.warnings.clone();
     let (tx, rx) = channel();
     let title = match &sc.variant {
         Some(v) => format!("{} --variant {v}", sc.name),
@@ -171,7 +174,11 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
             let _ = failed.send(Message::Failed(e));
         }
     });
-    Ok(Source::Live { title, events: rx })
+    Ok(Source::Live {
+        title,
+        events: rx,
+        warnings,
+    })
 }
 
 /// Restores the terminal: raw mode off, the main screen back, the mouse released.
@@ -181,15 +188,20 @@ fn restore() {
     let _ = execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
 }
 
-/// Opens `target` and runs the UI until `q`.
-pub fn launch(target: &str, o: &Overrides) -> Result<(), LaunchError> {
+/// Opens `target` and runs the UI until `q`. Returns the scenario's warnings, for the caller
+/// to print once the terminal is back (the UI shows the first while it runs).
+pub fn launch(target: &str, o: &Overrides) -> Result<Vec<String>, LaunchError> {
     let source = open(target, o)?;
+    let warnings = match &source {
+        Source::Live { warnings, .. } => warnings.iter().map(|w| w.to_string()).collect(),
+        Source::Replay { .. } => Vec::new(),
+    };
     if std::env::var_os("EMBER_TUI_EXIT_AFTER_FIRST_FRAME").is_some() {
         // For the start-up benchmark: the first frame, drawn off-screen, then exit.
         let mut t = Terminal::new(TestBackend::new(80, 24)).map_err(std::io::Error::other)?;
         let mut app = app_for(source).0;
         t.draw(|f| app.draw(f)).map_err(std::io::Error::other)?;
-        return Ok(());
+        return Ok(warnings);
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -205,13 +217,34 @@ pub fn launch(target: &str, o: &Overrides) -> Result<(), LaunchError> {
         .map_err(LaunchError::Terminal)
         .and_then(|mut t| run_loop(&mut t, source));
     restore();
-    result
+    result.map(|()| warnings)
 }
 
 fn app_for(source: Source) -> (App, Option<Receiver<Message>>) {
     match source {
         Source::Replay { title, log } => (App::new(log, title), None),
-        Source::Live { title, events } => (App::new(Log::default(), title), Some(events)),
+        Source::Live {
+            title,
+            events,
+            warnings,
+        } => {
+            let mut app = App::new(Log::default(), title);
+            if let Some(w) = warnings.first() {
+                // The first warning where the eye starts, short; all are printed at exit.
+                let more = match warnings.len() {
+                    1 => String::new(),
+                    n => format!(" (+{} more when you quit)", n - 1),
+                };
+                let line = w.line.map(|l| format!(" line {l}")).unwrap_or_default();
+                let key = w
+                    .key
+                    .as_deref()
+                    .map(|k| format!("{k}: "))
+                    .unwrap_or_default();
+                app.message = Some(format!("warning{line}{more}: {key}{}", w.message));
+            }
+            (app, Some(events))
+        }
     }
 }
 

@@ -26,7 +26,7 @@ fn bar(used: u64, capacity: u64, width: usize) -> (String, String) {
 }
 
 /// The lines of the view.
-pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
+pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
     let st = &s.storage;
     let mut out = Vec::new();
     let mem_blocks: usize = st.executors.values().map(|x| x.lru.len()).sum();
@@ -80,6 +80,21 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
         return out;
     }
     let bar_w = (width as usize / 4).clamp(8, 24);
+    // Rows the LRU list of each executor may take: one, and more when the screen has room.
+    let fixed: usize = out.len()
+        + s.executors
+            .iter()
+            .map(|e| {
+                let x = st.executors.get(&e.name);
+                3 + x.map_or(0, |x| {
+                    usize::from(!x.disk.is_empty())
+                        + usize::from(!x.not_stored.is_empty())
+                        + usize::from(!x.evictions.is_empty())
+                })
+            })
+            .sum::<usize>();
+    let spare = (height as usize).saturating_sub(fixed);
+    let lru_rows = (1 + spare / s.executors.len()).min(8);
     for e in &s.executors {
         out.push(Line::raw(""));
         let x = st.executors.get(&e.name).cloned().unwrap_or_default();
@@ -96,57 +111,21 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
             Span::styled(empty, theme::dim()),
             Span::raw(format!(" {} of {}", bytes(used), bytes(e.storage_memory))),
         ];
-        if !x.disk.is_empty() {
-            let d: u64 = x.disk.values().sum();
-            let n = x.disk.len();
-            let text = format!(
-                "   disk {n} block{}, {}",
-                if n == 1 { "" } else { "s" },
-                bytes(d)
-            );
-            let so_far: usize = head.iter().map(|sp| sp.content.chars().count()).sum();
-            if so_far + text.chars().count() <= width as usize {
-                head.push(Span::raw(text));
-            } else {
-                head.push(Span::raw(format!("   disk {n}")));
-            }
-        }
         if !e.alive {
             head.push(Span::styled("  lost", theme::failure()));
         }
         out.push(Line::from(head));
-        // The LRU order, next victim first, as many as fit on one line.
-        let mut lru = vec![Span::styled("   least recently used first: ", theme::dim())];
-        if x.lru.is_empty() {
-            lru.push(Span::styled("(empty)", theme::dim()));
-        }
-        let mut used_w = 31usize;
-        let sizes = width >= 120;
-        for (i, (b, size)) in x.lru.iter().enumerate() {
-            let text = if sizes {
-                format!("{b} {}", bytes(*size))
-            } else {
-                b.clone()
-            };
-            let sep = if i == 0 { "" } else { " · " };
-            let left = x.lru.len() - i;
-            if used_w + sep.len() + text.chars().count() + 12 > width as usize && left > 1 {
-                lru.push(Span::styled(format!(" … {left} more"), theme::dim()));
-                break;
-            }
-            used_w += sep.len() + text.chars().count();
-            lru.push(Span::raw(sep.to_string()));
-            let style = if i == 0 {
-                theme::running()
-            } else {
-                stage_like(b)
-            };
-            lru.push(Span::styled(text, style));
-        }
-        out.push(Line::from(lru));
+        out.extend(lru_lines(&x.lru, width, lru_rows));
         if !x.disk.is_empty() {
+            let d: u64 = x.disk.values().sum();
+            let n = x.disk.len();
             let names: Vec<&str> = x.disk.keys().map(String::as_str).collect();
-            let text = format!("   on disk: {}", names.join(" · "));
+            let text = format!(
+                "   on disk, {n} block{} ({}): {}",
+                if n == 1 { "" } else { "s" },
+                bytes(d),
+                names.join(" · ")
+            );
             out.push(Line::from(Span::styled(fit(&text, width), theme::dim())));
         }
         if let Some((b, size, why)) = x.not_stored.back() {
@@ -174,6 +153,57 @@ pub fn lines(s: &UiState, width: u16) -> Vec<Line<'static>> {
     out
 }
 
+/// The blocks in memory, least recently used first (the first an eviction would take), on at
+/// most `rows` lines of `width` columns; what does not fit is counted.
+fn lru_lines(lru: &[(String, u64)], width: u16, rows: usize) -> Vec<Line<'static>> {
+    const HEAD: &str = "   least recently used first: ";
+    let indent = HEAD.chars().count();
+    let width = width as usize;
+    let sizes = width >= 120;
+    let mut lines = Vec::new();
+    let mut line = vec![Span::styled(HEAD, theme::dim())];
+    if lru.is_empty() {
+        line.push(Span::styled("(empty)", theme::dim()));
+    }
+    let mut used_w = indent;
+    for (i, (b, size)) in lru.iter().enumerate() {
+        let text = if sizes {
+            format!("{b} {}", bytes(*size))
+        } else {
+            b.clone()
+        };
+        let first_on_line = used_w == indent;
+        let sep = if first_on_line { "" } else { " · " };
+        let left = lru.len() - i;
+        // The last line keeps room for "… N more".
+        let reserve = if lines.len() + 1 == rows && left > 1 {
+            12
+        } else {
+            0
+        };
+        if !first_on_line && used_w + sep.len() + text.chars().count() + reserve > width {
+            if lines.len() + 1 == rows {
+                line.push(Span::styled(format!(" … {left} more"), theme::dim()));
+                break;
+            }
+            lines.push(Line::from(std::mem::take(&mut line)));
+            line.push(Span::raw(" ".repeat(indent)));
+            used_w = indent;
+        }
+        let sep = if used_w == indent { "" } else { " · " };
+        used_w += sep.len() + text.chars().count();
+        line.push(Span::raw(sep.to_string()));
+        let style = if i == 0 {
+            theme::running()
+        } else {
+            stage_like(b)
+        };
+        line.push(Span::styled(text, style));
+    }
+    lines.push(Line::from(line));
+    lines
+}
+
 /// `text` cut to `width` columns with `…`.
 fn fit(text: &str, width: u16) -> String {
     let w = width as usize;
@@ -194,7 +224,7 @@ fn stage_like(block: &str) -> Style {
 
 /// Draws the view scrolled down by `scroll` rows; returns how many rows it has.
 pub fn render(s: &UiState, scroll: usize, area: Rect, buf: &mut Buffer) -> usize {
-    let all = lines(s, area.width);
+    let all = lines(s, area.width, area.height);
     let n = all.len();
     let shown: Vec<Line> = all.into_iter().skip(scroll).collect();
     Paragraph::new(shown).render(area, buf);

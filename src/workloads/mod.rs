@@ -86,6 +86,28 @@ impl Workload {
         }
     }
 
+    /// The storage levels the workload persists at, each with the scenario key that sets it.
+    pub fn persisted_levels(&self) -> Vec<(String, StorageLevel)> {
+        let common = match self {
+            Workload::LogisticRegression(p) => &p.common,
+            Workload::KMeans(p) => &p.common,
+            Workload::PageRank(p) => &p.common,
+            Workload::WordCount(p) => &p.common,
+            Workload::CallRecordsTopK(p) => &p.common,
+            Workload::Pipeline(p) => {
+                return p
+                    .rdds
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| {
+                        r.persist.map(|l| (format!("workload.rdd[{i}].persist"), l))
+                    })
+                    .collect()
+            }
+        };
+        vec![("workload.persist".into(), common.persist)]
+    }
+
     /// Gives the workload's input the run's seed.
     pub fn with_seed(mut self, seed: u64) -> Self {
         match &mut self {
