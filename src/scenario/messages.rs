@@ -73,7 +73,8 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
 /// Why a storage level name is not one: the closest name, and all of them.
 pub(crate) fn unknown_level(name: &str) -> String {
     let names = crate::storage::StorageLevel::names();
-    let hint = match closest(name, &names) {
+    // Spark's names are upper case; a name in another case is the same name mistyped.
+    let hint = match closest(&name.to_ascii_uppercase(), &names) {
         Some(c) => format!(": did you mean {c}?"),
         None => String::new(),
     };
@@ -105,6 +106,7 @@ mod tests {
     #[test]
     fn a_misspelt_level_gets_the_close_one_suggested() {
         assert!(super::unknown_level("MEMORY_ONYL").contains("did you mean MEMORY_ONLY?"));
+        assert!(super::unknown_level("memory_only_2").contains("did you mean MEMORY_ONLY_2?"));
     }
 
     use super::*;
