@@ -29,11 +29,7 @@ fn pagerank_state(iterations: usize) -> UiState {
     };
     let sc = load("pagerank", &o).expect("bundled");
     let events = run(&sc, RunOptions::default()).expect("run").events;
-    let mut s = UiState::default();
-    for e in &events {
-        s.apply(e);
-    }
-    s
+    UiState::from_events(&events)
 }
 
 fn lineage_layout_and_render(c: &mut Criterion) {

@@ -12,11 +12,7 @@ fn pagerank_state(iterations: usize) -> UiState {
     };
     let sc = load("pagerank", &o).expect("bundled");
     let events = run(&sc, RunOptions::default()).expect("run").events;
-    let mut s = UiState::default();
-    for e in &events {
-        s.apply(e);
-    }
-    s
+    UiState::from_events(&events)
 }
 
 #[test]
@@ -98,11 +94,7 @@ fn branchy_state() -> UiState {
     let ca = c.union(&a).reduce_by_key(|x, y| x + y);
     let all = ab.join(&bc).join(&ca);
     all.count().expect("count");
-    let mut s = UiState::default();
-    for e in &rec.events() {
-        s.apply(e);
-    }
-    s
+    UiState::from_events(&rec.events())
 }
 
 #[test]

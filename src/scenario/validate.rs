@@ -624,9 +624,8 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
 
     // Spark stores fewer copies when there are fewer executors, with a warning
     // ("replicated to only 0 peer(s) instead of 1 peers"); say so before the run.
-    let executors = cluster.racks * cluster.hosts_per_rack * cluster.executors_per_host;
     for (key, l) in workload.persisted_levels() {
-        if l.replication as usize > executors {
+        if u64::from(l.replication) > executors {
             warnings.push((
                 key,
                 format!(

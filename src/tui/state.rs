@@ -208,6 +208,15 @@ pub struct UiState {
 }
 
 impl UiState {
+    /// The state after `events`, folded from the start.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> UiState {
+        let mut s = UiState::default();
+        for e in events {
+            s.apply(e);
+        }
+        s
+    }
+
     /// Applies the next event.
     pub fn apply(&mut self, e: &Event) {
         self.applied += 1;
