@@ -1,4 +1,5 @@
-//! Real Apache Spark 4.3 as ground truth: the programs of `../shared/fixtures/spark-eventlogs/`
+//! Real Apache Spark 4.3 as ground truth: the programs of `tests/fixtures/spark/` (the event
+//! logs, facts and Scala programs of real Spark runs, kept byte for byte as Spark wrote them)
 //! written against ember's API give Spark's jobs, stages (listed, run, skipped) and task counts.
 
 mod common;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 fn facts(name: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/spark-eventlogs")
+        .join("tests/fixtures/spark")
         .join(format!("{name}.facts.json"));
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).expect("facts parse")
