@@ -45,6 +45,7 @@ fn lineage_layout_and_render(c: &mut Criterion) {
                 graph: &g,
                 job,
                 scroll: (0, 0),
+                compact: false,
             }
             .render(&s, area, &mut buf);
             g.layout.crossings

@@ -51,6 +51,7 @@
 //! - [`tui`]: the terminal UI, a fold over events drawn by ratatui: lineage, jobs and stages,
 //!   timeline, events, storage, playback.
 //! - [`human`]: durations and byte counts for people.
+//! - [`stack`]: how lineages of any depth are walked, computed and dropped on ordinary stacks.
 
 pub mod cluster;
 pub mod context;
@@ -64,6 +65,7 @@ pub mod rdd;
 pub mod scenario;
 pub mod scheduler;
 pub mod shuffle;
+pub mod stack;
 pub mod storage;
 pub mod task_context;
 pub mod tui;

@@ -110,7 +110,8 @@ impl RunSummary {
             job_details: Vec::new(),
         };
         let mut job_start: BTreeMap<usize, (usize, u64)> = BTreeMap::new();
-        let mut stage_job: BTreeMap<usize, usize> = BTreeMap::new();
+        // Where each stage is: (its job's place in `job_details`, its place in that job).
+        let mut stage_at: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
         let mut stage_first: BTreeMap<usize, u64> = BTreeMap::new();
         for e in events {
             s.elapsed_us = s.elapsed_us.max(e.time_us);
@@ -149,8 +150,9 @@ impl RunSummary {
                             })
                             .collect(),
                     });
-                    for st in stages {
-                        stage_job.insert(st.stage, *job);
+                    let j = s.job_details.len() - 1;
+                    for (i, st) in stages.iter().enumerate() {
+                        stage_at.insert(st.stage, (j, i));
                     }
                 }
                 EventKind::JobEnd { job, result, error } => {
@@ -168,14 +170,14 @@ impl RunSummary {
                     }
                 }
                 EventKind::StageSkipped { stage, reason, .. } => {
-                    if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
+                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
                         st.skipped = Some(*reason);
                     }
                 }
                 EventKind::StageSubmitted { stage, .. } => {
                     s.stages += 1;
                     stage_first.entry(*stage).or_insert(e.time_us);
-                    if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
+                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
                         st.ran = true;
                         st.skipped = None;
                         st.attempts += 1;
@@ -183,7 +185,7 @@ impl RunSummary {
                 }
                 EventKind::StageCompleted { stage, .. } => {
                     let t0 = stage_first.get(stage).copied().unwrap_or(e.time_us);
-                    if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
+                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
                         st.duration_us = e.time_us.saturating_sub(t0);
                     }
                 }
@@ -195,7 +197,7 @@ impl RunSummary {
                         l => l.name(),
                     };
                     *s.locality.entry(name.to_string()).or_insert(0) += 1;
-                    if let Some(st) = stage_of(&mut s.job_details, &job_start, &stage_job, *stage) {
+                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
                         st.tasks += 1;
                     }
                 }
@@ -259,14 +261,9 @@ impl RunSummary {
 
 fn stage_of<'a>(
     jobs: &'a mut [JobSummary],
-    job_start: &BTreeMap<usize, (usize, u64)>,
-    stage_job: &BTreeMap<usize, usize>,
+    stage_at: &BTreeMap<usize, (usize, usize)>,
     stage: usize,
 ) -> Option<&'a mut StageSummary> {
-    let job = stage_job.get(&stage)?;
-    let (i, _) = job_start.get(job)?;
-    jobs.get_mut(*i)?
-        .stages
-        .iter_mut()
-        .find(|s| s.stage == stage)
+    let (j, i) = stage_at.get(&stage)?;
+    jobs.get_mut(*j)?.stages.get_mut(*i)
 }

@@ -278,13 +278,55 @@ impl RddNode {
     }
 
     /// Spark's `RDD.toDebugString`: the lineage, indented at each shuffle.
+    ///
+    /// Written as a loop over an explicit stack, so a lineage of any depth prints. Past
+    /// [`MAX_DEBUG_INDENT`] columns of indentation (some 40 shuffles deep) the indentation
+    /// stops growing, so the text stays linear in the lineage's size.
     pub fn lineage_string(&self) -> String {
-        let mut lines = Vec::new();
         let part = format!("({})", self.num_partitions);
         let left = (part.len() - 1) / 2;
-        let next_prefix = format!("{}|{}", " ".repeat(left), " ".repeat(part.len() - left));
-        lines.push(format!("{part} {}", self.describe()));
-        self.debug_children(&next_prefix, &mut lines);
+        let prefix = format!("{}|{}", " ".repeat(left), " ".repeat(part.len() - left));
+        let mut lines = vec![format!("{part} {}", self.describe())];
+        // Pushes the lines of `node`'s parents, each with the prefix of its own parents.
+        let push_children = |node: &RddNode, prefix: &str, todo: &mut Vec<_>| {
+            let deps = node.dependencies();
+            let n = deps.len();
+            let mut children = Vec::with_capacity(n);
+            for (i, dep) in deps.iter().enumerate() {
+                let parent = dep.rdd().clone();
+                if dep.is_shuffle() {
+                    let part = format!("({})", parent.num_partitions);
+                    let left = (part.len() - 1) / 2;
+                    let this_prefix = strip_bar(prefix);
+                    let next_prefix = if this_prefix.len() >= MAX_DEBUG_INDENT {
+                        prefix.to_string()
+                    } else {
+                        format!(
+                            "{this_prefix}{}{}|{}",
+                            if i == n - 1 { "  " } else { "| " },
+                            " ".repeat(left),
+                            " ".repeat(part.len() - left)
+                        )
+                    };
+                    let line = format!("{this_prefix}+-{part} {}", parent.describe());
+                    children.push((line, parent, next_prefix));
+                } else {
+                    let line = format!("{prefix}{}", parent.describe());
+                    children.push((line, parent, prefix.to_string()));
+                }
+            }
+            // The first parent is printed (with everything above it) before the second.
+            for c in children.into_iter().rev() {
+                todo.push(c);
+            }
+        };
+        // Each entry: a line still to print, its RDD, and the prefix of that RDD's parents.
+        let mut stack: Vec<(String, Arc<RddNode>, String)> = Vec::new();
+        push_children(self, &prefix, &mut stack);
+        while let Some((line, node, prefix)) = stack.pop() {
+            lines.push(line);
+            push_children(&node, &prefix, &mut stack);
+        }
         lines.join("\n")
     }
 
@@ -299,31 +341,10 @@ impl RddNode {
             self.storage_level().description()
         )
     }
-
-    fn debug_children(&self, prefix: &str, lines: &mut Vec<String>) {
-        let deps = self.dependencies();
-        let n = deps.len();
-        for (i, dep) in deps.iter().enumerate() {
-            let parent = dep.rdd();
-            if dep.is_shuffle() {
-                let part = format!("({})", parent.num_partitions);
-                let left = (part.len() - 1) / 2;
-                let this_prefix = strip_bar(prefix);
-                let next_prefix = format!(
-                    "{this_prefix}{}{}|{}",
-                    if i == n - 1 { "  " } else { "| " },
-                    " ".repeat(left),
-                    " ".repeat(part.len() - left)
-                );
-                lines.push(format!("{this_prefix}+-{part} {}", parent.describe()));
-                parent.debug_children(&next_prefix, lines);
-            } else {
-                lines.push(format!("{prefix}{}", parent.describe()));
-                parent.debug_children(prefix, lines);
-            }
-        }
-    }
 }
+
+/// How far [`RddNode::lineage_string`] indents before it stops indenting further.
+pub const MAX_DEBUG_INDENT: usize = 160;
 
 /// Spark's `prefix.replaceAll("\\|\\s+$", "")`.
 fn strip_bar(prefix: &str) -> String {
@@ -331,6 +352,18 @@ fn strip_bar(prefix: &str) -> String {
     match trimmed.strip_suffix('|') {
         Some(rest) if trimmed.len() < prefix.len() => rest.to_string(),
         _ => prefix.to_string(),
+    }
+}
+
+impl Drop for RddNode {
+    /// Dropping the last handle on a lineage drops its parents, and theirs: through
+    /// [`crate::stack::deep`], so a chain of any length drops safely.
+    fn drop(&mut self) {
+        let deps = match self.dependencies.get_mut() {
+            Ok(d) => std::mem::replace(d, Arc::from(Vec::new())),
+            Err(p) => std::mem::replace(p.into_inner(), Arc::from(Vec::new())),
+        };
+        crate::stack::deep(move || drop(deps));
     }
 }
 

@@ -20,6 +20,7 @@
 //! record per operation first; operations that consume everything (`count`, `for_each`,
 //! `collect`) ask for full chunks from the start.
 
+use crate::stack::DeepDrop;
 use crate::storage::size::sampled_heap;
 use crate::storage::RecordBlock;
 use crate::task_context::TaskContext;
@@ -136,7 +137,9 @@ pub trait Pull<T> {
 
 /// The records of one partition, as a task computes them: a pipeline of chunk sources.
 pub struct Records<T> {
-    pull: Box<dyn Pull<T>>,
+    /// The pipeline's last step; it holds the step before, and so on (dropped through
+    /// [`crate::stack::deep`], so a pipeline of any length drops safely).
+    pull: DeepDrop<Box<dyn Pull<T>>>,
     chunk: usize,
 }
 
@@ -166,7 +169,7 @@ impl<T: 'static> Records<T> {
     /// Records pulled from `pull`.
     pub fn from_pull(pull: impl Pull<T> + 'static) -> Self {
         Records {
-            pull: Box::new(pull),
+            pull: DeepDrop::new(Box::new(pull)),
             chunk: 1,
         }
     }
@@ -174,7 +177,7 @@ impl<T: 'static> Records<T> {
     /// The records of `v`, owned (moved on).
     pub fn from_vec(v: Vec<T>) -> Self {
         Records {
-            pull: Box::new(VecPull(v.into_iter())),
+            pull: DeepDrop::new(Box::new(VecPull(v.into_iter()))),
             chunk: MAX_CHUNK,
         }
     }
@@ -203,7 +206,16 @@ impl<T: 'static> Records<T> {
     pub fn next_chunk(&mut self) -> Option<Chunk<'_, T>> {
         let n = self.chunk;
         self.chunk = (n * 2).min(MAX_CHUNK);
-        self.pull.next_chunk(n)
+        self.pull(n)
+    }
+
+    /// The next chunk of at most `max` records from the pipeline's last step. Each step asks
+    /// the one before, so a pipeline of `n` operations recurses `n` deep: through
+    /// [`crate::stack::deep`], which any depth survives.
+    #[inline]
+    fn pull(&mut self, max: usize) -> Option<Chunk<'_, T>> {
+        let pull = &mut self.pull;
+        crate::stack::deep(move || pull.next_chunk(max))
     }
 
     /// Calls `f` on every record, by reference.
@@ -215,7 +227,7 @@ impl<T: 'static> Records<T> {
     /// assert_eq!(sum, 6);
     /// ```
     pub fn for_each(mut self, mut f: impl FnMut(&T)) {
-        while let Some(c) = self.pull.next_chunk(MAX_CHUNK) {
+        while let Some(c) = self.pull(MAX_CHUNK) {
             c.for_each(&mut f);
         }
     }
@@ -237,7 +249,7 @@ impl<T: 'static> Records<T> {
     /// How many records.
     pub fn count(mut self) -> usize {
         let mut n = 0;
-        while let Some(c) = self.pull.next_chunk(MAX_CHUNK) {
+        while let Some(c) = self.pull(MAX_CHUNK) {
             n += c.len();
         }
         n
@@ -247,7 +259,7 @@ impl<T: 'static> Records<T> {
     pub fn map<U: 'static>(self, f: impl FnMut(&T) -> U + 'static) -> Records<U> {
         let chunk = self.chunk;
         Records {
-            pull: Box::new(MapPull { parent: self, f }),
+            pull: DeepDrop::new(Box::new(MapPull { parent: self, f })),
             chunk,
         }
     }
@@ -260,7 +272,7 @@ impl<T: 'static> Records<T> {
     {
         let chunk = self.chunk;
         Records {
-            pull: Box::new(MapCowPull { parent: self, f }),
+            pull: DeepDrop::new(Box::new(MapCowPull { parent: self, f })),
             chunk,
         }
     }
@@ -269,7 +281,7 @@ impl<T: 'static> Records<T> {
     pub fn filter(self, f: impl FnMut(&T) -> bool + 'static) -> Records<T> {
         let chunk = self.chunk;
         Records {
-            pull: Box::new(FilterPull { parent: self, f }),
+            pull: DeepDrop::new(Box::new(FilterPull { parent: self, f })),
             chunk,
         }
     }
@@ -281,7 +293,7 @@ impl<T: 'static> Records<T> {
     {
         let chunk = self.chunk;
         Records {
-            pull: Box::new(FlatMapPull { parent: self, f }),
+            pull: DeepDrop::new(Box::new(FlatMapPull { parent: self, f })),
             chunk,
         }
     }
@@ -304,7 +316,7 @@ impl<T: 'static> Records<T> {
         T: Clone,
     {
         let mut out = Vec::new();
-        while let Some(c) = self.pull.next_chunk(MAX_CHUNK) {
+        while let Some(c) = self.pull(MAX_CHUNK) {
             match c {
                 Chunk::Owned(v) if out.is_empty() => out = v,
                 c => out.extend(c.into_owned()),
@@ -340,11 +352,11 @@ impl<T: 'static> Records<T> {
     {
         let chunk = self.chunk;
         Records {
-            pull: Box::new(MeterPull {
+            pull: DeepDrop::new(Box::new(MeterPull {
                 parent: self,
                 tc: tc.clone(),
                 weight,
-            }),
+            })),
             chunk,
         }
     }
@@ -420,7 +432,7 @@ struct MapPull<T, F> {
 
 impl<T: 'static, U, F: FnMut(&T) -> U> Pull<U> for MapPull<T, F> {
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, U>> {
-        let c = self.parent.pull.next_chunk(max)?;
+        let c = self.parent.pull(max)?;
         Some(Chunk::Owned(c.map(&mut self.f)))
     }
 }
@@ -432,7 +444,7 @@ struct MapCowPull<T, F> {
 
 impl<T: Clone + 'static, U, F: FnMut(Cow<'_, T>) -> U> Pull<U> for MapCowPull<T, F> {
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, U>> {
-        let c = self.parent.pull.next_chunk(max)?;
+        let c = self.parent.pull(max)?;
         let mut out = Vec::with_capacity(c.len());
         c.for_each_cow(|x| out.push((self.f)(x)));
         Some(Chunk::Owned(out))
@@ -447,7 +459,7 @@ struct FilterPull<T, F> {
 impl<T: 'static, F: FnMut(&T) -> bool> Pull<T> for FilterPull<T, F> {
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, T>> {
         let f = &mut self.f;
-        Some(self.parent.pull.next_chunk(max)?.filter(f))
+        Some(self.parent.pull(max)?.filter(f))
     }
 }
 
@@ -462,7 +474,7 @@ where
     F: FnMut(&T) -> I,
 {
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, U>> {
-        let c = self.parent.pull.next_chunk(max)?;
+        let c = self.parent.pull(max)?;
         let mut out = Vec::with_capacity(c.len());
         c.for_each(|x| out.extend((self.f)(x)));
         Some(Chunk::Owned(out))
@@ -477,7 +489,7 @@ struct MeterPull<T> {
 
 impl<T: Serialize + 'static> Pull<T> for MeterPull<T> {
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, T>> {
-        let c = self.parent.pull.next_chunk(max)?;
+        let c = self.parent.pull(max)?;
         let n = c.len() as u64;
         let bytes = if self.tc.measures_sizes() && n > 0 {
             n * std::mem::size_of::<T>() as u64 + sampled_heap(c.len(), |i| c.at(i))

@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::lineage::{
     checkpoint_file, CheckpointKind, CheckpointMark, Dependency, Partitioner, Persistence, RddNode,
 };
+use crate::stack::DeepDrop;
 use crate::storage::{
     BlockCodec, BlockId, BlockPut, BlockValue, CodecRef, RecordBlock, RecordsCodec, StorageLevel,
 };
@@ -44,7 +45,9 @@ pub(crate) type ComputeFn<T> =
 /// ```
 pub struct Rdd<T> {
     pub(crate) node: Arc<RddNode>,
-    pub(crate) compute: Arc<ComputeFn<T>>,
+    /// Computes a partition; holds the parents' handles, so it is dropped through
+    /// [`crate::stack::deep`] (a chain of any length drops safely).
+    pub(crate) compute: DeepDrop<Arc<ComputeFn<T>>>,
     pub(crate) ctx: Context,
 }
 
@@ -62,7 +65,7 @@ impl<T: Data> Rdd<T> {
     pub(crate) fn from_parts(ctx: Context, node: RddNode, compute: Arc<ComputeFn<T>>) -> Self {
         Rdd {
             node: Arc::new(node),
-            compute,
+            compute: DeepDrop::new(compute),
             ctx,
         }
     }
@@ -101,8 +104,11 @@ impl<T: Data> Rdd<T> {
     /// here (Spark's `RDD.iterator`): a persisted RDD's partition is read from a block manager
     /// if one holds it, else computed and staged to be stored (`getOrCompute`); a checkpointed
     /// RDD's partition is read from its checkpoint (`computeOrReadCheckpoint`).
+    ///
+    /// Each RDD's compute calls its parent's `iterator`, so a lineage of `n` narrow steps
+    /// recurses `n` deep: through [`crate::stack::deep`], which any depth survives.
     pub fn iterator(&self, tc: &TaskContext, split: usize) -> Result<Records<T>, TaskError> {
-        iterate(&self.node, &*self.compute, tc, split)
+        crate::stack::deep(|| iterate(&self.node, &**self.compute, tc, split))
     }
 
     /// Names the RDD (Spark's `setName`): the name shows in events and the UI.
@@ -221,7 +227,7 @@ impl<T: ShuffleData> Rdd<T> {
             let node = node
                 .upgrade()
                 .ok_or_else(|| TaskError::Exception("the RDD to checkpoint is gone".into()))?;
-            let block = RecordBlock::new(iterate(&node, &*compute, tc, split)?.collect_owned());
+            let block = RecordBlock::new(iterate(&node, &**compute, tc, split)?.collect_owned());
             let n = block.len() as u64;
             let bytes = enc
                 .encode(&block)
@@ -264,7 +270,7 @@ impl<T: ShuffleData> Rdd<T> {
             let node = node
                 .upgrade()
                 .ok_or_else(|| TaskError::Exception("the RDD to checkpoint is gone".into()))?;
-            iterate(&node, &*compute, tc, split)?.count();
+            iterate(&node, &**compute, tc, split)?.count();
             Ok(Vec::new())
         };
         self.node.mark_for_checkpoint(CheckpointMark {

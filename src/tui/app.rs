@@ -31,6 +31,9 @@ pub struct App {
     /// The job chosen with `[ ]` (lineage colours, jobs view); `None`: the latest.
     pub job: Option<usize>,
     pub collapse: bool,
+    /// Whether the lineage is drawn one line per RDD (it always is past
+    /// [`lineage::BOX_LIMIT`] RDDs).
+    pub lineage_compact: bool,
     pub lineage_scroll: (i32, i32),
     /// Whether the lineage view keeps the shown job's last RDD in sight (until the user
     /// scrolls).
@@ -77,6 +80,7 @@ impl App {
             help: false,
             job: None,
             collapse: true,
+            lineage_compact: false,
             lineage_scroll: (0, 0),
             lineage_follow: true,
             jobs_scroll: (0, 0),
@@ -188,21 +192,24 @@ impl App {
             return;
         };
         self.lineage_graph();
+        let compact = self.lineage_compact;
         if let Some((_, _, g)) = &self.lineage {
-            if let Some(b) = g.box_of(rdd).map(|n| g.layout.boxes[n]) {
-                let bottom = b.y + b.height;
-                let lowest = (bottom + 1 - rows).max(0);
-                // The first top of a layer at or below `lowest`.
-                let top = g
-                    .layout
-                    .boxes
-                    .iter()
-                    .map(|x| x.y)
-                    .filter(|y| *y >= lowest && *y <= b.y)
-                    .min()
-                    .unwrap_or(lowest);
+            if let Some((x, y, w, h)) = g.place_of(rdd, compact) {
+                let lowest = (y + h + 1 - rows).max(0);
+                // The first top of a layer at or below `lowest` (each line is one).
+                let top = if compact || !g.boxes {
+                    lowest
+                } else {
+                    g.layout
+                        .boxes
+                        .iter()
+                        .map(|b| b.y)
+                        .filter(|by| *by >= lowest && *by <= y)
+                        .min()
+                        .unwrap_or(lowest)
+                };
                 self.lineage_scroll.1 = top;
-                self.lineage_scroll.0 = (b.x + b.width + 2 - cols).max(0).min(b.x);
+                self.lineage_scroll.0 = (x + w + 2 - cols).max(0).min(x);
             }
         }
     }
@@ -262,11 +269,9 @@ impl App {
         match self.view {
             View::Lineage => {
                 self.lineage_follow = false;
-                let extent = self.lineage.as_ref().map_or((0, 0), |(_, _, g)| {
-                    (g.layout.width + 2, g.layout.height + 1)
-                });
+                let (extent, step) = self.lineage_extent();
                 let max = Self::max_scroll(extent, (self.view_area.0, self.view_area.1 - 1)).1;
-                self.lineage_scroll.1 = (self.lineage_scroll.1 + delta as i32 * 2).clamp(0, max)
+                self.lineage_scroll.1 = (self.lineage_scroll.1 + delta as i32 * step).clamp(0, max)
             }
             View::Jobs if delta.abs() > 1 => {
                 let max = Self::max_scroll(self.jobs_extent, self.view_area).1;
@@ -291,14 +296,21 @@ impl App {
         }
     }
 
+    /// The lineage's extent in cells (with a margin) and the rows one step scrolls.
+    fn lineage_extent(&self) -> ((i32, i32), i32) {
+        let compact = self.lineage_compact;
+        self.lineage.as_ref().map_or(((0, 0), 1), |(_, _, g)| {
+            let (w, h) = g.extent(compact);
+            let step = if compact || !g.boxes { 1 } else { 2 };
+            ((w + 2, h + 1), step)
+        })
+    }
+
     fn horizontal(&mut self, delta: i32) {
         match self.view {
             View::Lineage => {
                 self.lineage_follow = false;
-                let extent = self.lineage.as_ref().map_or((0, 0), |(_, _, g)| {
-                    (g.layout.width + 2, g.layout.height + 1)
-                });
-                let max = Self::max_scroll(extent, self.view_area).0;
+                let max = Self::max_scroll(self.lineage_extent().0, self.view_area).0;
                 self.lineage_scroll.0 = (self.lineage_scroll.0 + delta * 8).clamp(0, max)
             }
             View::Jobs => {
@@ -455,6 +467,7 @@ impl App {
                 self.prompt = Some(String::new());
             }
             KeyCode::Char('c') if self.view == View::Lineage => self.toggle_fold(),
+            KeyCode::Char('b') if self.view == View::Lineage => self.toggle_compact(),
             KeyCode::Char('c') if self.view == View::Jobs => {
                 self.jobs_all_stages = !self.jobs_all_stages;
                 self.jobs_scroll = (0, 0);
@@ -485,6 +498,25 @@ impl App {
             KeyCode::Char('>') | KeyCode::Char('.') => self.horizontal(1),
             _ => {}
         }
+    }
+
+    fn toggle_compact(&mut self) {
+        let boxes = self.lineage_graph().boxes;
+        let n = self.play.state.rdds.len();
+        if !boxes {
+            self.message = Some(format!(
+                "{n} RDDs: one line each (boxes are drawn for up to {} RDDs)",
+                lineage::BOX_LIMIT
+            ));
+            return;
+        }
+        self.lineage_compact = !self.lineage_compact;
+        self.lineage_follow = true;
+        self.message = Some(if self.lineage_compact {
+            "one line per RDD, edges in the margin (b: boxes again)".into()
+        } else {
+            "one box per RDD (b: one line each)".into()
+        });
     }
 
     fn toggle_fold(&mut self) {
@@ -662,17 +694,19 @@ impl App {
             return;
         };
         let folded = g.folded_iterations();
-        let legend = lineage::legend(s, job, chosen, folded);
+        let legend = lineage::legend(s, job, chosen, folded, self.lineage_compact || !g.boxes);
         Paragraph::new(legend).render(Rect { height: 1, ..main }, f.buffer_mut());
         let area = Rect {
             y: main.y + 1,
             height: main.height.saturating_sub(1),
             ..main
         };
+        let compact = self.lineage_compact;
         LineageView {
             graph: g,
             job,
             scroll,
+            compact,
         }
         .render(s, area, f.buffer_mut());
         // Say when there is more above or below.
@@ -694,7 +728,7 @@ impl App {
         if scroll.1 > 0 && job.is_some() {
             mark(buf, area.y, " ↑ more ");
         }
-        if g.layout.height - scroll.1 > area.height as i32 && area.height > 0 {
+        if g.extent(compact).1 - scroll.1 > area.height as i32 && area.height > 0 {
             mark(buf, area.y + area.height - 1, " ↓ more ");
         }
     }

@@ -9,8 +9,13 @@
 //! Repeated iterations collapse: when three or more jobs in a row each add RDDs with the
 //! same operations (PageRank's join, flat_map, reduce_by_key, map_values per iteration), the
 //! middle ones are drawn as one box, so a long run's lineage fits on a screen.
+//!
+//! The same graph has a compact form ([`super::compact`]): one line per RDD with the edges as
+//! lanes in a margin. It is built for every lineage, in one linear pass; the boxes are laid
+//! out only for lineages of up to [`BOX_LIMIT`] nodes, since their layout is not linear.
 
 use super::canvas::Canvas;
+use super::compact::{compact, Compact};
 use super::layout::{layout, Layout, NodeSize, Ordering};
 use super::state::UiState;
 use super::theme;
@@ -38,10 +43,18 @@ pub struct LineageGraph {
     pub edges: Vec<(usize, usize)>,
     /// Which edges are shuffles.
     pub shuffle: BTreeSet<(usize, usize)>,
+    /// The boxes' layout (empty when the graph has more than [`BOX_LIMIT`] nodes).
     pub layout: Layout,
+    /// Whether the boxes were laid out.
+    pub boxes: bool,
+    /// The compact form: one line per node.
+    pub compact: Compact,
     /// The node standing for each RDD.
     pub node_of: BTreeMap<usize, usize>,
 }
+
+/// The most nodes laid out as boxes; a larger lineage is drawn in its compact form only.
+pub const BOX_LIMIT: usize = 600;
 
 /// Box width bounds.
 const MIN_W: usize = 17;
@@ -181,6 +194,7 @@ pub fn legend(
     job: Option<usize>,
     chosen: bool,
     folded: usize,
+    compact: bool,
 ) -> ratatui::text::Line<'static> {
     use super::explain::ranges;
     use ratatui::text::Span;
@@ -208,7 +222,14 @@ pub fn legend(
                     theme::dim(),
                 ));
             }
-            spans.push(Span::styled("│ ┆▽ shuffle  │▼ narrow ", theme::dim()));
+            spans.push(Span::styled(
+                if compact {
+                    "│ ◎ reads a shuffle  ╌ shuffle  ─ narrow "
+                } else {
+                    "│ ┆▽ shuffle  │▼ narrow "
+                },
+                theme::dim(),
+            ));
             if folded > 0 {
                 spans.push(Span::styled(
                     format!(
@@ -299,19 +320,31 @@ impl LineageGraph {
             }
         }
         let edges: Vec<(usize, usize)> = edges.into_iter().collect();
-        let sizes: Vec<NodeSize> = nodes
-            .iter()
-            .map(|n| NodeSize {
-                width: width_for(s, n),
-                height: BOX_H,
-            })
-            .collect();
-        let layout = layout(&sizes, &edges, ordering);
+        let sizes: Vec<NodeSize> = if nodes.len() <= BOX_LIMIT {
+            nodes
+                .iter()
+                .map(|n| NodeSize {
+                    width: width_for(s, n),
+                    height: BOX_H,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let boxes = nodes.len() <= BOX_LIMIT;
+        let layout = if boxes {
+            layout(&sizes, &edges, ordering)
+        } else {
+            Layout::default()
+        };
+        let compact = compact(nodes.len(), &edges, |p, c| shuffle.contains(&(p, c)));
         LineageGraph {
             nodes,
             edges,
             shuffle,
             layout,
+            boxes,
+            compact,
             node_of,
         }
     }
@@ -321,7 +354,34 @@ impl LineageGraph {
         let n = *self.node_of.get(&rdd)?;
         matches!(self.nodes[n], LineageNode::Rdd(_)).then_some(n)
     }
+
+    /// The cells the graph needs in a form (`compact` or boxes): width and height.
+    pub fn extent(&self, compact: bool) -> (i32, i32) {
+        if compact || !self.boxes {
+            (
+                (self.compact.margin_width + 1 + COMPACT_TEXT_W) as i32,
+                self.compact.rows.len() as i32,
+            )
+        } else {
+            (self.layout.width, self.layout.height)
+        }
+    }
+
+    /// Where an RDD is drawn in a form: its (x, y, width, height) in the graph's cells.
+    pub fn place_of(&self, rdd: usize, compact: bool) -> Option<(i32, i32, i32, i32)> {
+        let n = *self.node_of.get(&rdd)?;
+        if compact || !self.boxes {
+            let y = *self.compact.row_of.get(n)? as i32;
+            Some((0, y, self.extent(true).0, 1))
+        } else {
+            let b = self.box_of(rdd).map(|n| self.layout.boxes[n])?;
+            Some((b.x, b.y, b.width, b.height))
+        }
+    }
 }
+
+/// The widest text of a line of the compact form.
+const COMPACT_TEXT_W: usize = 96;
 
 /// What the lineage view needs besides the state.
 pub struct LineageView<'a> {
@@ -329,11 +389,17 @@ pub struct LineageView<'a> {
     /// The job whose stages colour the boxes.
     pub job: Option<usize>,
     pub scroll: (i32, i32),
+    /// Draw one line per RDD instead of boxes.
+    pub compact: bool,
 }
 
 impl LineageView<'_> {
-    /// Draws the view into `area`.
+    /// Draws the view into `area`: boxes, or the compact form if asked for (or if the graph
+    /// is too large for boxes).
     pub fn render(&self, s: &UiState, area: Rect, buf: &mut Buffer) {
+        if self.compact || !self.graph.boxes {
+            return self.render_compact(s, area, buf);
+        }
         let g = self.graph;
         let job = self.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
         let in_job: BTreeSet<usize> = job
@@ -390,6 +456,73 @@ impl LineageView<'_> {
                 let text = t.text(room as usize);
                 let style = t.ran.map_or(theme::dim(), theme::stage);
                 c.text(b.x + 1, b.y + b.height - 1, &text, style, room);
+            }
+        }
+    }
+}
+
+impl LineageView<'_> {
+    /// The compact form: one line per RDD (the lines in view only), its margin of lanes, then
+    /// what the RDD is, coloured by the stage of the shown job that computes it.
+    fn render_compact(&self, s: &UiState, area: Rect, buf: &mut Buffer) {
+        let g = self.graph;
+        let job = self.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
+        let in_job: BTreeSet<usize> = job
+            .map(|j| j.rdds.iter().copied().collect())
+            .unwrap_or_default();
+        let (dx, dy) = (self.scroll.0.max(0) as usize, self.scroll.1.max(0) as usize);
+        let text_x = g.compact.margin_width + 1;
+        for (i, row) in g
+            .compact
+            .rows
+            .iter()
+            .skip(dy)
+            .take(area.height as usize)
+            .enumerate()
+        {
+            let n = &g.nodes[row.node];
+            let (style, tag) = match (n, job) {
+                (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => {
+                    let t = stage_tag(s, j, *id);
+                    let mut st = match t.as_ref().and_then(|t| t.ran) {
+                        Some(stage) => theme::stage(stage),
+                        None => theme::dim(),
+                    };
+                    if j.rdd == Some(*id) {
+                        st = st.add_modifier(Modifier::BOLD);
+                    }
+                    (st, t.map(|t| t.text(usize::MAX).trim().to_string()))
+                }
+                (LineageNode::Rdd(_), _) => (theme::dim(), None),
+                (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), None),
+            };
+            let mut line = format!("{:<w$} ", row.margin, w = g.compact.margin_width);
+            line.push_str(title(s, n).trim());
+            let body = body(s, n);
+            if !body.is_empty() {
+                line.push_str(&format!("  {body}"));
+            }
+            if let Some(st) = storage(s, n) {
+                line.push_str(&format!("  {}", st.trim()));
+            }
+            if let Some(t) = tag {
+                line.push_str(&format!("  {t}"));
+            }
+            let y = area.y + i as u16;
+            let cells = line.chars().enumerate().skip(dx).take(area.width as usize);
+            for (x, (col, ch)) in (area.x..).zip(cells) {
+                let st = if col < text_x {
+                    if matches!(ch, '╌' | '┆') {
+                        theme::shuffle_edge(true)
+                    } else {
+                        theme::narrow_edge(true)
+                    }
+                } else {
+                    style
+                };
+                if let Some(cell) = buf.cell_mut((x, y)) {
+                    cell.set_char(ch).set_style(st);
+                }
             }
         }
     }

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod canvas;
 pub mod chrome;
+pub mod compact;
 pub mod events_view;
 pub mod explain;
 pub mod jobs;

@@ -106,6 +106,7 @@ impl DagScheduler {
         let parents = self.get_or_create_parent_stages(&dep.rdd, job);
         let id = self.next_stage_id;
         self.next_stage_id += 1;
+        self.add_children(id, &parents);
         self.stages.insert(
             id,
             Stage {
@@ -135,12 +136,16 @@ impl DagScheduler {
         id
     }
 
-    /// Spark's `updateJobIdStageIdMaps`: the job needs this stage and all its ancestors.
+    /// Spark's `updateJobIdStageIdMaps`: the job needs this stage and all its ancestors. As
+    /// in Spark, a stage that already has the job is not walked again (so a stage graph with
+    /// many paths to one stage is walked once).
     pub(super) fn register_job_on_stage(&mut self, job: usize, stage: usize) {
         let mut todo = vec![stage];
         while let Some(s) = todo.pop() {
             if let Some(st) = self.stages.get_mut(&s) {
-                st.job_ids.insert(job);
+                if !st.job_ids.insert(job) {
+                    continue;
+                }
                 self.job_to_stages.entry(job).or_default().insert(s);
                 todo.extend(st.parents.iter().copied());
             }
@@ -233,47 +238,50 @@ impl DagScheduler {
     }
 
     /// Spark's `getPreferredLocs`: cached copies first, then the RDD's own preferences (an
-    /// input block's replica hosts), then the first narrow parent that has any.
+    /// input block's replica hosts), then the first narrow parent that has any. Spark's
+    /// recursion is a depth-first search that stops at the first answer; this is the same
+    /// search over an explicit stack, so a lineage of any depth is searched. `visited` keeps
+    /// each (RDD, partition) to one visit, which is what keeps nested self-unions linear.
     pub(super) fn preferred_locs(
         &mut self,
         rdd: &Arc<RddNode>,
         p: usize,
         visited: &mut BTreeSet<(RddId, usize)>,
     ) -> Vec<TaskLocation> {
-        if !visited.insert((rdd.id(), p)) {
-            return Vec::new();
-        }
-        let cached = self
-            .cache_locations(rdd)
-            .and_then(|l| l.get(p).cloned())
-            .unwrap_or_default();
-        if !cached.is_empty() {
-            return cached
-                .into_iter()
-                .filter_map(|e| {
-                    self.executor_hosts
-                        .get(&e)
-                        .map(|h| TaskLocation::ExecutorCache {
-                            host: h.clone(),
-                            executor: e,
-                        })
-                })
-                .collect();
-        }
-        let own = rdd.preferred_locations(p);
-        if !own.is_empty() {
-            return own;
-        }
-        for dep in rdd.dependencies().iter() {
-            if dep.is_shuffle() {
+        let mut todo: Vec<(Arc<RddNode>, usize)> = vec![(rdd.clone(), p)];
+        while let Some((rdd, p)) = todo.pop() {
+            if !visited.insert((rdd.id(), p)) {
                 continue;
             }
-            for pp in dep.narrow_parents(p) {
-                let locs = self.preferred_locs(dep.rdd(), pp, visited);
-                if !locs.is_empty() {
-                    return locs;
+            let cached = self
+                .cache_locations(&rdd)
+                .and_then(|l| l.get(p).cloned())
+                .unwrap_or_default();
+            if !cached.is_empty() {
+                return cached
+                    .into_iter()
+                    .filter_map(|e| {
+                        self.executor_hosts
+                            .get(&e)
+                            .map(|h| TaskLocation::ExecutorCache {
+                                host: h.clone(),
+                                executor: e,
+                            })
+                    })
+                    .collect();
+            }
+            let own = rdd.preferred_locations(p);
+            if !own.is_empty() {
+                return own;
+            }
+            // The first narrow parent is searched (all the way up) before the second.
+            let first = todo.len();
+            for dep in rdd.dependencies().iter().filter(|d| !d.is_shuffle()) {
+                for pp in dep.narrow_parents(p) {
+                    todo.push((dep.rdd().clone(), pp));
                 }
             }
+            todo[first..].reverse();
         }
         Vec::new()
     }

@@ -41,6 +41,10 @@ pub struct DagScheduler {
     next_stage_id: usize,
     next_shuffle_id: ShuffleId,
     stages: BTreeMap<usize, Stage>,
+    /// Each stage's children: the stages that list it among their parents (kept with
+    /// `stages`, so that a finished stage finds its waiting children without a scan of every
+    /// waiting stage, which made a chain of `n` shuffles cost `n²`).
+    children: BTreeMap<usize, BTreeSet<usize>>,
     shuffle_to_stage: BTreeMap<ShuffleId, usize>,
     job_to_stages: BTreeMap<usize, BTreeSet<usize>>,
     jobs: BTreeMap<usize, ActiveJob>,
@@ -73,6 +77,7 @@ impl DagScheduler {
             next_stage_id: 0,
             next_shuffle_id: 0,
             stages: BTreeMap::new(),
+            children: BTreeMap::new(),
             shuffle_to_stage: BTreeMap::new(),
             job_to_stages: BTreeMap::new(),
             jobs: BTreeMap::new(),
@@ -168,6 +173,7 @@ impl DagScheduler {
         let id = self.next_stage_id;
         self.next_stage_id += 1;
         let n = partitions.len();
+        self.add_children(id, &parents);
         self.stages.insert(
             id,
             Stage {
@@ -262,6 +268,13 @@ impl DagScheduler {
         );
     }
 
+    /// Records `stage` as a child of each of its `parents`.
+    pub(super) fn add_children(&mut self, stage: usize, parents: &[usize]) {
+        for p in parents {
+            self.children.entry(*p).or_default().insert(stage);
+        }
+    }
+
     fn active_job_for_stage(&self, stage: usize) -> Option<usize> {
         self.stages
             .get(&stage)?
@@ -309,7 +322,14 @@ impl DagScheduler {
         }
     }
 
+    /// Spark's `submitStage`: runs the stage if its parents' outputs are all there, else
+    /// submits the missing parents first and waits. Recursive as Spark's is, one level per
+    /// stage of a chain of shuffles: through [`crate::stack::deep`], so any depth works.
     fn submit_stage(&mut self, now: u64, stage: usize, ev: &mut EventSink) {
+        crate::stack::deep(|| self.submit_stage_now(now, stage, ev))
+    }
+
+    fn submit_stage_now(&mut self, now: u64, stage: usize, ev: &mut EventSink) {
         let Some(job) = self.active_job_for_stage(stage) else {
             self.abort_stage(now, stage, "No active job for stage", ev);
             return;
@@ -464,10 +484,12 @@ impl DagScheduler {
 
     fn submit_waiting_child_stages(&mut self, now: u64, parent: usize, ev: &mut EventSink) {
         let mut children: Vec<(usize, usize)> = self
-            .waiting
-            .iter()
+            .children
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .filter(|c| self.waiting.contains(c))
             .filter_map(|c| self.stages.get(c))
-            .filter(|c| c.parents.contains(&parent))
             .map(|c| (c.first_job_id, c.id))
             .collect();
         children.sort();
@@ -535,7 +557,14 @@ impl DagScheduler {
                         self.shuffle_to_stage.remove(&sid);
                     }
                 }
-                self.stages.remove(&s);
+                if let Some(gone) = self.stages.remove(&s) {
+                    for p in &gone.parents {
+                        if let Some(c) = self.children.get_mut(p) {
+                            c.remove(&s);
+                        }
+                    }
+                }
+                self.children.remove(&s);
                 self.waiting.remove(&s);
                 self.running.remove(&s);
                 self.failed.remove(&s);
