@@ -1,4 +1,4 @@
-//! The `ember` command line (CONTRACTS §1). Thin: it parses, calls the library, prints.
+//! The `ember` command line (the book's reference chapter "The command line"). Thin: it parses, calls the library, prints.
 //!
 //! Exit codes: 0 success; 1 the run itself failed (a job aborted, an expectation unmet, the
 //! event log could not be written); 2 bad input (an unreadable or invalid scenario or event
@@ -59,7 +59,8 @@ enum Command {
         clock: Option<ClockArg>,
         #[command(flatten)]
         changes: Changes,
-        /// Print one JSON object (CONTRACTS §1) instead of the human summary
+        /// Print one JSON object (every field is in the book's "The command line") instead of the
+        /// human summary
         #[arg(long)]
         json: bool,
     },
