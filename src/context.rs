@@ -473,6 +473,13 @@ impl Context {
         self.runtime().run_map_stage(&dep)
     }
 
+    /// How many turns the driver loop has taken so far (each a wake: a task completion, a
+    /// timer, an offer round): a measure of the driver's work that does not grow with how long
+    /// tasks take.
+    pub fn driver_steps(&self) -> u64 {
+        self.runtime().driver_steps()
+    }
+
     /// Microseconds since the run started, on its clock.
     pub fn now_us(&self) -> u64 {
         self.runtime().now()

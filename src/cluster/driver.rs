@@ -39,6 +39,8 @@ pub(crate) struct DriverParts<'a> {
     /// Chooses replica peers.
     pub rng: &'a mut StdRng,
     pub revive_interval: u64,
+    /// Turns of the loop so far (each a wake: a completion, a timer, an offer round).
+    pub steps: &'a mut u64,
 }
 
 /// Applies what a task staged, at its completion: its shuffle files are committed to its
@@ -155,6 +157,7 @@ pub(crate) fn run_until(
     let interval = parts.revive_interval.max(1);
     let mut idle_revives = 0u32;
     loop {
+        *parts.steps += 1;
         pump(sched, bus);
         if done(sched) {
             return Ok(());
@@ -165,8 +168,11 @@ pub(crate) fn run_until(
             continue;
         }
         let now = backend.now();
+        // Spark revives every `revive_interval`; a round with no free core launches nothing
+        // and changes nothing, so it is taken only when a core is free: the driver's steps
+        // then depend on the decisions to make, not on how long tasks run.
         let next_revive = sched
-            .has_pending_tasks()
+            .wants_revive()
             .then(|| (now / interval + 1) * interval);
         let deadline = [next_revive, sched.next_timer()]
             .into_iter()

@@ -108,6 +108,8 @@ pub struct Runtime {
     dfs: Arc<Dfs>,
     cost: CostModel,
     revive_interval: u64,
+    /// Turns the driver loop has taken.
+    steps: u64,
     work_dir: PathBuf,
     remove_work_dir: bool,
 }
@@ -220,6 +222,7 @@ impl Runtime {
             dfs,
             cost: config.cost,
             revive_interval: config.scheduler.revive_interval_us,
+            steps: 0,
             work_dir,
             remove_work_dir,
         })
@@ -268,6 +271,12 @@ impl Runtime {
         }
     }
 
+    /// How many turns the driver loop has taken (each a wake: a task completion, a timer, an
+    /// offer round). Depends on the decisions a run makes, not on how long its tasks take.
+    pub fn driver_steps(&self) -> u64 {
+        self.steps
+    }
+
     /// The run's DFS.
     pub fn dfs(&self) -> &Arc<Dfs> {
         &self.dfs
@@ -287,6 +296,7 @@ impl Runtime {
             names: &self.names,
             rng: &mut self.replication_rng,
             revive_interval: self.revive_interval,
+            steps: &mut self.steps,
         };
         let r = driver::run_until(
             &mut self.scheduler,

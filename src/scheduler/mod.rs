@@ -233,6 +233,14 @@ impl Scheduler {
         self.tasks.has_pending_tasks()
     }
 
+    /// Whether a periodic offer round could launch anything: some task set has a task to
+    /// launch and some executor has a free core. Otherwise a round would launch nothing and
+    /// change nothing, so the driver does not take it (its steps then do not grow with how
+    /// long tasks run).
+    pub fn wants_revive(&self) -> bool {
+        self.tasks.has_tasks_to_launch() && self.tasks.has_free_core()
+    }
+
     /// Records an event decided elsewhere (a block stored as a task completed) in order with
     /// the schedulers' own.
     pub fn emit(&mut self, now: u64, kind: EventKind) {

@@ -225,6 +225,20 @@ impl TaskScheduler {
         self.task_sets.values().any(|(t, _)| !t.zombie)
     }
 
+    /// Whether some task set has a task an offer could launch (one not running, not done).
+    pub fn has_tasks_to_launch(&self) -> bool {
+        self.task_sets
+            .values()
+            .any(|(t, _)| t.has_tasks_to_launch())
+    }
+
+    /// Whether some live executor has the cores for one more task: an offer round could
+    /// launch something only then.
+    pub fn has_free_core(&self) -> bool {
+        let cpus = self.config.task_cpus.max(1);
+        self.executors.values().any(|e| e.alive && e.free >= cpus)
+    }
+
     /// Whether any task is running.
     pub fn has_running_tasks(&self) -> bool {
         !self.running.is_empty()

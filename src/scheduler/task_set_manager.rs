@@ -68,6 +68,8 @@ pub struct TaskSetManager {
     num_failures: Vec<u32>,
     attempts: Vec<usize>,
     tasks_successful: usize,
+    /// Tasks neither running nor succeeded: what an offer could launch.
+    unlaunched: usize,
     /// A zombie launches nothing new but still tracks its running tasks.
     pub zombie: bool,
     pending: PendingLists,
@@ -105,6 +107,7 @@ impl TaskSetManager {
             num_failures: vec![0; n],
             attempts: vec![0; n],
             tasks_successful: 0,
+            unlaunched: n,
             zombie: false,
             pending: PendingLists::default(),
             levels: Vec::new(),
@@ -365,6 +368,9 @@ impl TaskSetManager {
 
     /// Records that task `index` was launched; returns its attempt number.
     pub fn launched(&mut self, index: usize, task_id: usize) -> usize {
+        if self.copies_running[index] == 0 && !self.successful[index] {
+            self.unlaunched = self.unlaunched.saturating_sub(1);
+        }
         self.copies_running[index] += 1;
         self.running.insert(task_id);
         let a = self.attempts[index];
@@ -419,9 +425,18 @@ impl TaskSetManager {
             }
         }
         if !self.successful[index] {
+            if self.copies_running[index] == 0 {
+                self.unlaunched += 1;
+            }
             self.add_pending_task(index, cluster);
         }
         FailureVerdict::Retry
+    }
+
+    /// Whether an offer could launch one of its tasks (it is not a zombie, and some task is
+    /// neither running nor done).
+    pub fn has_tasks_to_launch(&self) -> bool {
+        !self.zombie && self.unlaunched > 0
     }
 
     /// Whether the set can be dropped: a zombie with nothing running.
