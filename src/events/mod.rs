@@ -46,10 +46,17 @@ pub enum EventKind {
     },
     /// An executor left the cluster.
     ExecutorRemoved { executor: String, reason: String },
-    /// An action submitted a job; `stages` lists every stage registered to it, skipped or not.
+    /// An action submitted a job. `stage_ids` lists every stage registered to it, skipped or
+    /// not, and `stages` describes them. `rdds` describes only the RDDs of its lineage that no
+    /// earlier `JobStart` described, or whose description changed since (a new parent after a
+    /// checkpoint, a new storage level): a reader keeps what earlier ones said, and the newest
+    /// description of an RDD wins. So a log grows with the lineage, not with the lineage times
+    /// the jobs.
     JobStart {
         job: usize,
         action: String,
+        #[serde(default)]
+        stage_ids: Vec<usize>,
         rdds: Vec<RddInfo>,
         stages: Vec<StageInfo>,
     },

@@ -178,11 +178,16 @@ pub fn explain(e: &Event) -> String {
             action,
             stages,
             rdds,
+            ..
         } => format!(
-            "job {job} ({action}) starts: {} RDDs cut into {} stage{}",
-            rdds.len(),
+            "job {job} ({action}) starts: {} stage{}{}",
             stages.len(),
-            if stages.len() == 1 { "" } else { "s" }
+            if stages.len() == 1 { "" } else { "s" },
+            match rdds.len() {
+                0 => String::new(),
+                1 => ", 1 RDD new or changed".to_string(),
+                n => format!(", {n} RDDs new or changed"),
+            }
         ),
         K::JobEnd { job, error, .. } => match error {
             None => format!("job {job} succeeded"),

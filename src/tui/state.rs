@@ -13,7 +13,7 @@ use crate::events::{
     Event, EventKind, Locality, Outcome, RddInfo, SkipReason, StageInfo, SubmitReason,
     TaskEndReason,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One task attempt's span over the log.
 #[derive(Clone, Debug, PartialEq)]
@@ -259,6 +259,7 @@ impl UiState {
                 action,
                 rdds,
                 stages,
+                ..
             } => {
                 let new_rdds: Vec<usize> = rdds
                     .iter()
@@ -292,7 +293,14 @@ impl UiState {
                     start_us: e.time_us,
                     end_us: None,
                     skipped: BTreeMap::new(),
-                    rdds: rdds.iter().map(|r| r.rdd).collect(),
+                    // The job's lineage: every RDD its stages pipeline (the event describes
+                    // only the RDDs that are new or changed).
+                    rdds: stages
+                        .iter()
+                        .flat_map(|s| s.rdds.iter().copied())
+                        .collect::<BTreeSet<usize>>()
+                        .into_iter()
+                        .collect(),
                     new_rdds,
                 });
             }

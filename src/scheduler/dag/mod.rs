@@ -12,7 +12,7 @@ use super::task::{ResultFunction, TaskBinary};
 use super::task_scheduler::{Completion, CompletionResult, TaskSet};
 use super::task_set_manager::TaskTemplate;
 use super::SchedulerConfig;
-use crate::events::{EventKind, EventSink, Outcome, SkipReason, SubmitReason};
+use crate::events::{EventKind, EventSink, Outcome, RddInfo, SkipReason, SubmitReason};
 use crate::lineage::{RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::shuffle::{MapOutputTracker, ShuffleInputs, ShuffleReadPlan};
 use crate::storage::BlockManagerMaster;
@@ -57,6 +57,9 @@ pub struct DagScheduler {
     /// Where every cached block is.
     pub block_master: BlockManagerMaster,
     cache_locs: BTreeMap<RddId, Vec<Vec<usize>>>,
+    /// Every RDD as the last `JobStart` that described it said it: a job describes only the
+    /// RDDs that are new or changed.
+    described: BTreeMap<RddId, RddInfo>,
     executor_hosts: BTreeMap<usize, String>,
     executor_failure_epoch: BTreeMap<usize, u64>,
     shuffle_file_lost_epoch: BTreeMap<usize, u64>,
@@ -88,6 +91,7 @@ impl DagScheduler {
             tracker: MapOutputTracker::new(),
             block_master: BlockManagerMaster::new(),
             cache_locs: BTreeMap::new(),
+            described: BTreeMap::new(),
             executor_hosts: BTreeMap::new(),
             executor_failure_epoch: BTreeMap::new(),
             shuffle_file_lost_epoch: BTreeMap::new(),
@@ -162,6 +166,7 @@ impl DagScheduler {
                 EventKind::JobStart {
                     job,
                     action: action.to_string(),
+                    stage_ids: Vec::new(),
                     rdds: Vec::new(),
                     stages: Vec::new(),
                 },
@@ -257,12 +262,14 @@ impl DagScheduler {
         );
         self.cache_locs.clear();
         let infos = stages.iter().filter_map(|s| self.stage_info(*s)).collect();
+        let rdds = self.new_descriptions(rdd);
         ev.emit(
             now,
             EventKind::JobStart {
                 job,
                 action: action.to_string(),
-                rdds: rdd_infos(rdd),
+                stage_ids: stages.iter().copied().collect(),
+                rdds,
                 stages: infos,
             },
         );
@@ -273,6 +280,19 @@ impl DagScheduler {
         for p in parents {
             self.children.entry(*p).or_default().insert(stage);
         }
+    }
+
+    /// The descriptions of `rdd`'s lineage that no earlier job gave, or that changed since;
+    /// remembered as given.
+    fn new_descriptions(&mut self, rdd: &Arc<RddNode>) -> Vec<RddInfo> {
+        let mut new = Vec::new();
+        for info in rdd_infos(rdd) {
+            if self.described.get(&info.rdd) != Some(&info) {
+                self.described.insert(info.rdd, info.clone());
+                new.push(info);
+            }
+        }
+        new
     }
 
     fn active_job_for_stage(&self, stage: usize) -> Option<usize> {
