@@ -1,23 +1,27 @@
-//! The `ember` command line (the book's reference chapter "The command line"). Thin: it parses, calls the library, prints.
+//! The `ember` command line (the book's reference chapter "The command line"). Thin: it parses,
+//! calls the library, prints what the library says, and maps outcomes to exit codes.
 //!
 //! Exit codes: 0 success; 1 the run itself failed (a job aborted, an expectation unmet, the
 //! event log could not be written); 2 bad input (an unreadable or invalid scenario or event
-//! log, a bad flag). A closed standard output (`ember run | head`) ends quietly.
+//! log, a bad flag, an output that would overwrite an input, a run over its budget). Every
+//! error is one line on standard error that starts `ember: `. A closed standard output
+//! (`ember run | head`) ends quietly.
 
-use anyhow::Result;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ember::cluster::Clock;
-use ember::events::summary::RunSummary;
-use ember::scenario::{self, bundled, compare, expect, Overrides, RunError, RunOptions, Scenario};
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::PathBuf;
+use ember::scenario::check::{check, CheckOptions, Said, Verdict};
+use ember::scenario::progress::{ProgressListener, ProgressUpdate};
+use ember::scenario::{self, budget, bundled, compare, outputs, report, Overrides, RunError};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "ember",
     version,
+    allow_negative_numbers = true,
     about = "A workbench for learning, testing and measuring how a Spark-style engine schedules work",
     after_help = "Scenarios are TOML files (see scenarios/) or the names of bundled ones (`ember scenarios`)."
 )]
@@ -26,24 +30,30 @@ struct Cli {
     command: Command,
 }
 
-/// Changes to a scenario, as `run`, `tui` and `check` take them.
+/// Changes to a scenario, as `run`, `tui` and `compare` take them.
 #[derive(Args, Clone, Default)]
 struct Changes {
     /// Run one of the scenario's [[variant]]s instead of the scenario itself.
     #[arg(long, value_name = "NAME")]
     variant: Option<String>,
     /// Change any key of the scenario, as Spark's --conf does (repeatable): --set cluster.racks=3
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Overrides::parse_set)]
     sets: Vec<(String, String)>,
+    /// Run however much work the run's estimate says it is (lifts the budget)
+    #[arg(long)]
+    no_budget: bool,
 }
 
-fn parse_set(s: &str) -> Result<(String, String), String> {
-    Overrides::parse_set(s)
+/// A whole number flag (`--seed 7`), in the words every other mistake gets.
+fn whole_number(s: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a whole number (0 or more)"))
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario headless and print a summary (or one JSON object with --json).
+    #[command(allow_negative_numbers = true)]
     Run {
         /// A scenario file or a bundled scenario's name [default: tour, the built-in default]
         scenario: Option<String>,
@@ -52,24 +62,25 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         events: Option<PathBuf>,
         /// Replace the scenario's seed [default: the scenario's, else 0]
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = whole_number)]
         seed: Option<u64>,
         /// The clock to run on [default: the scenario's, else virtual]
         #[arg(long, value_enum)]
         clock: Option<ClockArg>,
         #[command(flatten)]
         changes: Changes,
-        /// Print one JSON object (every field is in the book's "The command line") instead of the
-        /// human summary
+        /// Print one JSON object (every field is in the book's "The command line") instead of
+        /// the human summary
         #[arg(long)]
         json: bool,
     },
     /// The terminal UI: run a scenario and play it, or replay an event log.
+    #[command(allow_negative_numbers = true)]
     Tui {
         /// A scenario file, a bundled scenario's name, or an event log (.jsonl) [default: tour]
         target: Option<String>,
         /// Replace the scenario's seed [default: the scenario's, else 0]
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = whole_number)]
         seed: Option<u64>,
         #[command(flatten)]
         changes: Changes,
@@ -86,8 +97,11 @@ enum Command {
         #[arg(long, requires = "run")]
         bless: bool,
         /// Change any key of every scenario checked (repeatable): --set cluster.racks=3
-        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Overrides::parse_set)]
         sets: Vec<(String, String)>,
+        /// Run however much work each run's estimate says it is (lifts the budget)
+        #[arg(long)]
+        no_budget: bool,
     },
     /// Run a scenario and each of its variants, and set them side by side: per-iteration
     /// times, totals, ratios to the first run, a chart.
@@ -98,7 +112,7 @@ enum Command {
         #[arg(long, value_enum)]
         clock: Option<ClockArg>,
         /// Change any key of the scenario and of every variant (repeatable): --set cluster.racks=3
-        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Overrides::parse_set)]
         sets: Vec<(String, String)>,
         /// Print one JSON object: every run's summary, as `run --json` prints it
         #[arg(long)]
@@ -106,6 +120,9 @@ enum Command {
         /// Also write every iteration's time to FILE as CSV (run,engine,iteration,elapsed_us)
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+        /// Run however much work each run's estimate says it is (lifts the budget)
+        #[arg(long)]
+        no_budget: bool,
     },
     /// List the bundled scenarios.
     Scenarios,
@@ -141,15 +158,84 @@ fn out(text: &str) {
     }
 }
 
-fn bad_input(e: impl std::fmt::Display) -> ExitCode {
+/// An error line; `code` is the exit code it ends with.
+fn fail(code: u8, e: impl std::fmt::Display) -> ExitCode {
     eprintln!("ember: {e}");
-    ExitCode::from(2)
+    ExitCode::from(code)
 }
 
-fn warn(sc: &Scenario) {
-    for w in &sc.warnings {
-        eprintln!("ember: warning: {w}");
+/// A mistake on the command line, in ember's words: `ember: --seed x: "x" is not a whole
+/// number (0 or more)`.
+fn usage_error(e: clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
     }
+    let context = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    let flag = context(ContextKind::InvalidArg)
+        .map(|a| a.split(' ').next().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    // The command the mistake was made in, from the usage line (`Usage: ember run [OPTIONS]`).
+    let command = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(u)) => u
+            .to_string()
+            .split_whitespace()
+            .skip(1)
+            .take_while(|w| !w.starts_with('[') && !w.starts_with('<') && !w.starts_with('-'))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => "ember".to_string(),
+    };
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+            match context(ContextKind::SuggestedArg) {
+                Some(s) => format!("{arg}: no such flag of `{command}`: did you mean {s}?"),
+                None => {
+                    format!("{arg}: no such flag of `{command}` (`{command} --help` lists them)")
+                }
+            }
+        }
+        ErrorKind::InvalidSubcommand => {
+            let arg = context(ContextKind::InvalidSubcommand).unwrap_or_default();
+            match context(ContextKind::SuggestedSubcommand) {
+                Some(s) => format!("{arg}: no such command: did you mean `ember {s}`?"),
+                None => format!("{arg}: no such command (`ember --help` lists them)"),
+            }
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            format!("{flag} {value}: {why}")
+        }
+        ErrorKind::InvalidValue => {
+            let valid = context(ContextKind::ValidValue).unwrap_or_default();
+            match context(ContextKind::SuggestedValue) {
+                Some(s) => format!("{flag} {value}: did you mean {s}? (one of {valid})"),
+                None => format!("{flag} {value}: not one of {valid}"),
+            }
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let tip = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip: "))
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            format!(
+                "{}{tip}; `ember --help` lists the commands and flags",
+                first.trim_start_matches("error: ")
+            )
+        }
+    };
+    fail(2, message)
 }
 
 fn main() -> ExitCode {
@@ -163,11 +249,14 @@ fn main() -> ExitCode {
     }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return usage_error(e),
+    };
+    let overrides = |c: Changes, seed, clock: Option<ClockArg>| Overrides {
+        variant: c.variant,
+        sets: c.sets,
+        seed,
+        clock: clock.map(ClockArg::clock),
+        no_budget: c.no_budget,
     };
     match cli.command {
         Command::Scenarios => {
@@ -186,25 +275,16 @@ fn main() -> ExitCode {
             seed,
             changes,
         } => {
-            let o = Overrides {
-                variant: changes.variant,
-                sets: changes.sets,
-                seed,
-                clock: None,
-            };
             let target = target.unwrap_or_else(|| scenario::DEFAULT_SCENARIO.to_string());
-            match ember::tui::launch(&target, &o) {
+            match ember::tui::launch(&target, &overrides(changes, seed, None)) {
                 Ok(warnings) => {
-                    for w in warnings {
-                        eprintln!("ember: warning: {w}");
-                    }
+                    warnings
+                        .iter()
+                        .for_each(|w| eprintln!("ember: warning: {w}"));
                     ExitCode::SUCCESS
                 }
-                Err(ember::tui::LaunchError::Input(e)) => bad_input(e),
-                Err(ember::tui::LaunchError::Terminal(e)) => {
-                    eprintln!("ember: the terminal: {e}");
-                    ExitCode::from(1)
-                }
+                Err(ember::tui::LaunchError::Terminal(e)) => fail(1, format!("the terminal: {e}")),
+                Err(e) => fail(2, e),
             }
         }
         Command::Run {
@@ -215,90 +295,162 @@ fn main() -> ExitCode {
             changes,
             json,
         } => {
-            let o = Overrides {
-                variant: changes.variant,
-                sets: changes.sets,
-                seed,
-                clock: clock.map(ClockArg::clock),
-            };
-            let sc = match scenario::load(name.as_deref().unwrap_or(scenario::DEFAULT_SCENARIO), &o)
-            {
-                Ok(s) => s,
-                Err(e) => return bad_input(e),
-            };
-            warn(&sc);
-            let to_stdout = events.as_deref().is_some_and(|p| p.as_os_str() == "-");
-            match run(&sc, events, json, to_stdout) {
-                Ok(code) => code,
-                Err(e) => bad_input(format!("{e:#}")),
-            }
+            let name = name.unwrap_or_else(|| scenario::DEFAULT_SCENARIO.to_string());
+            run(&name, &overrides(changes, seed, clock), events, json)
         }
         Command::Check {
             scenarios,
             run,
             bless,
             sets,
-        } => check(&scenarios, run, bless, &sets),
+            no_budget,
+        } => {
+            let opts = CheckOptions {
+                run,
+                bless,
+                sets,
+                no_budget,
+            };
+            let verdict = check(&scenarios, &opts, |said| match said {
+                Said::Ok(l) => out(&format!("{l}\n")),
+                Said::Problem(l) => eprintln!("ember: {l}"),
+                Said::Warning(l) => eprintln!("ember: warning: {l}"),
+            });
+            match verdict {
+                Verdict::Ok => ExitCode::SUCCESS,
+                Verdict::Failed => ExitCode::from(1),
+                Verdict::Bad => ExitCode::from(2),
+            }
+        }
         Command::Compare {
             scenario: name,
             clock,
             sets,
             json,
             csv,
-        } => compare(&name, clock, sets, json, csv),
+            no_budget,
+        } => {
+            let changes = Changes {
+                sets,
+                no_budget,
+                ..Changes::default()
+            };
+            compare(&name, &overrides(changes, None, clock), json, csv)
+        }
     }
 }
 
-fn compare(
-    name: &str,
-    clock: Option<ClockArg>,
-    sets: Vec<(String, String)>,
-    json: bool,
-    csv: Option<PathBuf>,
-) -> ExitCode {
+/// Progress on standard error, when it is a terminal and the run lasts over a second.
+fn progress(estimate: &budget::Estimate) -> Option<Box<dyn ember::events::EventListener>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(Box::new(ProgressListener::new(
+        estimate.tasks.total,
+        |u| match u {
+            ProgressUpdate::Line(l) => eprint!("\r\x1b[K{l}"),
+            ProgressUpdate::Done => eprint!("\r\x1b[K"),
+        },
+    )))
+}
+
+fn run(name: &str, o: &Overrides, events: Option<PathBuf>, json: bool) -> ExitCode {
     let source = match scenario::find(name) {
         Ok(s) => s,
-        Err(e) => return bad_input(e),
+        Err(e) => return fail(2, e),
     };
-    let o = Overrides {
-        sets,
-        clock: clock.map(ClockArg::clock),
-        ..Overrides::default()
+    let sc = match scenario::parse(&source, o) {
+        Ok(s) => s,
+        Err(e) => return fail(2, e),
     };
-    if let Ok(sc) = scenario::parse(&source, &o) {
-        warn(&sc);
-    }
-    let c = match compare::compare(&source, &o) {
-        Ok(c) => c,
-        Err(compare::CompareError::Scenario(e)) => return bad_input(e),
-        Err(e) => {
-            eprintln!("ember: {e}");
-            return ExitCode::from(1);
+    sc.warnings
+        .iter()
+        .for_each(|w| eprintln!("ember: warning: {w}"));
+    if let Some(path) = &events {
+        let inputs: Vec<&Path> = source.path.as_deref().into_iter().collect();
+        if let Err(e) = outputs::check_output("--events", path, &inputs) {
+            return fail(2, e);
         }
+    }
+    if let Err(e) = scenario::preflight(&sc) {
+        return fail(2, e);
+    }
+    let to_stdout = events.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let print = |text: String| {
+        if to_stdout {
+            eprint!("{text}");
+        } else {
+            out(&text);
+        }
+    };
+    let opts = scenario::RunOptions {
+        events,
+        listener: progress(&budget::estimate(&sc)),
+    };
+    let (summary, lineage, error) = match scenario::run(&sc, opts) {
+        Ok(r) => (r.summary, r.lineage, None),
+        Err(RunError::Job { error, summary }) => (*summary, String::new(), Some(error.to_string())),
+        Err(RunError::EventLog { error, summary }) => (
+            *summary,
+            String::new(),
+            Some(format!("the event log: {error}")),
+        ),
+        Err(e @ RunError::Start(_)) => return fail(1, e),
+        Err(e) => return fail(2, e),
+    };
+    if json {
+        print(format!(
+            "{}\n",
+            serde_json::to_string(&summary).unwrap_or_default()
+        ));
+    } else {
+        print(report::human(&summary, &lineage));
+    }
+    match error {
+        None => ExitCode::SUCCESS,
+        Some(e) => fail(1, format!("the run failed: {e}")),
+    }
+}
+
+fn compare(name: &str, o: &Overrides, json: bool, csv: Option<PathBuf>) -> ExitCode {
+    let source = match scenario::find(name) {
+        Ok(s) => s,
+        Err(e) => return fail(2, e),
+    };
+    if let Ok(sc) = scenario::parse(&source, o) {
+        sc.warnings
+            .iter()
+            .for_each(|w| eprintln!("ember: warning: {w}"));
+    }
+    if let Some(path) = &csv {
+        let inputs: Vec<&Path> = source.path.as_deref().into_iter().collect();
+        if let Err(e) = outputs::check_output("--csv", path, &inputs) {
+            return fail(2, e);
+        }
+    }
+    let c = match compare::compare(&source, o) {
+        Ok(c) => c,
+        Err(e @ compare::CompareError::Run(_)) => return fail(1, e),
+        Err(e) => return fail(2, e),
     };
     if let Some(path) = csv {
-        if let Err(e) = std::fs::write(&path, c.csv()) {
-            eprintln!("ember: {}: {e}", path.display());
-            return ExitCode::from(1);
+        let text = c.csv();
+        if let Err(e) = std::fs::write(&path, &text) {
+            return fail(1, format!("{}: {e}", path.display()));
         }
-        let rows = c.csv().lines().count().saturating_sub(1);
-        if rows == 0 {
-            eprintln!(
+        match text.lines().count().saturating_sub(1) {
+            0 => eprintln!(
                 "ember: wrote {} with no rows: the scenario's workload has no iterations",
                 path.display()
-            );
-        } else {
-            eprintln!("ember: wrote {} ({rows} iterations)", path.display());
+            ),
+            rows => eprintln!("ember: wrote {} ({rows} iterations)", path.display()),
         }
     }
     if json {
-        match serde_json::to_string(&c) {
-            Ok(j) => out(&format!("{j}\n")),
-            Err(e) => {
-                eprintln!("ember: {e}");
-                return ExitCode::from(1);
-            }
-        }
+        out(&format!(
+            "{}\n",
+            serde_json::to_string(&c).unwrap_or_default()
+        ));
     } else {
         let width = std::env::var("COLUMNS")
             .ok()
@@ -306,291 +458,12 @@ fn compare(
             .unwrap_or(80);
         out(&c.render(width));
     }
-    if c.answers_agree() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    match c.failed_runs() {
+        0 if c.answers_agree() => ExitCode::SUCCESS,
+        0 => fail(
+            1,
+            "the runs' answers differ (their digests are not all the same)",
+        ),
+        n => fail(1, format!("{n} of the runs failed (see above)")),
     }
-}
-
-fn run(
-    sc: &Scenario,
-    events: Option<PathBuf>,
-    json: bool,
-    log_to_stdout: bool,
-) -> Result<ExitCode> {
-    let report = scenario::run(
-        sc,
-        RunOptions {
-            events,
-            listener: None,
-        },
-    );
-    let print = |text: String| {
-        if log_to_stdout {
-            eprint!("{text}");
-        } else {
-            out(&text);
-        }
-    };
-    match report {
-        Ok(report) => {
-            if json {
-                print(format!("{}\n", serde_json::to_string(&report.summary)?));
-            } else {
-                print(human(&report.summary, &report.lineage));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(RunError::Job { error, summary }) => {
-            if json {
-                print(format!("{}\n", serde_json::to_string(&summary)?));
-            }
-            eprintln!("ember: the run failed: {error}");
-            Ok(ExitCode::from(1))
-        }
-        Err(RunError::EventLog { error, .. }) => {
-            eprintln!("ember: the run failed: {error}");
-            Ok(ExitCode::from(1))
-        }
-        Err(RunError::Start(e)) => Err(e.into()),
-    }
-}
-
-fn check(names: &[String], run: bool, bless: bool, sets: &[(String, String)]) -> ExitCode {
-    let (mut bad, mut failed) = (false, false);
-    for name in names {
-        let source = match scenario::find(name) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("ember: {e}");
-                bad = true;
-                continue;
-            }
-        };
-        let base_o = Overrides {
-            sets: sets.to_vec(),
-            ..Overrides::default()
-        };
-        let base = match scenario::parse(&source, &base_o) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("ember: {e}");
-                bad = true;
-                continue;
-            }
-        };
-        warn(&base);
-        let mut runs: Vec<Scenario> = vec![base.clone()];
-        for v in base.variant_names() {
-            let o = Overrides {
-                variant: Some(v.clone()),
-                ..base_o.clone()
-            };
-            match scenario::parse(&source, &o) {
-                Ok(s) => runs.push(s),
-                Err(e) => {
-                    eprintln!("ember: {e}");
-                    bad = true;
-                }
-            }
-        }
-        if !run {
-            let variants = match runs.len() - 1 {
-                0 => String::new(),
-                n => format!(" ({})", plural(n, "variant", "variants")),
-            };
-            out(&format!("{}: ok{variants}\n", source.origin));
-            continue;
-        }
-        let mut text = source.bytes.clone();
-        for sc in &runs {
-            let label = match &sc.variant {
-                Some(v) => format!("{} --variant {v}", source.origin),
-                None => source.origin.clone(),
-            };
-            let summary = match scenario::run(sc, RunOptions::default()) {
-                Ok(r) => r.summary,
-                Err(RunError::Job { error, summary }) => {
-                    eprintln!("ember: {label}: the run failed: {error}");
-                    failed = true;
-                    if bless {
-                        continue;
-                    }
-                    *summary
-                }
-                Err(e) => {
-                    eprintln!("ember: {label}: {e}");
-                    failed = true;
-                    continue;
-                }
-            };
-            if bless {
-                let current = String::from_utf8_lossy(&text).into_owned();
-                match expect::bless(&current, sc.variant.as_deref(), &sc.expect, &summary) {
-                    Ok(t) => text = t.into_bytes(),
-                    Err(e) => {
-                        eprintln!("ember: {label}: cannot bless: {e}");
-                        failed = true;
-                    }
-                }
-                continue;
-            }
-            // On the wall clock, what depends on timing is not checked (and said so).
-            let (checked, unchecked): (BTreeMap<_, _>, BTreeMap<_, _>) =
-                sc.expect.clone().into_iter().partition(|(k, _)| {
-                    sc.clock == Clock::Virtual || !expect::depends_on_timing(k)
-                });
-            let misses = expect::check(&summary, &checked);
-            if misses.is_empty() {
-                let mut met = match checked.len() {
-                    0 => "no [expect] table: nothing to check".to_string(),
-                    n => format!("{} met", plural(n, "expectation", "expectations")),
-                };
-                if !unchecked.is_empty() {
-                    let keys: Vec<&str> = unchecked.keys().map(String::as_str).collect();
-                    met.push_str(&format!(
-                        "; not checked on the wall clock: {}",
-                        keys.join(", ")
-                    ));
-                }
-                out(&format!("{label}: ok ({met})\n"));
-            } else {
-                failed = true;
-                for m in &misses {
-                    let at = match sc.expect_location(&m.key) {
-                        Some((line, col)) => format!(
-                            "{}:{line}:{col}{}",
-                            source.origin,
-                            label.strip_prefix(source.origin.as_str()).unwrap_or("")
-                        ),
-                        None => label.clone(),
-                    };
-                    eprintln!(
-                        "ember: {at}: expect {} = {}, observed {}",
-                        m.key, m.expected, m.observed
-                    );
-                }
-                eprintln!(
-                    "ember: {label}: {} not met (if the new values are right, `ember check --run --bless {}` writes them into [expect])",
-                    plural(misses.len(), "expectation", "expectations"),
-                    source.origin
-                );
-            }
-        }
-        if bless {
-            match &source.path {
-                Some(p) => match std::fs::write(p, &text) {
-                    Ok(()) => out(&format!("{}: blessed\n", p.display())),
-                    Err(e) => {
-                        eprintln!("ember: {}: {e}", p.display());
-                        failed = true;
-                    }
-                },
-                None => {
-                    eprintln!(
-                        "ember: {}: --bless writes a file; name the file (scenarios/{}.toml)",
-                        source.origin, name
-                    );
-                    bad = true;
-                }
-            }
-        }
-    }
-    if bad {
-        ExitCode::from(2)
-    } else if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn human(s: &RunSummary, lineage: &str) -> String {
-    let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
-    let mut out = format!(
-        "scenario {} ({} clock, seed {}): {} in {}\n\nlineage of the last RDD acted on:\n",
-        s.scenario,
-        s.clock,
-        s.seed,
-        s.status,
-        ms(s.elapsed_us)
-    );
-    for l in lineage.lines() {
-        out.push_str(&format!("  {l}\n"));
-    }
-    out.push('\n');
-    for j in &s.job_details {
-        out.push_str(&format!(
-            "job {} ({}): {} in {}\n",
-            j.job,
-            j.action,
-            if j.succeeded { "succeeded" } else { "failed" },
-            ms(j.duration_us)
-        ));
-        for st in &j.stages {
-            let reads = if st.parents.is_empty() {
-                String::new()
-            } else {
-                let p: Vec<String> = st.parents.iter().map(|x| x.to_string()).collect();
-                format!("  <- reads stage {}", p.join(", "))
-            };
-            if st.ran {
-                out.push_str(&format!(
-                    "  stage {:>3} {:<11} ran     {:>6}  {}{}{reads}\n",
-                    st.stage,
-                    st.kind,
-                    plural(st.tasks, "task ", "tasks"),
-                    ms(st.duration_us),
-                    if st.attempts > 1 {
-                        format!("  ({} attempts)", st.attempts)
-                    } else {
-                        String::new()
-                    }
-                ));
-            } else {
-                let why = match st.skipped {
-                    Some(ember::events::SkipReason::Cached) => "an RDD after it is cached",
-                    _ => "its map outputs already exist",
-                };
-                out.push_str(&format!(
-                    "  stage {:>3} {:<11} skipped ({why}){reads}\n",
-                    st.stage, st.kind
-                ));
-            }
-        }
-    }
-    out.push_str(&format!(
-        "\n{}, {} run, {} skipped, {} ({} failed)\n",
-        plural(s.jobs, "job", "jobs"),
-        plural(s.stages, "stage", "stages"),
-        s.stages_skipped,
-        plural(s.tasks, "task", "tasks"),
-        s.task_failures
-    ));
-    if s.blocks_stored + s.blocks_evicted + s.blocks_not_stored + s.partitions_recomputed > 0 {
-        out.push_str(&format!(
-            "storage: {} stored, {} evicted, {} not stored, {} computed again\n",
-            plural(s.blocks_stored, "block", "blocks"),
-            s.blocks_evicted,
-            s.blocks_not_stored,
-            plural(s.partitions_recomputed, "partition", "partitions")
-        ));
-    }
-    for it in &s.iterations {
-        out.push_str(&format!(
-            "iteration {:>2}: {}\n",
-            it.iteration,
-            ms(it.elapsed_us)
-        ));
-    }
-    out.push_str(&format!(
-        "result: {}\nresult digest: {}\n",
-        s.result, s.result_digest
-    ));
-    out
 }

@@ -104,3 +104,112 @@ fn a_checkpointed_pagerank_log_grows_with_its_iterations_not_their_square() {
         big as f64 / small as f64
     );
 }
+
+/// `ember` with `args`: its exit code and standard error.
+fn ember(args: &[&str]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ember"))
+        .args(args)
+        .output()
+        .expect("run ember");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_run_too_large_is_refused_before_its_first_event_naming_the_product() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "word-count",
+                "--set",
+                "workload.lines=50000000",
+                "--set",
+                "workload.words_per_line=50000000",
+            ],
+            "50,000,000 lines × 50,000,000 words per line",
+        ),
+        (
+            &["word-count", "--set", "dfs.block_size=1B"],
+            "in blocks of 1 B",
+        ),
+        (
+            &[
+                "pagerank",
+                "--set",
+                "workload.vertices=50000000",
+                "--set",
+                "workload.degree=50000000",
+            ],
+            "50,000,000 vertices × 50,000,000 edges per vertex",
+        ),
+        (
+            &["word-count", "--set", "workload.partitions=100000"],
+            "100,000 map tasks × 100,000 reduce partitions",
+        ),
+    ];
+    for (i, (args, product)) in cases.iter().enumerate() {
+        let log =
+            std::env::temp_dir().join(format!("ember-too-large-{}-{i}.jsonl", std::process::id()));
+        let mut all = vec!["run"];
+        all.extend_from_slice(args);
+        let log_arg = log.display().to_string();
+        all.extend_from_slice(&["--events", &log_arg]);
+        let (code, err) = ember(&all);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("the run is too large"), "{args:?}: {err}");
+        assert!(err.contains(product), "{args:?} names {product:?}: {err}");
+        assert!(err.contains("--no-budget"), "{err}");
+        assert!(
+            !log.exists(),
+            "{args:?}: nothing was written, not even AppStart"
+        );
+    }
+}
+
+#[test]
+fn no_budget_lifts_the_limits_and_a_run_within_them_passes() {
+    let huge = Overrides {
+        sets: vec![
+            ("workload.lines".into(), "50000000".into()),
+            ("workload.words_per_line".into(), "50000000".into()),
+        ],
+        ..Overrides::default()
+    };
+    let sc = load("word-count", &huge).expect("valid");
+    assert!(ember::scenario::preflight(&sc).is_err());
+    let lifted = Overrides {
+        no_budget: true,
+        ..huge
+    };
+    let sc = load("word-count", &lifted).expect("valid");
+    assert!(
+        ember::scenario::preflight(&sc).is_ok(),
+        "--no-budget lifts it"
+    );
+    for (name, _) in bundled::BUNDLED {
+        let sc = load(name, &Overrides::default()).expect("bundled");
+        assert!(
+            ember::scenario::preflight(&sc).is_ok(),
+            "{name} is within budget"
+        );
+    }
+}
+
+#[test]
+fn more_partitions_than_lines_run_as_many_tasks_most_of_them_empty() {
+    let o = Overrides {
+        sets: vec![
+            ("workload.lines".into(), "100".into()),
+            ("workload.partitions".into(), "500".into()),
+        ],
+        ..Overrides::default()
+    };
+    let sc = load("word-count", &o).expect("valid");
+    let r = run(&sc, RunOptions::default()).expect("runs");
+    assert_eq!(
+        r.summary.tasks, 1000,
+        "500 map tasks (one per part file, empty or not, as Hadoop splits them) and 500 reduces"
+    );
+}

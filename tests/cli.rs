@@ -32,9 +32,9 @@ fn run_with_no_scenario_runs_the_default_and_prints_lineage_and_stages() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("scenario tour"), "{text}");
     assert!(text.contains("ShuffledRDD"), "{text}");
-    assert!(text.contains("shuffle_map ran"), "{text}");
+    assert!(text.contains("shuffle_map"), "{text}");
     assert!(
-        text.contains("skipped (its map outputs already exist)"),
+        text.contains("skipped: their map outputs exist already"),
         "{text}"
     );
     assert!(text.contains("result digest:"), "{text}");
@@ -222,11 +222,11 @@ fn an_unwritable_event_log_is_an_error_naming_the_event_log_once() {
     let out = ember(&["run", "--events", "/nonexistent-dir/run.jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(
-        err.contains("event log /nonexistent-dir/run.jsonl"),
-        "{err}"
+    assert_eq!(
+        err,
+        "ember: --events /nonexistent-dir/run.jsonl: the folder /nonexistent-dir does not exist\n",
+        "refused before the run, in one line"
     );
-    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
 
 #[test]

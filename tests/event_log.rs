@@ -34,7 +34,7 @@ fn logged_run(path: &PathBuf) -> Vec<Event> {
 fn every_event_log_written_replays_to_the_same_events() {
     let path = temp("roundtrip.jsonl");
     let events = logged_run(&path);
-    let read = read_event_log(&path).expect("read");
+    let read = read_event_log(&path).expect("read").events;
     assert_eq!(read, events);
     assert!(matches!(
         read.first().map(|e| &e.kind),
@@ -60,25 +60,60 @@ fn a_log_cut_mid_line_replays_up_to_its_last_whole_line() {
     let keep: usize = lines[..9].iter().map(|l| l.len() + 1).sum::<usize>() + lines[9].len() / 2;
     std::fs::write(&path, &text.as_bytes()[..keep]).expect("write");
     let read = read_event_log(&path).expect("a cut log still replays");
-    assert_eq!(read, events[..9].to_vec());
+    assert!(read.cut_short);
+    assert_eq!(read.events, events[..9].to_vec());
     let _ = std::fs::remove_file(path);
 }
 
 #[test]
-fn a_malformed_line_is_an_error_naming_its_line_number() {
+fn unknown_events_and_garbage_lines_are_skipped_with_one_warning_per_kind() {
     let path = temp("bad.jsonl");
-    logged_run(&path);
+    let events = logged_run(&path);
     let text = std::fs::read_to_string(&path).expect("log");
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     lines[2] = "{\"event\":\"TaskStart\",\"time_us\":\"soon\"}".into();
+    lines.insert(
+        4,
+        "{\"event\":\"SparkListenerFuture\",\"time_us\":1}".into(),
+    );
+    lines.insert(
+        5,
+        "{\"event\":\"SparkListenerFuture\",\"time_us\":2}".into(),
+    );
+    lines.insert(6, "this line is not JSON".into());
     std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    let read = read_event_log(&path).expect("the log replays without its bad lines");
+    assert_eq!(
+        read.events.len(),
+        events.len() - 1,
+        "only the malformed event is lost"
+    );
+    let said: Vec<String> = read.skipped.iter().map(|s| s.to_string()).collect();
+    assert_eq!(said.len(), 3, "one warning per kind: {said:?}");
+    assert!(
+        said[0]
+            .starts_with("1 line (a malformed \"TaskStart\" event) skipped, the first at line 3"),
+        "{said:?}"
+    );
+    assert!(said[1].starts_with("2 lines (an event \"SparkListenerFuture\" this version does not know) skipped, the first at line 5"), "{said:?}");
+    assert!(
+        said[2].starts_with("1 line (not JSON) skipped, the first at line 7"),
+        "{said:?}"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn a_log_with_no_valid_line_is_an_error_naming_its_first_line() {
+    let path = temp("garbage.jsonl");
+    std::fs::write(&path, "garbage\n{\"event\":\"Nope\"}\n").expect("write");
     match read_event_log(&path) {
-        Err(EventLogError::Malformed { line, .. }) => assert_eq!(line, 3),
-        other => panic!("expected a malformed-line error, got {other:?}"),
+        Err(EventLogError::Malformed { line, .. }) => assert_eq!(line, 1),
+        other => panic!("expected an error, got {other:?}"),
     }
     let message = read_event_log(&path).expect_err("error").to_string();
     assert!(
-        message.contains(&format!("{}:3:", path.display())),
+        message.contains(&format!("{}:1:", path.display())),
         "{message}"
     );
     let _ = std::fs::remove_file(path);
@@ -92,7 +127,7 @@ fn readers_ignore_fields_they_do_not_know() {
         "{\"event\":\"AppEnd\",\"time_us\":5,\"result\":\"succeeded\",\"from_the_future\":[1,2]}\n",
     )
     .expect("write");
-    let read = read_event_log(&path).expect("read");
+    let read = read_event_log(&path).expect("read").events;
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].time_us, 5);
     let _ = std::fs::remove_file(path);
@@ -205,7 +240,7 @@ mod replay {
             let name = ["skipped-stages", "narrow-vs-wide", "lineage-and-laziness"][which];
             let text = apply(&golden(name), &cuts);
             // Refused (a malformed line) or replayed: never a panic.
-            if let Ok(events) = parse_event_log(&text, Path::new("mutated.jsonl")) {
+            if let Ok(events) = parse_event_log(&text, Path::new("mutated.jsonl")).map(|l| l.events) {
                 let _ = RunSummary::from_events(&events);
                 let mut app = App::new(Log::from_events(events), "mutated");
                 app.play.playing = false;

@@ -13,7 +13,7 @@ fn app(name: &str) -> App {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(format!("{name}.jsonl"));
-    let events = read_event_log(&path).expect("golden log");
+    let events = read_event_log(&path).expect("golden log").events;
     let mut app = App::new(Log::from_events(events), name);
     app.play.playing = false;
     app

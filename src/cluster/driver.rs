@@ -182,6 +182,10 @@ pub(crate) fn run_until(
             Wake::Completed(mut u) => {
                 idle_revives = 0;
                 let now = backend.now();
+                if sched.was_killed(u.task_id) {
+                    // Its job was aborted while it ran: what it staged is dropped.
+                    u.outcome = TaskOutcome::Failed(TaskError::Exception("killed".into()));
+                }
                 apply_effects(&mut u, sched, parts, now);
                 let exec = u.executor;
                 sched.status_update(now, *u);

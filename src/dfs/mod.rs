@@ -315,6 +315,22 @@ impl Dfs {
         }
     }
 
+    /// Whether `path` is a file or a folder holding any file (`_SUCCESS` included).
+    pub fn exists(&self, path: &str) -> bool {
+        let path = normalize(path);
+        let Ok(files) = self.files.read() else {
+            return false;
+        };
+        if files.contains_key(&path) {
+            return true;
+        }
+        let prefix = format!("{path}/");
+        files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
     /// Every file, sorted by path.
     pub fn list(&self) -> Vec<FileMeta> {
         self.files

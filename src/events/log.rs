@@ -125,8 +125,47 @@ impl Drop for EventLogWriter {
     }
 }
 
+/// An event log read back: its events, and what was skipped.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedLog {
+    pub events: Vec<Event>,
+    /// Lines skipped, one entry per event name (or kind of parse error), in order of first
+    /// appearance.
+    pub skipped: Vec<Skipped>,
+    /// Whether the last line was cut short (a log written by a run still going, or killed).
+    pub cut_short: bool,
+}
+
+/// Lines of one kind that a reader skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// What they were: `an unknown event "Foo"`, `a malformed "TaskEnd" event`, `not JSON`.
+    pub what: String,
+    /// How many lines.
+    pub count: usize,
+    /// The first such line (1-based).
+    pub first_line: usize,
+    /// Why the first one did not parse.
+    pub why: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines = if self.count == 1 {
+            format!("1 line ({})", self.what)
+        } else {
+            format!("{} lines ({})", self.count, self.what)
+        };
+        write!(
+            f,
+            "{lines} skipped, the first at line {}: {}",
+            self.first_line, self.why
+        )
+    }
+}
+
 /// Reads an event log from a file. See [`parse_event_log`] for the rules.
-pub fn read_event_log(path: impl AsRef<Path>) -> Result<Vec<Event>, EventLogError> {
+pub fn read_event_log(path: impl AsRef<Path>) -> Result<ParsedLog, EventLogError> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|error| EventLogError::Io {
         path: path.to_path_buf(),
@@ -135,36 +174,81 @@ pub fn read_event_log(path: impl AsRef<Path>) -> Result<Vec<Event>, EventLogErro
     parse_event_log(&String::from_utf8_lossy(&bytes), path)
 }
 
-/// Parses event-log text. Blank lines are skipped. A last line with no newline that does not
-/// parse is a log cut short: it is dropped and the events before it are returned. Any other
-/// line that does not parse is an error naming its line number (1-based).
-pub fn parse_event_log(text: &str, path: &Path) -> Result<Vec<Event>, EventLogError> {
-    let mut events = Vec::new();
+/// What a line that is not a valid event is (CONTRACTS §3: readers skip what they do not know).
+fn classify(line: &str, error: &serde_json::Error) -> (String, String) {
+    let why = {
+        // serde_json counts lines within the one line it was given: keep the column.
+        let text = error.to_string();
+        match text.rfind(" at line ") {
+            Some(at) => format!("{} (column {})", &text[..at], error.column()),
+            None => text,
+        }
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+        return ("not JSON".into(), why);
+    };
+    let Some(name) = v.get("event").and_then(|n| n.as_str()) else {
+        return ("JSON without an \"event\"".into(), why);
+    };
+    // A name this version knows fails on a missing field, not as an unknown variant.
+    let known = match serde_json::from_value::<EventKind>(serde_json::json!({ "event": name })) {
+        Ok(_) => true,
+        Err(e) => !e.to_string().starts_with("unknown variant"),
+    };
+    if known {
+        (format!("a malformed {name:?} event"), why)
+    } else {
+        (
+            format!("an event {name:?} this version does not know"),
+            "events this version does not know are skipped".into(),
+        )
+    }
+}
+
+/// Parses event-log text. Blank lines are skipped, and so are lines that are not events this
+/// version can read (an event it does not know, a malformed line): each kind is counted in
+/// [`ParsedLog::skipped`], for one warning per kind. A last line with no newline that does not
+/// parse is a log cut short: it is dropped and said so. A text with no valid event at all is an
+/// error naming its first bad line.
+pub fn parse_event_log(text: &str, path: &Path) -> Result<ParsedLog, EventLogError> {
+    let mut log = ParsedLog::default();
     let ends_whole = text.ends_with('\n');
     let lines: Vec<&str> = text.split('\n').collect();
     let last = lines.len().saturating_sub(1);
+    let mut first_error: Option<(usize, String)> = None;
     for (i, line) in lines.iter().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<Event>(line) {
-            Ok(e) => events.push(e),
-            Err(_) if i == last && !ends_whole => break,
+            Ok(e) => log.events.push(e),
+            Err(_) if i == last && !ends_whole => log.cut_short = true,
             Err(e) => {
-                // serde_json counts lines within the one line it was given: keep the column.
-                let text = e.to_string();
-                let text = match text.rfind(" at line ") {
-                    Some(at) => format!("{} (column {})", &text[..at], e.column()),
-                    None => text,
-                };
-                return Err(EventLogError::Malformed {
-                    path: path.to_path_buf(),
-                    line: i + 1,
-                    message: text,
-                });
+                let (what, why) = classify(line, &e);
+                first_error.get_or_insert((i + 1, why.clone()));
+                match log.skipped.iter_mut().find(|s| s.what == what) {
+                    Some(s) => s.count += 1,
+                    None => log.skipped.push(Skipped {
+                        what,
+                        count: 1,
+                        first_line: i + 1,
+                        why,
+                    }),
+                }
             }
         }
     }
-    Ok(events)
+    if log.events.is_empty() {
+        if let Some((line, message)) = first_error {
+            return Err(EventLogError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "no line of the log is an event this version can read ({message})"
+                ),
+            });
+        }
+    }
+    Ok(log)
 }

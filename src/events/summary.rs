@@ -24,6 +24,11 @@ pub struct StageSummary {
     pub attempts: usize,
     /// Tasks launched for it.
     pub tasks: usize,
+    /// Of those, tasks that ended in failure.
+    pub failed_tasks: usize,
+    /// Why its last attempt failed, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// From its first submission to its last completion, µs.
     pub duration_us: u64,
 }
@@ -70,6 +75,10 @@ pub struct RunSummary {
     pub blocks_not_stored: usize,
     pub partitions_recomputed: usize,
     pub faults_injected: usize,
+    /// Per job (in order), the ids of the stages it ran.
+    pub stages_run_by_job: Vec<Vec<usize>>,
+    /// Per job (in order), the ids of the stages it listed and did not run.
+    pub stages_skipped_by_job: Vec<Vec<usize>>,
     pub iterations: Vec<IterationSummary>,
     pub result: String,
     pub result_digest: String,
@@ -103,6 +112,8 @@ impl RunSummary {
             blocks_not_stored: 0,
             partitions_recomputed: 0,
             faults_injected: 0,
+            stages_run_by_job: Vec::new(),
+            stages_skipped_by_job: Vec::new(),
             iterations: Vec::new(),
             result: String::new(),
             result_digest: String::new(),
@@ -146,6 +157,8 @@ impl RunSummary {
                                 skipped: None,
                                 attempts: 0,
                                 tasks: 0,
+                                failed_tasks: 0,
+                                error: None,
                                 duration_us: 0,
                             })
                             .collect(),
@@ -183,10 +196,19 @@ impl RunSummary {
                         st.attempts += 1;
                     }
                 }
-                EventKind::StageCompleted { stage, .. } => {
+                EventKind::StageCompleted {
+                    stage,
+                    result,
+                    reason,
+                    ..
+                } => {
                     let t0 = stage_first.get(stage).copied().unwrap_or(e.time_us);
                     if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
                         st.duration_us = e.time_us.saturating_sub(t0);
+                        st.error = match result {
+                            Outcome::Failed => reason.clone(),
+                            Outcome::Succeeded => None,
+                        };
                     }
                 }
                 EventKind::TaskStart {
@@ -201,10 +223,13 @@ impl RunSummary {
                         st.tasks += 1;
                     }
                 }
-                EventKind::TaskEnd { reason, .. } => {
+                EventKind::TaskEnd { reason, stage, .. } => {
                     s.tasks += 1;
                     if !matches!(reason, TaskEndReason::Success | TaskEndReason::Resubmitted) {
                         s.task_failures += 1;
+                        if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
+                            st.failed_tasks += 1;
+                        }
                     }
                 }
                 EventKind::BlockStored { .. } => s.blocks_stored += 1,
@@ -239,11 +264,22 @@ impl RunSummary {
                 _ => {}
             }
         }
+        for j in &s.job_details {
+            let ids = |ran: bool| -> Vec<usize> {
+                j.stages
+                    .iter()
+                    .filter(|st| st.ran == ran)
+                    .map(|st| st.stage)
+                    .collect()
+            };
+            s.stages_run_by_job.push(ids(true));
+            s.stages_skipped_by_job.push(ids(false));
+        }
         s
     }
 
     /// The summary's value at `key` (a top-level key, or `locality.<LEVEL>`), as JSON: what an
-    /// `[expect]` table compares with.
+    /// `[expect]` table compares with (numbers, strings, and the per-job arrays of stage ids).
     pub fn get(&self, key: &str) -> Option<serde_json::Value> {
         let v = serde_json::to_value(self).ok()?;
         let mut cur = &v;
@@ -253,7 +289,8 @@ impl RunSummary {
         match cur {
             serde_json::Value::Number(_)
             | serde_json::Value::String(_)
-            | serde_json::Value::Bool(_) => Some(cur.clone()),
+            | serde_json::Value::Bool(_)
+            | serde_json::Value::Array(_) => Some(cur.clone()),
             _ => None,
         }
     }

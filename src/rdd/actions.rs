@@ -193,10 +193,24 @@ impl<T: Data + Display> Rdd<T> {
     /// empty `_SUCCESS` file when all are written, as Hadoop's output committer does. A
     /// `dfs://` path writes into the DFS, each part replicated with its first replica on the
     /// host of the task that wrote it (the files appear when the job commits); any other path
-    /// is a folder of the local file system.
+    /// is a folder of the local file system. As in Spark, a path that exists already is refused
+    /// before the job is submitted.
     pub fn save_as_text_file(&self, path: impl AsRef<Path>) -> Result<(), JobError> {
         let path = path.as_ref().to_string_lossy().into_owned();
         let to_dfs = dfs::is_dfs_path(&path);
+        // As Hadoop's `FileOutputFormat.checkOutputSpecs`, before the job is submitted: an
+        // existing output is never written into.
+        let exists = if to_dfs {
+            self.ctx.dfs().exists(&path)
+        } else {
+            Path::new(&path).exists()
+        };
+        if exists {
+            return Err(JobError::Io(format!(
+                "Output directory {path} already exists (a save never writes into an existing \
+                 output; remove it or choose another path)"
+            )));
+        }
         let replicas = if to_dfs {
             self.ctx.dfs().effective_replication() as u64
         } else {

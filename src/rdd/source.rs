@@ -138,17 +138,27 @@ fn dfs_text_file<T: Data>(
     make: fn(String) -> T,
 ) -> Result<Rdd<T>, SourceError> {
     let files: Arc<Vec<FileMeta>> = Arc::new(ctx.dfs().files_under(path)?);
-    // One partition per block, file by file.
-    let parts: Arc<Vec<(usize, usize)>> = Arc::new(
+    // One partition per block, file by file; an empty file is one empty partition with no
+    // preferred location (Hadoop's `FileInputFormat` makes a split for a zero-length file).
+    let parts: Arc<Vec<(usize, Option<usize>)>> = Arc::new(
         files
             .iter()
             .enumerate()
-            .flat_map(|(f, meta)| (0..meta.blocks.len()).map(move |b| (f, b)))
+            .flat_map(|(f, meta)| {
+                let blocks: Vec<Option<usize>> = match meta.blocks.len() {
+                    0 => vec![None],
+                    n => (0..n).map(Some).collect(),
+                };
+                blocks.into_iter().map(move |b| (f, b))
+            })
             .collect(),
     );
     let (lf, lp) = (files.clone(), parts.clone());
     let locations = move |p: usize| -> Vec<TaskLocation> {
         let (f, b) = lp[p];
+        let Some(b) = b else {
+            return Vec::new();
+        };
         lf[f].blocks[b]
             .replicas
             .iter()
@@ -166,6 +176,9 @@ fn dfs_text_file<T: Data>(
     .with_locations(Arc::new(locations));
     let compute = move |tc: &TaskContext, split: usize| {
         let (f, b) = parts[split];
+        let Some(b) = b else {
+            return Ok(Records::empty());
+        };
         let (lines, from) = tc
             .dfs()
             .read_lines(&files[f], b, Some(tc.host()))

@@ -59,6 +59,9 @@ pub enum CompareError {
     /// A run could not start (exit 1).
     #[error("{0}")]
     Run(String),
+    /// A run's estimated work is over its budget; nothing ran (exit 2).
+    #[error(transparent)]
+    OverBudget(RunError),
 }
 
 fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
@@ -104,6 +107,10 @@ pub fn compare(source: &Source, o: &Overrides) -> Result<Comparison, CompareErro
             },
         )?);
     }
+    // Every run must be within its budget before the first starts.
+    for sc in &scenarios {
+        super::preflight(sc).map_err(CompareError::OverBudget)?;
+    }
     let mut runs = Vec::new();
     for sc in &scenarios {
         let (summary, error) = match run(sc, RunOptions::default()) {
@@ -130,6 +137,11 @@ pub fn compare(source: &Source, o: &Overrides) -> Result<Comparison, CompareErro
 }
 
 impl Comparison {
+    /// How many runs failed.
+    pub fn failed_runs(&self) -> usize {
+        self.runs.iter().filter(|r| r.error.is_some()).count()
+    }
+
     /// Whether every run succeeded with the same answer.
     pub fn answers_agree(&self) -> bool {
         let mut digests = self.runs.iter().map(|r| &r.summary.result_digest);
@@ -293,12 +305,24 @@ impl Comparison {
                     "{}: {}",
                     r.run,
                     match &r.error {
-                        Some(e) => format!("failed: {e}"),
+                        Some(e) => format!("FAILED: {e}"),
                         None => format!("digest {}", r.summary.result_digest),
                     }
                 );
             }
-            let _ = writeln!(s, "the answers differ");
+            let failed = self.failed_runs();
+            let _ = writeln!(
+                s,
+                "{}",
+                if failed == 0 {
+                    "the answers differ".to_string()
+                } else {
+                    format!(
+                        "{failed} of {} runs failed: their answers cannot be compared",
+                        self.runs.len()
+                    )
+                }
+            );
         }
         s
     }

@@ -19,6 +19,9 @@ fn same(expected: &toml::Value, observed: &serde_json::Value) -> bool {
         (toml::Value::Float(e), serde_json::Value::Number(o)) => o.as_f64() == Some(*e),
         (toml::Value::String(e), serde_json::Value::String(o)) => e == o,
         (toml::Value::Boolean(e), serde_json::Value::Bool(o)) => e == o,
+        (toml::Value::Array(e), serde_json::Value::Array(o)) => {
+            e.len() == o.len() && e.iter().zip(o).all(|(a, b)| same(a, b))
+        }
         _ => false,
     }
 }
@@ -64,13 +67,24 @@ pub fn depends_on_timing(key: &str) -> bool {
 pub const DEFAULT_KEYS: &[&str] = &["jobs", "stages", "stages_skipped", "tasks", "result_digest"];
 
 fn observed_item(summary: &RunSummary, key: &str) -> Option<toml_edit::Value> {
-    Some(match summary.get(key)? {
+    json_to_toml(&summary.get(key)?)
+}
+
+fn json_to_toml(v: &serde_json::Value) -> Option<toml_edit::Value> {
+    Some(match v {
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => i.into(),
             None => n.as_f64()?.into(),
         },
         serde_json::Value::String(s) => s.into(),
-        serde_json::Value::Bool(b) => b.into(),
+        serde_json::Value::Bool(b) => (*b).into(),
+        serde_json::Value::Array(items) => {
+            let mut a = toml_edit::Array::new();
+            for i in items {
+                a.push(json_to_toml(i)?);
+            }
+            toml_edit::Value::Array(a)
+        }
         _ => return None,
     })
 }

@@ -2,25 +2,17 @@
 //! number", and an unknown key gets a "did you mean" when one key is close to it. What is
 //! wrong and where is decided elsewhere; this only rewords.
 
-/// Rewords a message from `toml`/`serde` for someone writing a scenario file.
+/// Rewords a message from `toml`/`serde` for someone writing a scenario file or a `--set`:
+/// `invalid type: string "eight", expected u64` becomes `"eight" is not a whole number (0 or
+/// more)`, the words every command uses for a value of the wrong kind.
 pub fn plain(message: &str) -> String {
     if let Some(m) = unknown_field(message) {
         return m;
     }
-    let mut m = message.to_string();
-    for (rust, words) in [
-        ("expected u64", "expected a whole number (0 or more)"),
-        ("expected u32", "expected a whole number (0 or more)"),
-        ("expected usize", "expected a whole number (0 or more)"),
-        ("expected u16", "expected a whole number (0 or more)"),
-        ("expected i64", "expected a whole number"),
-        ("expected f64", "expected a number"),
-        ("expected a boolean", "expected true or false"),
-        ("invalid type: ", ""),
-        ("invalid value: ", ""),
-    ] {
-        m = m.replace(rust, words);
+    if let Some(m) = wrong_kind(message) {
+        return m;
     }
+    let m = message.to_string();
     if let Some(rest) = m.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or_default();
         return format!("the key `{key}` is missing: it is required");
@@ -32,6 +24,43 @@ pub fn plain(message: &str) -> String {
         return "a text value must be in quotes; a number must be digits only".into();
     }
     m
+}
+
+/// What a value must be, in words, for a Rust type name of serde's messages.
+pub fn kind_in_words(rust: &str) -> Option<&'static str> {
+    Some(match rust {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number (0 or more)",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        "a string" | "a borrowed string" => "text in quotes",
+        _ => return None,
+    })
+}
+
+/// `invalid type: string "x", expected u64` (or `invalid value: integer `-1`, ...`): the
+/// value as written, and what it must be.
+fn wrong_kind(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let expected = kind_in_words(expected.trim()).unwrap_or(expected.trim());
+    let value = if let Some(s) = found.strip_prefix("string ") {
+        let inner = s.trim_matches('"');
+        if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
+            return Some(format!("{inner} is too large a number"));
+        }
+        s.to_string()
+    } else if let Some(v) = ["integer `", "floating point `", "boolean `"]
+        .iter()
+        .find_map(|p| found.strip_prefix(p))
+    {
+        v.trim_end_matches('`').to_string()
+    } else {
+        found.to_string()
+    };
+    Some(format!("{value} is not {expected}"))
 }
 
 /// `unknown field `x`, expected one of `a`, `b``: "unknown key `x`: did you mean `a`?", or
@@ -123,11 +152,19 @@ mod tests {
     fn rust_type_names_become_words() {
         assert_eq!(
             plain("invalid value: integer `-3`, expected u64"),
-            "integer `-3`, expected a whole number (0 or more)"
+            "-3 is not a whole number (0 or more)"
         );
         assert_eq!(
             plain("invalid type: string \"eight\", expected u64"),
-            "string \"eight\", expected a whole number (0 or more)"
+            "\"eight\" is not a whole number (0 or more)"
+        );
+        assert_eq!(
+            plain("invalid type: string \"99999999999999999999\", expected u64"),
+            "99999999999999999999 is too large a number"
+        );
+        assert_eq!(
+            plain("invalid type: integer `3`, expected i128"),
+            "3 is not a whole number"
         );
     }
 }

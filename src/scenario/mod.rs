@@ -10,17 +10,22 @@
 //! are compiled in ([`bundled`]), so `ember run tour` works from any folder. [`run`] runs one;
 //! [`expect`] checks and blesses its `[expect]` table.
 
+pub mod budget;
 pub mod bundled;
+pub mod check;
 pub mod compare;
 pub mod expect;
 pub mod locate;
 pub(crate) mod messages;
+pub mod outputs;
+pub mod progress;
+pub mod report;
 mod run;
 pub mod spec;
 pub mod units;
 pub mod validate;
 
-pub use run::{run, RunError, RunOptions, RunReport};
+pub use run::{preflight, run, RunError, RunOptions, RunReport};
 
 use crate::cluster::{Clock, ClusterSpec, CostModel};
 use crate::dfs::DfsConfig;
@@ -70,6 +75,8 @@ pub struct Scenario {
     pub variant: Option<String>,
     /// Keys accepted but not honoured yet.
     pub warnings: Vec<ScenarioError>,
+    /// The most work a run of it may do ([`budget::Budget::NONE`] with `--no-budget`).
+    pub budget: budget::Budget,
 }
 
 impl Scenario {
@@ -139,6 +146,8 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// `--clock`.
     pub clock: Option<Clock>,
+    /// `--no-budget`: run however large the estimate.
+    pub no_budget: bool,
 }
 
 impl Overrides {
@@ -165,9 +174,23 @@ pub struct Source {
     pub path: Option<std::path::PathBuf>,
 }
 
+/// What every command says of a directory given where a scenario belongs.
+pub const A_DIRECTORY: &str = "a directory, not a scenario file: give a file in it (as \
+     scenarios/tour.toml), or a bundled scenario's name (`ember scenarios` lists them)";
+
 /// Finds the scenario `arg` names: a file, or a bundled scenario.
 pub fn find(arg: &str) -> Result<Source, ScenarioError> {
     let path = Path::new(arg);
+    let error = |message: String| ScenarioError {
+        file: arg.to_string(),
+        line: None,
+        column: None,
+        key: None,
+        message,
+    };
+    if path.is_dir() {
+        return Err(error(A_DIRECTORY.into()));
+    }
     let looks_like_file = arg.ends_with(".toml") || arg.contains('/') || arg.contains('\\');
     if path.is_file() || looks_like_file {
         return read_file(path);
@@ -179,16 +202,16 @@ pub fn find(arg: &str) -> Result<Source, ScenarioError> {
             path: None,
         });
     }
-    Err(ScenarioError {
-        file: arg.to_string(),
-        line: None,
-        column: None,
-        key: None,
-        message: format!(
-            "no such scenario file or bundled scenario; the bundled ones are {}",
-            bundled::names().join(", ")
+    let names = bundled::names();
+    Err(error(match messages::closest(arg, &names) {
+        Some(name) => format!(
+            "no such scenario file or bundled scenario: did you mean `{name}`? (`ember scenarios` lists them)"
         ),
-    })
+        None => format!(
+            "no such scenario file or bundled scenario; the bundled ones are {}",
+            names.join(", ")
+        ),
+    }))
 }
 
 /// Reads a scenario file.
@@ -201,7 +224,7 @@ pub fn read_file(path: &Path) -> Result<Source, ScenarioError> {
         message: if e.kind() == std::io::ErrorKind::NotFound {
             "no such file".to_string()
         } else if path.is_dir() {
-            "a directory, not a scenario file".to_string()
+            A_DIRECTORY.to_string()
         } else {
             e.to_string()
         },
@@ -445,6 +468,11 @@ pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> 
     sc.origin = origin.to_string();
     sc.text = text.to_string();
     sc.variant = variant;
+    sc.budget = if o.no_budget {
+        budget::Budget::NONE
+    } else {
+        budget::Budget::DEFAULT
+    };
     // A warning about a key given with --set points at the flag, not at the file's line.
     sc.warnings = warnings
         .into_iter()
@@ -475,7 +503,7 @@ fn apply(file: &ScenarioFile, key: &str, value: toml::Value) -> Result<ScenarioF
     set_path(&mut table, key, value)?;
     toml::Value::Table(table)
         .try_into::<ScenarioFile>()
-        .map_err(|e| e.message().trim().to_string())
+        .map_err(|e| messages::plain(e.message().trim()))
 }
 
 /// Reads and checks a scenario named on the command line.
@@ -524,6 +552,7 @@ mod tests {
             sets: vec![("cluster.hosts_per_rack".into(), "5".into())],
             seed: Some(9),
             clock: None,
+            no_budget: false,
         };
         let v = parse(&src(BASE), &o).unwrap();
         assert_eq!(

@@ -1,12 +1,15 @@
 //! Running a scenario headless: a context built from its settings, its workload, and the
 //! summary folded from the events.
 
+use super::budget::{estimate, OverBudget};
 use super::Scenario;
 use crate::context::RunEnd;
 use crate::events::log::EventLogError;
 use crate::events::summary::RunSummary;
 use crate::events::{Event, EventListener, EventRecorder};
 use crate::scheduler::JobError;
+use crate::workloads::pipeline::ActionOp;
+use crate::workloads::Workload;
 use crate::{Context, ContextError};
 use std::path::PathBuf;
 
@@ -16,6 +19,16 @@ pub enum RunError {
     /// The run could not start (work folder, event log, settings).
     #[error(transparent)]
     Start(#[from] ContextError),
+    /// A pipeline saves into a local folder that exists; nothing ran (exit 2).
+    #[error("{scenario}: save_as_text_file: {path} exists already: a save never writes into an existing output (as Spark's does not); remove it or choose another path")]
+    OutputExists { scenario: String, path: String },
+    /// The run's estimated work is over its budget; nothing ran (exit 2).
+    #[error("{scenario}: {over}")]
+    OverBudget {
+        /// Where the scenario came from.
+        scenario: String,
+        over: OverBudget,
+    },
     /// A job failed; the summary is still there.
     #[error("{error}")]
     Job {
@@ -48,8 +61,36 @@ pub struct RunReport {
     pub events: Vec<Event>,
 }
 
-/// Runs `scenario` headless.
+/// Refuses, before anything of it runs, a scenario whose estimated work is over its budget
+/// ([`super::budget`]) or whose pipeline would save into a local folder that exists.
+pub fn preflight(scenario: &Scenario) -> Result<(), RunError> {
+    if let Workload::Pipeline(p) = &scenario.workload {
+        for a in &p.actions {
+            if let ActionOp::SaveAsTextFile(path) = &a.op {
+                if !crate::dfs::is_dfs_path(path) && std::path::Path::new(path).exists() {
+                    return Err(RunError::OutputExists {
+                        scenario: scenario.origin.clone(),
+                        path: path.clone(),
+                    });
+                }
+            }
+        }
+    }
+    scenario
+        .budget
+        .check(&estimate(scenario))
+        .map_err(|over| RunError::OverBudget {
+            scenario: match &scenario.variant {
+                Some(v) => format!("{} --variant {v}", scenario.origin),
+                None => scenario.origin.clone(),
+            },
+            over,
+        })
+}
+
+/// Runs `scenario` headless. A run over its budget is refused before its first event.
 pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<RunReport, RunError> {
+    preflight(scenario)?;
     let rec = EventRecorder::new();
     let mut b = Context::builder()
         .app(scenario.name.clone())

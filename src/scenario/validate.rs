@@ -47,6 +47,8 @@ pub const EXPECT_KEYS: &[&str] = &[
     "blocks_not_stored",
     "partitions_recomputed",
     "faults_injected",
+    "stages_run_by_job",
+    "stages_skipped_by_job",
     "result",
     "result_digest",
 ];
@@ -656,6 +658,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         text: String::new(),
         variant: None,
         warnings: Vec::new(),
+        budget: super::budget::Budget::DEFAULT,
     })
 }
 
@@ -678,7 +681,17 @@ fn check_expect(path: &str, key: &str, v: &toml::Value) -> Result<(), KeyError> 
             ),
         ));
     }
+    let per_job = matches!(key, "stages_run_by_job" | "stages_skipped_by_job");
+    let ids = |a: &toml::Value| {
+        a.as_array()
+            .is_some_and(|a| a.iter().all(|x| x.as_integer().is_some_and(|i| i >= 0)))
+    };
     match v {
+        toml::Value::Array(jobs) if per_job && jobs.iter().all(ids) => Ok(()),
+        _ if per_job => Err((
+            path.to_string(),
+            "per job, the stage ids: an array of arrays of whole numbers, as [[0], [1, 2]]".into(),
+        )),
         toml::Value::Integer(_)
         | toml::Value::String(_)
         | toml::Value::Float(_)

@@ -159,8 +159,18 @@ impl Scheduler {
                     self.revive_requested = true;
                 }
                 DagAction::Zombify(stage) => self.tasks.zombify_stage(stage),
+                DagAction::Kill { stage, reason } => {
+                    self.tasks.kill_stage(now, stage, &reason, &mut self.events)
+                }
             }
         }
+        self.dag.end_failed_jobs(now, &mut self.events);
+    }
+
+    /// Whether task `task` was killed while it ran: its report, when it comes, is discarded
+    /// (its `TaskEnd` was posted at the kill).
+    pub fn was_killed(&self, task: usize) -> bool {
+        self.tasks.was_killed(task)
     }
 
     /// Whether a full offer round was asked for (a task set arrived, a task failed) since the

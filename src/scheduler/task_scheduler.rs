@@ -88,6 +88,9 @@ pub struct TaskScheduler {
     task_sets: BTreeMap<TsmKey, (TaskSetManager, TaskSet)>,
     no_rejects_since_reset: BTreeMap<TsmKey, bool>,
     running: BTreeMap<usize, Running>,
+    /// Tasks killed while they ran, by id, with their executor: their cores are freed and
+    /// their reports discarded when they come.
+    killed: BTreeMap<usize, usize>,
     next_task_id: usize,
 }
 
@@ -129,6 +132,7 @@ impl TaskScheduler {
             task_sets: BTreeMap::new(),
             no_rejects_since_reset: BTreeMap::new(),
             running: BTreeMap::new(),
+            killed: BTreeMap::new(),
             next_task_id: 0,
         }
     }
@@ -198,6 +202,50 @@ impl TaskScheduler {
     }
 
     /// Makes every task set of `stage` a zombie (its running tasks still report).
+    /// Kills the running tasks of `stage`'s task sets (its job was aborted): each ends now with
+    /// a `TaskEnd` of reason `killed`, and the sets launch nothing more. As in Spark, the task
+    /// keeps its core until its executor reports it (here, when its run ends).
+    pub fn kill_stage(&mut self, now: u64, stage: usize, reason: &str, ev: &mut EventSink) {
+        self.zombify_stage(stage);
+        let doomed: Vec<usize> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.stage_id == stage)
+            .map(|(t, _)| *t)
+            .collect();
+        for task in doomed {
+            let Some(run) = self.running.remove(&task) else {
+                continue;
+            };
+            if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
+                tsm.running.remove(&task);
+            }
+            self.killed.insert(task, run.executor);
+            ev.emit(
+                now,
+                EventKind::TaskEnd {
+                    task,
+                    stage: run.stage_id,
+                    attempt: run.stage_attempt,
+                    partition: run.partition,
+                    executor: self.executor_name(run.executor),
+                    reason: TaskEndReason::Killed,
+                    duration_us: now.saturating_sub(run.launched_at),
+                    metrics: TaskMetrics::default(),
+                    error: Some(reason.to_string()),
+                    blocks_read: Vec::new(),
+                },
+            );
+        }
+        self.drop_finished();
+    }
+
+    /// Whether `task` was killed while it ran.
+    pub fn was_killed(&self, task: usize) -> bool {
+        self.killed.contains_key(&task)
+    }
+
+    /// Marks `stage`'s task sets as zombies: they launch nothing more.
     pub fn zombify_stage(&mut self, stage: usize) {
         for ((_, s, _), (tsm, _)) in self.task_sets.iter_mut() {
             if *s == stage {
@@ -390,6 +438,14 @@ impl TaskScheduler {
     /// Takes an executor's report on a task. Returns `None` for a task it does not know (a
     /// report from an executor already declared lost).
     pub fn status_update(&mut self, now: u64, update: StatusUpdate) -> Option<Completion> {
+        if let Some(exec) = self.killed.remove(&update.task_id) {
+            if let Some(e) = self.executors.get_mut(&exec) {
+                if e.alive {
+                    e.free = (e.free + self.config.task_cpus.max(1)).min(e.cores);
+                }
+            }
+            return None;
+        }
         let run = self.running.remove(&update.task_id)?;
         if let Some(e) = self.executors.get_mut(&run.executor) {
             if e.alive {

@@ -84,27 +84,7 @@ impl Filter {
     }
 }
 
-/// Ids as compact ranges: `[3, 4, 5, 8]` → `3–5, 8`.
-pub fn ranges(ids: &[usize]) -> String {
-    let mut v = ids.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
-            j += 1;
-        }
-        parts.push(match j - i {
-            0 => v[i].to_string(),
-            1 => format!("{}, {}", v[i], v[j]),
-            _ => format!("{}–{}", v[i], v[j]),
-        });
-        i = j + 1;
-    }
-    parts.join(", ")
-}
+pub use crate::human::ranges;
 
 /// A stage attempt for people: `stage 3`, or `stage 3 (attempt 1)` for a retry (Spark's logs
 /// write `stage 3.1`).

@@ -55,6 +55,9 @@ pub enum LaunchError {
     /// The terminal could not be set up or drawn on (exit 1).
     #[error("{0}")]
     Terminal(#[from] std::io::Error),
+    /// Standard input or output is not a terminal (exit 2).
+    #[error("ember tui draws in a terminal, and {0} is not one: run it in a terminal, or use `ember run` for a summary without one")]
+    NoTerminal(&'static str),
 }
 
 /// What the UI shows: a live run's stream, or a log read whole.
@@ -68,6 +71,8 @@ pub enum Source {
     Replay {
         title: String,
         log: Log,
+        /// Lines of the log skipped (events this version does not know, malformed lines).
+        warnings: Vec<String>,
     },
 }
 
@@ -109,7 +114,8 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
     let path = Path::new(target);
     if path.is_dir() {
         return Err(LaunchError::Input(format!(
-            "{target}: a directory; give a scenario file, a bundled scenario's name or an event log"
+            "{target}: {}",
+            scenario::A_DIRECTORY
         )));
     }
     if path.is_file() && path.metadata().is_ok_and(|m| m.len() == 0) {
@@ -131,8 +137,8 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
                 "{target}: an Apache Spark event log; reading Spark's logs arrives with the Spark import step (ember reads its own logs now)"
             )));
         }
-        let events = parse_event_log(&text, path).map_err(|e| LaunchError::Input(e.to_string()))?;
-        if events.is_empty() {
+        let parsed = parse_event_log(&text, path).map_err(|e| LaunchError::Input(e.to_string()))?;
+        if parsed.events.is_empty() {
             return Err(LaunchError::Input(format!(
                 "{target}: the event log holds no event"
             )));
@@ -142,12 +148,18 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| target.to_string()),
-            log: Log::from_events(events),
+            log: Log::from_events(parsed.events),
+            warnings: parsed
+                .skipped
+                .iter()
+                .map(|s| format!("{target}: {s}"))
+                .collect(),
         });
     }
     let mut o = o.clone();
     o.clock = Some(Clock::Virtual);
     let sc = scenario::load(target, &o).map_err(|e| LaunchError::Input(e.to_string()))?;
+    scenario::preflight(&sc).map_err(|e| LaunchError::Input(e.to_string()))?;
     let warnings = sc.warnings.clone();
     let (tx, rx) = channel();
     let title = match &sc.variant {
@@ -195,7 +207,7 @@ pub fn launch(target: &str, o: &Overrides) -> Result<Vec<String>, LaunchError> {
     let source = open(target, o)?;
     let warnings = match &source {
         Source::Live { warnings, .. } => warnings.iter().map(|w| w.to_string()).collect(),
-        Source::Replay { .. } => Vec::new(),
+        Source::Replay { warnings, .. } => warnings.clone(),
     };
     if std::env::var_os("EMBER_TUI_EXIT_AFTER_FIRST_FRAME").is_some() {
         // For the start-up benchmark: the first frame, drawn off-screen, then exit.
@@ -203,6 +215,13 @@ pub fn launch(target: &str, o: &Overrides) -> Result<Vec<String>, LaunchError> {
         let mut app = app_for(source).0;
         t.draw(|f| app.draw(f)).map_err(std::io::Error::other)?;
         return Ok(warnings);
+    }
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(LaunchError::NoTerminal("standard output"));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(LaunchError::NoTerminal("standard input"));
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -223,7 +242,21 @@ pub fn launch(target: &str, o: &Overrides) -> Result<Vec<String>, LaunchError> {
 
 fn app_for(source: Source) -> (App, Option<Receiver<Message>>) {
     match source {
-        Source::Replay { title, log } => (App::new(log, title), None),
+        Source::Replay {
+            title,
+            log,
+            warnings,
+        } => {
+            let mut app = App::new(log, title);
+            if let Some(w) = warnings.first() {
+                let more = match warnings.len() {
+                    1 => String::new(),
+                    n => format!(" (+{} more when you quit)", n - 1),
+                };
+                app.message = Some(format!("warning{more}: {w}"));
+            }
+            (app, None)
+        }
         Source::Live {
             title,
             events,

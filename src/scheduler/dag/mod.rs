@@ -32,6 +32,9 @@ pub enum DagAction {
     Submit(TaskSet),
     /// Launch nothing more for this stage.
     Zombify(usize),
+    /// Its job was aborted: launch nothing more for this stage and kill its running tasks
+    /// (Spark's `killAllTaskAttempts` with "Stage cancelled").
+    Kill { stage: usize, reason: String },
 }
 
 /// Jobs, stages, map outputs, cache locations.
@@ -65,6 +68,8 @@ pub struct DagScheduler {
     shuffle_file_lost_epoch: BTreeMap<usize, u64>,
     resubmit_at: Option<u64>,
     actions: Vec<DagAction>,
+    /// Jobs that failed, whose `JobEnd` waits until their running tasks are killed.
+    ending: Vec<(usize, JobOutcome)>,
 }
 
 pub(super) fn ptr_eq(a: &Arc<ShuffleDependency>, b: &Arc<ShuffleDependency>) -> bool {
@@ -97,6 +102,7 @@ impl DagScheduler {
             shuffle_file_lost_epoch: BTreeMap::new(),
             resubmit_at: None,
             actions: Vec::new(),
+            ending: Vec::new(),
         }
     }
 
@@ -549,6 +555,15 @@ impl DagScheduler {
     fn finish_map_stage_job(&mut self, now: u64, job: usize, ev: &mut EventSink) {
         self.cleanup_job(job);
         self.end_job(now, job, JobOutcome::Succeeded(Vec::new()), ev);
+    }
+
+    /// Posts the `JobEnd` of jobs that failed, once the task scheduler has killed their running
+    /// tasks (the [`DagAction::Kill`]s taken before this call), so that every task of a job ends
+    /// before the job does.
+    pub fn end_failed_jobs(&mut self, now: u64, ev: &mut EventSink) {
+        for (job, outcome) in std::mem::take(&mut self.ending) {
+            self.end_job(now, job, outcome, ev);
+        }
     }
 
     /// Posts `JobEnd` and keeps the outcome for the driver.

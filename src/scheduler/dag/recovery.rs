@@ -136,17 +136,24 @@ impl DagScheduler {
         }
     }
 
+    /// Spark's `failJobAndIndependentStages`: the job's running stages that no other job needs
+    /// fail and their running tasks are killed; the `JobEnd` follows the kills
+    /// ([`DagScheduler::end_failed_jobs`]).
     pub(super) fn fail_job(&mut self, now: u64, job: usize, message: &str, ev: &mut EventSink) {
         let stages = self.job_to_stages.get(&job).cloned().unwrap_or_default();
         for s in stages {
             let only_this = self.stages.get(&s).is_some_and(|st| st.job_ids.len() == 1);
             if only_this && self.running.contains(&s) {
                 self.mark_stage_as_finished(now, s, Some(message.to_string()), ev);
-                self.actions.push(DagAction::Zombify(s));
+                self.actions.push(DagAction::Kill {
+                    stage: s,
+                    reason: format!("Stage cancelled: {message}"),
+                });
             }
         }
         self.cleanup_job(job);
-        self.end_job(now, job, JobOutcome::Failed(message.to_string()), ev);
+        self.ending
+            .push((job, JobOutcome::Failed(message.to_string())));
     }
 }
 

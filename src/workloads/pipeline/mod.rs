@@ -521,6 +521,14 @@ fn action(
     if a.repeat == Some(0) {
         return Err((key("repeat"), "must be at least 1".into()));
     }
+    if matches!(op, ActionOp::SaveAsTextFile(_)) && a.repeat.is_some_and(|r| r > 1) {
+        return Err((
+            key("repeat"),
+            "a save writes its output once: a second run would find the output there and fail, \
+             as Spark's does"
+                .into(),
+        ));
+    }
     Ok(ActionSpec {
         op,
         rdd,
