@@ -357,7 +357,7 @@ fn a_key_not_honoured_yet_is_named_in_a_warning_and_the_file_still_checks() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("warning") && err.contains(":5:3: fault: not honoured yet"),
+        err.contains("warning") && err.contains(":5:3: fault: checked but not injected"),
         "{err}"
     );
 }

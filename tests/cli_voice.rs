@@ -102,7 +102,7 @@ fn a_misspelt_key_or_scenario_name_gets_a_did_you_mean_everywhere() {
 fn the_ui_with_no_terminal_says_so_and_exits_2() {
     same_mistake(
         &[&["tui"], &["tui", "pagerank"]],
-        "ember tui draws in a terminal",
+        "`ember tui` draws in a terminal",
     );
 }
 

@@ -6,7 +6,7 @@
 //! [`Scenario`] ([`validate`]), then changed by a `--variant` and `--set KEY=VALUE` and checked
 //! again ([`Overrides`]). Every error names the file, and the line, column and key where the
 //! input has them ([`ScenarioError`], located through [`locate`]). Keys that are accepted but
-//! not honoured yet come back as warnings. The bundled scenarios (the files of `scenarios/`)
+//! not honoured come back as warnings. The bundled scenarios (the files of `scenarios/`)
 //! are compiled in ([`bundled`]), so `ember run tour` works from any folder. [`run`] runs one;
 //! [`expect`] checks and blesses its `[expect]` table.
 
@@ -73,7 +73,7 @@ pub struct Scenario {
     pub text: String,
     /// The variant applied, if any.
     pub variant: Option<String>,
-    /// Keys accepted but not honoured yet.
+    /// Keys accepted but not honoured.
     pub warnings: Vec<ScenarioError>,
     /// The most work a run of it may do ([`budget::Budget::NONE`] with `--no-budget`).
     pub budget: budget::Budget,
@@ -105,7 +105,7 @@ impl Scenario {
     }
 }
 
-/// A problem with a scenario (or, as a warning, a key not honoured yet): the file, and the
+/// A problem with a scenario (or, as a warning, a key not honoured): the file, and the
 /// line, column and key where there are some.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {

@@ -1,7 +1,6 @@
 //! From a scenario file as written ([`ScenarioFile`]) to a [`Scenario`] that can run: every key
 //! of CONTRACTS §2 checked for its range and meaning, each error naming its key path, and a
-//! warning for each key that is accepted but not honoured yet (until the roadmap step that
-//! builds it lands).
+//! warning for each key that is accepted but not honoured, saying what the run does instead.
 
 use super::spec::{ScenarioFile, WorkloadTable};
 use super::{Engine, Scenario};
@@ -278,7 +277,7 @@ fn workload(w: &WorkloadTable, seed: u64) -> Result<Workload, KeyError> {
     })
 }
 
-/// Checks `f` and builds the scenario; `warnings` receives the keys not honoured yet.
+/// Checks `f` and builds the scenario; `warnings` receives the keys not honoured.
 pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenario, KeyError> {
     let valid_name = !f.name.is_empty()
         && f.name
@@ -404,7 +403,8 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         positive("cluster.heartbeat_timeout", Some(t.0))?;
         warnings.push((
             "cluster.heartbeat_timeout".into(),
-            "not honoured yet: executor loss arrives with the faults step".into(),
+            "accepted but not used: no executor is lost in a run today, so no heartbeat times out"
+                .into(),
         ));
     }
 
@@ -457,7 +457,8 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         if set {
             warnings.push((
                 key.into(),
-                "not honoured yet: speculation arrives with the faults step".into(),
+                "accepted but not used: tasks are not speculated today (no second copy of a slow task runs)"
+                    .into(),
             ));
         }
     }
@@ -530,7 +531,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     if k.mapreduce_job_launch.is_some() {
         warnings.push((
             "cost.mapreduce_job_launch".into(),
-            "not honoured yet: the MapReduce baseline arrives with its step".into(),
+            "accepted but not used: every run uses the Spark-style engine today".into(),
         ));
     }
     let cost = CostModel {
@@ -560,7 +561,8 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     if engine != Engine::Spark {
         warnings.push((
             "workload.engine".into(),
-            "not honoured yet: the MapReduce baseline arrives with its step; the Spark-style engine runs the workload".into(),
+            "accepted but not used: the Spark-style engine runs the workload; the MapReduce baseline does not run today"
+                .into(),
         ));
     }
     let workload = workload(&f.workload, seed)?;
@@ -593,7 +595,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     if !faults.is_empty() {
         warnings.push((
             "fault".into(),
-            "not honoured yet: faults are checked, and injected from the faults step on".into(),
+            "checked but not injected: the run goes as if the fault plan were empty".into(),
         ));
     }
 

@@ -9,7 +9,8 @@
 //! Views, one widget each: the lineage ([`lineage`], laid out by [`layout`] and painted by
 //! [`canvas`]), jobs and stages ([`jobs`]), the timeline ([`timeline`]) and the events
 //! ([`events_view`], in words by [`explain`]); [`playback`] moves through the log. The
-//! terminal is restored when the UI ends, on an error, and on a panic.
+//! terminal is restored when the UI ends, on an error, on a panic and on a signal
+//! ([`terminal`]).
 
 pub mod app;
 pub mod canvas;
@@ -24,6 +25,7 @@ pub mod playback;
 pub mod state;
 pub mod storage_state;
 pub mod storage_view;
+pub mod terminal;
 pub mod theme;
 pub mod timeline;
 
@@ -56,7 +58,7 @@ pub enum LaunchError {
     #[error("{0}")]
     Terminal(#[from] std::io::Error),
     /// Standard input or output is not a terminal (exit 2).
-    #[error("ember tui draws in a terminal, and {0} is not one: run it in a terminal, or use `ember run` for a summary without one")]
+    #[error("`ember tui` draws in a terminal, and {0} is not one: run it in a terminal, or use `ember run` for a summary without one")]
     NoTerminal(&'static str),
 }
 
@@ -65,7 +67,7 @@ pub enum Source {
     Live {
         title: String,
         events: Receiver<Message>,
-        /// The scenario's warnings (keys not honoured yet, settings that defeat a lesson).
+        /// The scenario's warnings (keys not honoured, settings that defeat a lesson).
         warnings: Vec<scenario::ScenarioError>,
     },
     Replay {
@@ -224,13 +226,17 @@ pub fn launch(target: &str, o: &Overrides) -> Result<Vec<String>, LaunchError> {
         return Err(LaunchError::NoTerminal("standard input"));
     }
     let previous = std::panic::take_hook();
+    let ui = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        // A panic in a task is the task's failure, not the UI's: leave the terminal alone.
-        if !crate::TaskContext::inside_task() {
+        // A panic on the UI's thread ends the UI: the terminal goes back first, so that the
+        // message is readable. A panic elsewhere (a task's failure, the run's thread, which
+        // reports it) leaves the UI running, and the terminal with it.
+        if std::thread::current().id() == ui {
             restore();
         }
         previous(info);
     }));
+    terminal::arm();
     enable_raw_mode()?;
     execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let result = Terminal::new(CrosstermBackend::new(std::io::stdout()))
