@@ -1,11 +1,15 @@
 //! Criterion benchmarks (figures go in the issue notes; tests never time things).
 //!
 //! - `lr_gradient`: one logistic-regression gradient step over 1,000,000 points × 10 dims in 8
-//!   partitions, persisted, on the wall clock with one 2-core executor, next to a hand-written
-//!   rayon loop over the same points with everything inlined, in the same run. The points are
-//!   read from the memory store (a first job caches them; memory has room for all). Records are
-//!   plain structs (`LabeledPoint { label, features: Vec<f64> }`, and blocks of two
-//!   `Vec<f64>`): no `Arc` inside or around a record.
+//!   partitions, persisted at MEMORY_ONLY, on the wall clock with one 2-core executor and its
+//!   default memory (Spark's local-mode 434 MiB, room for all), next to a hand-written rayon
+//!   loop over the same points with everything inlined, in the same run. The points are read
+//!   from the memory store (a first job caches them). Records are plain structs
+//!   (`LabeledPoint { label, features: Vec<f64> }`, and blocks of two `Vec<f64>`): no `Arc`
+//!   inside or around a record.
+//! - `half_cached`: the same step over the same RDD not persisted, and persisted at MEMORY_ONLY
+//!   with memory for half of it (the other half is computed again every step and refused by
+//!   the memory store every time), blocks and points.
 //! - `cached_levels`: the same step over points persisted at MEMORY_ONLY, MEMORY_ONLY_SER,
 //!   MEMORY_AND_DISK and MEMORY_ONLY with memory for half of them, and DISK_ONLY.
 //! - `job_overhead`: a trivial job (`parallelize` 1,000 numbers in 4 partitions, `count`) on the
@@ -24,7 +28,11 @@ use rayon::prelude::*;
 use std::time::Duration;
 
 fn wall(executors: usize, cores: u32) -> Context {
-    wall_with_memory(executors, cores, 64 << 20)
+    Context::builder()
+        .cluster(ClusterSpec::flat(executors, cores))
+        .clock(Clock::Wall)
+        .build()
+        .expect("context")
 }
 
 fn wall_with_memory(executors: usize, cores: u32, memory: u64) -> Context {
@@ -80,8 +88,9 @@ fn lr_gradient(c: &mut Criterion) {
         .num_threads(2)
         .build()
         .expect("pool");
-    // Room for every cached point: the gradients read them from the memory store.
-    let ctx = wall_with_memory(1, 2, 1 << 30);
+    // The default memory has room for every cached point: the gradients read them from the
+    // memory store.
+    let ctx = wall(1, 2);
 
     // Blocks of 1,024 points per record (the workload's default).
     let blocks = blockify(&points, 10, 1024);
@@ -123,7 +132,7 @@ fn cached_levels(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     // A block of 125,000 points is 16,000,040 bytes as objects, and unrolling it may reserve
     // up to 1.5 times that: room for 4 of the 8 blocks is 3 blocks and 1.5 more.
-    let half = 16_000_040 * 9 / 2 + (2 << 20);
+    let half = memory_for_half(16_000_040);
     for (name, level, memory) in [
         ("memory_only", StorageLevel::MEMORY_ONLY, 1u64 << 30),
         ("memory_only_ser", StorageLevel::MEMORY_ONLY_SER, 1 << 30),
@@ -151,6 +160,73 @@ fn cached_levels(c: &mut Criterion) {
             b.iter(|| gradient_per_point(&rdd, &w).expect("job"))
         });
     }
+    g.finish();
+}
+
+/// Memory for 4 of 8 blocks of `block_bytes` each: 3 blocks and the 1.5× unroll reservation
+/// of a fourth, and a little room.
+fn memory_for_half(block_bytes: u64) -> u64 {
+    block_bytes * 9 / 2 + (2 << 20)
+}
+
+/// The size of the largest block `persist_all` caches with memory for all of them.
+fn block_bytes(persist_all: impl Fn(&Context)) -> u64 {
+    let ctx = wall(1, 2);
+    persist_all(&ctx);
+    let st = ctx.store_status(0).expect("exec-0");
+    assert_eq!(st.memory.len(), 8, "every block fits the default memory");
+    st.memory.iter().map(|(_, b)| *b).max().unwrap_or(0)
+}
+
+/// The gradient over an RDD not persisted, and persisted with memory for half of it.
+fn half_cached(c: &mut Criterion) {
+    let points = generate_points(1_000_000, 10, 1);
+    let w = vec![0.1; 10];
+    let mut g = c.benchmark_group("half_cached");
+    g.sample_size(20);
+    let blocks = blockify(&points, 10, 1024);
+    let ctx = wall(1, 2);
+    let rdd = ctx.parallelize(blocks.clone(), 8);
+    g.bench_function("blocks_not_persisted", |b| {
+        b.iter(|| gradient(&rdd, &w).expect("job"))
+    });
+    let size = block_bytes(|ctx| {
+        let r = ctx
+            .parallelize(blocks.clone(), 8)
+            .persist(StorageLevel::MEMORY_ONLY);
+        gradient(&r, &w).expect("caching job");
+    });
+    let ctx = wall_with_memory(1, 2, memory_for_half(size));
+    let rdd = ctx
+        .parallelize(blocks.clone(), 8)
+        .persist(StorageLevel::MEMORY_ONLY);
+    gradient(&rdd, &w).expect("caching job");
+    let held = ctx.store_status(0).expect("exec-0").memory.len();
+    assert_eq!(held, 4, "half the blocks in memory");
+    g.bench_function("blocks_half_cached", |b| {
+        b.iter(|| gradient(&rdd, &w).expect("job"))
+    });
+    let ctx = wall(1, 2);
+    let rdd = ctx.parallelize(points.clone(), 8);
+    g.bench_function("points_not_persisted", |b| {
+        b.iter(|| gradient_per_point(&rdd, &w).expect("job"))
+    });
+    let size = block_bytes(|ctx| {
+        let r = ctx
+            .parallelize(points.clone(), 8)
+            .persist(StorageLevel::MEMORY_ONLY);
+        gradient_per_point(&r, &w).expect("caching job");
+    });
+    let ctx = wall_with_memory(1, 2, memory_for_half(size));
+    let rdd = ctx
+        .parallelize(points.clone(), 8)
+        .persist(StorageLevel::MEMORY_ONLY);
+    gradient_per_point(&rdd, &w).expect("caching job");
+    let held = ctx.store_status(0).expect("exec-0").memory.len();
+    assert_eq!(held, 4, "half the points in memory");
+    g.bench_function("points_half_cached", |b| {
+        b.iter(|| gradient_per_point(&rdd, &w).expect("job"))
+    });
     g.finish();
 }
 
@@ -194,6 +270,7 @@ fn virtual_scale(c: &mut Criterion) {
 criterion_group!(
     benches,
     lr_gradient,
+    half_cached,
     cached_levels,
     job_overhead,
     virtual_scale

@@ -2,13 +2,15 @@
 //! there, and only an operation that must own a record (collecting it, putting it in a pair)
 //! copies it.
 
+use ember::cluster::ClusterSpec;
+use ember::storage::StorageLevel;
 use ember::Context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// A record that counts how often it is cloned.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct Point {
     x: Vec<f64>,
     #[serde(skip)]
@@ -96,4 +98,32 @@ fn only_operations_that_must_own_a_record_copy_it() {
         .unwrap();
     assert_eq!(moved, 100);
     assert_eq!(clones.load(Ordering::SeqCst), 0, "owned records are moved");
+}
+
+#[test]
+fn persisting_a_source_shares_its_records_whether_they_fit_or_not() {
+    // Spark's unroll buffer holds references to the records it caches, not copies: so does
+    // ember's cache of a source's block, and a block that does not fit costs no copy either.
+    for (memory, stored) in [(ember::cluster::SPARK_LOCAL_STORAGE_MEMORY, 4), (4096, 0)] {
+        let ctx = Context::builder()
+            .cluster(ClusterSpec {
+                storage_memory: memory,
+                ..ClusterSpec::flat(1, 2)
+            })
+            .build()
+            .expect("context");
+        let (v, clones) = points(1000);
+        let rdd = ctx.parallelize(v, 4).persist(StorageLevel::MEMORY_ONLY);
+        for _ in 0..3 {
+            let sum = rdd.map(|p| p.x[0]).reduce(|a, b| a + b).unwrap().unwrap();
+            assert_eq!(sum, (0..1000).sum::<usize>() as f64);
+        }
+        let held = ctx.store_status(0).expect("exec-0").memory.len();
+        assert_eq!(held, stored, "blocks in memory with {memory} bytes");
+        assert_eq!(
+            clones.load(Ordering::SeqCst),
+            0,
+            "caching (or failing to cache) a source's block copies no record"
+        );
+    }
 }

@@ -18,7 +18,7 @@ pub mod wall_clock;
 
 pub use cost::CostModel;
 pub use executor::Executor;
-pub use topology::{ClusterSpec, ExecutorSpec};
+pub use topology::{ClusterSpec, ExecutorSpec, SPARK_LOCAL_STORAGE_MEMORY};
 
 use crate::dfs::{Dfs, DfsConfig};
 use crate::events::{EventBus, EventKind};

@@ -10,7 +10,8 @@ pub struct ClusterSpec {
     pub hosts_per_rack: usize,
     pub executors_per_host: usize,
     pub cores_per_executor: u32,
-    /// Storage memory per executor, in bytes.
+    /// Storage memory per executor, in bytes: the unified pool storage and execution share
+    /// (default [`SPARK_LOCAL_STORAGE_MEMORY`], Spark's in local mode).
     pub storage_memory: u64,
     /// Where disk blocks, shuffle files and DFS blocks live; `None`: the clock's default
     /// (memory on the virtual clock, files on the wall clock, its only choice).
@@ -19,6 +20,11 @@ pub struct ClusterSpec {
     pub external_shuffle_service: bool,
 }
 
+/// Spark's unified memory (storage and execution) of an executor in local mode, the default:
+/// `(spark.driver.memory − 300 MiB reserved) × spark.memory.fraction` = (1 GiB − 300 MiB) × 0.6
+/// = 455,501,414 bytes, about 434 MiB.
+pub const SPARK_LOCAL_STORAGE_MEMORY: u64 = ((1u64 << 30) - 300 * (1 << 20)) * 6 / 10;
+
 impl Default for ClusterSpec {
     fn default() -> Self {
         ClusterSpec {
@@ -26,7 +32,7 @@ impl Default for ClusterSpec {
             hosts_per_rack: 2,
             executors_per_host: 1,
             cores_per_executor: 2,
-            storage_memory: 64 << 20,
+            storage_memory: SPARK_LOCAL_STORAGE_MEMORY,
             disk: None,
             external_shuffle_service: false,
         }

@@ -133,6 +133,13 @@ impl<'a, T> Chunk<'a, T> {
 pub trait Pull<T> {
     /// The next chunk of at most `max` records (a `flat_map` may hand on more).
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, T>>;
+
+    /// Every record still to come, as a stored block that holds them, if this step hands on
+    /// such a block untouched (a source's slice, a cached block, nothing pulled yet): caching
+    /// them then shares the block instead of copying the records.
+    fn whole_block(&self) -> Option<RecordBlock<T>> {
+        None
+    }
 }
 
 /// The records of one partition, as a task computes them: a pipeline of chunk sources.
@@ -310,6 +317,20 @@ impl<T: 'static> Records<T> {
         }
     }
 
+    /// Every record, as a block a store can keep: the block a source or store lends, shared
+    /// as it is (a parallelized collection's slice, a cached block: no record copied, as
+    /// Spark's unroll buffer holds references to the records, not copies), or the records
+    /// owned ([`Self::collect_owned`]).
+    pub fn into_block(self) -> RecordBlock<T>
+    where
+        T: Clone,
+    {
+        match self.pull.whole_block() {
+            Some(b) => b,
+            None => RecordBlock::new(self.collect_owned()),
+        }
+    }
+
     /// Every record, owned.
     pub fn collect_owned(mut self) -> Vec<T>
     where
@@ -413,6 +434,10 @@ struct BlockPull<T> {
 }
 
 impl<T> Pull<T> for BlockPull<T> {
+    fn whole_block(&self) -> Option<RecordBlock<T>> {
+        (self.pos == 0).then(|| self.block.clone())
+    }
+
     fn next_chunk(&mut self, max: usize) -> Option<Chunk<'_, T>> {
         let all = self.block.records();
         if self.pos >= all.len() {

@@ -227,7 +227,7 @@ impl<T: ShuffleData> Rdd<T> {
             let node = node
                 .upgrade()
                 .ok_or_else(|| TaskError::Exception("the RDD to checkpoint is gone".into()))?;
-            let block = RecordBlock::new(iterate(&node, &**compute, tc, split)?.collect_owned());
+            let block = iterate(&node, &**compute, tc, split)?.into_block();
             let n = block.len() as u64;
             let bytes = enc
                 .encode(&block)
@@ -324,8 +324,8 @@ fn get_or_compute<T: Data>(
         }
         return Ok(Records::from_block(records));
     }
-    let records =
-        RecordBlock::new(compute_or_read_checkpoint(node, compute, tc, split)?.collect_owned());
+    // A source's own block is shared, not copied; records an operation made are moved.
+    let records = compute_or_read_checkpoint(node, compute, tc, split)?.into_block();
     tc.stage_put(block_put(block, level, &records, &codec, false, tc)?);
     Ok(Records::from_block(records))
 }
