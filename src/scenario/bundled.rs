@@ -47,6 +47,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/lr-figure-12.toml"),
     ),
     (
+        "execution-memory",
+        include_str!("../../scenarios/execution-memory.toml"),
+    ),
+    (
+        "spark-dag-twice",
+        include_str!("../../scenarios/spark-dag-twice.toml"),
+    ),
+    (
+        "spark-cache-rbk-join",
+        include_str!("../../scenarios/spark-cache-rbk-join.toml"),
+    ),
+    (
         "pagerank-checkpoint",
         include_str!("../../scenarios/pagerank-checkpoint.toml"),
     ),
