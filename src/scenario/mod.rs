@@ -14,6 +14,7 @@ pub mod budget;
 pub mod bundled;
 pub mod check;
 pub mod compare;
+pub mod estimate;
 pub mod expect;
 pub mod locate;
 pub(crate) mod messages;
