@@ -266,14 +266,7 @@ pub fn estimate(sc: &Scenario) -> Estimate {
             r.shuffle(parts, parts, its);
         }
         Workload::PageRank(p) => {
-            let d = Dataset {
-                name: "graph".into(),
-                generator: Generator::Graph {
-                    vertices: p.vertices as u64,
-                    degree: p.degree as u64,
-                },
-                partitions: p.common.partitions,
-            };
+            let d = crate::workloads::pagerank::input(p);
             let split = r.dfs_dataset(&d);
             let parts = p.common.partitions.max(1) as u128;
             let its = iterations(p.common.iterations);
@@ -300,15 +293,7 @@ pub fn estimate(sc: &Scenario) -> Estimate {
             r.shuffle(parts, parts, its + 1);
         }
         Workload::WordCount(p) => {
-            let d = Dataset {
-                name: "text".into(),
-                generator: Generator::Text {
-                    lines: p.lines as u64,
-                    words_per_line: p.words_per_line as u64,
-                    vocabulary: p.vocabulary as u64,
-                },
-                partitions: p.common.partitions,
-            };
+            let d = crate::workloads::wordcount::input(p);
             let split = r.dfs_dataset(&d);
             let (words, _, what) = dataset_size(&d.generator);
             r.passes(
@@ -322,14 +307,7 @@ pub fn estimate(sc: &Scenario) -> Estimate {
             r.shuffle(split.n, split.n, 1);
         }
         Workload::CallRecordsTopK(p) => {
-            let d = Dataset {
-                name: "calls".into(),
-                generator: Generator::CallRecords {
-                    records: p.records as u64,
-                    users: p.users as u64,
-                },
-                partitions: p.common.partitions,
-            };
+            let d = crate::workloads::call_records::input(p);
             let split = r.dfs_dataset(&d);
             let (records, _, what) = dataset_size(&d.generator);
             r.passes(records, &what, 6, 2, "filtering and grouping the calls");
@@ -496,7 +474,7 @@ fn pipeline(r: &mut Reckoner<'_>, p: &PipelineSpec) {
             repeat,
             &format!("the lineage of {}", a.rdd),
         );
-        let action = format!("{} of {}", action_name(&a.op), a.rdd);
+        let action = format!("{} of {}", a.op.name(), a.rdd);
         r.job(&stages, listed, &action, &why);
         if repeat > 1 {
             r.jobs(
@@ -506,17 +484,5 @@ fn pipeline(r: &mut Reckoner<'_>, p: &PipelineSpec) {
                 &format!("{action}, repeated"),
             );
         }
-    }
-}
-
-fn action_name(a: &ActionOp) -> &'static str {
-    match a {
-        ActionOp::Reduce(_) => "reduce",
-        ActionOp::Collect => "collect",
-        ActionOp::Count => "count",
-        ActionOp::Take(_) => "take",
-        ActionOp::First => "first",
-        ActionOp::SaveAsTextFile(_) => "save_as_text_file",
-        ActionOp::Foreach => "foreach",
     }
 }

@@ -91,6 +91,7 @@ pub fn compact(
                 .all(|(p, _)| shuffle(*p, v))
         };
         let reads_shuffle = parents[v].iter().any(|p| shuffle(*p, v));
+        let horizontal = |c: usize| if dashed_between(c) { '╌' } else { '─' };
         let mut margin = String::new();
         let width = lanes.len().min(MAX_LANES);
         for (c, lane) in lanes.iter().enumerate().take(width) {
@@ -116,21 +117,13 @@ pub fn compact(
                     '│'
                 }
             } else if c > lo && c < hi {
-                if dashed_between(c) {
-                    '╌'
-                } else {
-                    '─'
-                }
+                horizontal(c)
             } else {
                 ' '
             };
             margin.push(glyph);
             let connector = if c >= lo && c < hi {
-                if dashed_between(c) {
-                    '╌'
-                } else {
-                    '─'
-                }
+                horizontal(c)
             } else {
                 ' '
             };

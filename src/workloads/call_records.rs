@@ -64,16 +64,21 @@ pub fn parse_call(line: &str) -> Option<Call> {
     })
 }
 
-/// Runs the example; the answer is the top callers and their reach.
-pub fn run(ctx: &Context, p: &CallRecordsParams) -> Result<WorkloadOutput, JobError> {
-    let input = Dataset {
+/// The call records, as they are written into the DFS.
+pub fn input(p: &CallRecordsParams) -> Dataset {
+    Dataset {
         name: "calls".into(),
         generator: Generator::CallRecords {
             records: p.records as u64,
             users: p.users.max(2) as u64,
         },
         partitions: p.common.partitions,
-    };
+    }
+}
+
+/// Runs the example; the answer is the top callers and their reach.
+pub fn run(ctx: &Context, p: &CallRecordsParams) -> Result<WorkloadOutput, JobError> {
+    let input = input(p);
     write_input(ctx, &input, p.common.seed)?;
     let plan = p.plan.clone();
     let mut calls = read_input(ctx, &input)?

@@ -55,16 +55,21 @@ pub fn parse_edge(line: &str) -> (u64, u64) {
     (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
 
-/// Runs PageRank; the answer is the ranks.
-pub fn run(ctx: &Context, p: &PageRankParams) -> Result<WorkloadOutput, JobError> {
-    let input = Dataset {
+/// The graph's edges, as they are written into the DFS.
+pub fn input(p: &PageRankParams) -> Dataset {
+    Dataset {
         name: "graph".into(),
         generator: Generator::Graph {
             vertices: p.vertices as u64,
             degree: p.degree as u64,
         },
         partitions: p.common.partitions,
-    };
+    }
+}
+
+/// Runs PageRank; the answer is the ranks.
+pub fn run(ctx: &Context, p: &PageRankParams) -> Result<WorkloadOutput, JobError> {
+    let input = input(p);
     write_input(ctx, &input, p.common.seed)?;
     let parts = p.common.partitions.max(1);
     let part = Partitioner::hash(parts).map_err(|e| JobError::InvalidRdd(e.to_string()))?;

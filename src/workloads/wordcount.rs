@@ -28,10 +28,9 @@ impl Default for WordCountParams {
     }
 }
 
-/// Runs the word count over text written into the run's DFS; the answer is the most frequent
-/// words.
-pub fn run(ctx: &Context, p: &WordCountParams) -> Result<WorkloadOutput, JobError> {
-    let input = Dataset {
+/// The text the word count reads, as it is written into the DFS.
+pub fn input(p: &WordCountParams) -> Dataset {
+    Dataset {
         name: "text".into(),
         generator: Generator::Text {
             lines: p.lines as u64,
@@ -39,7 +38,13 @@ pub fn run(ctx: &Context, p: &WordCountParams) -> Result<WorkloadOutput, JobErro
             vocabulary: p.vocabulary.max(1) as u64,
         },
         partitions: p.common.partitions,
-    };
+    }
+}
+
+/// Runs the word count over text written into the run's DFS; the answer is the most frequent
+/// words.
+pub fn run(ctx: &Context, p: &WordCountParams) -> Result<WorkloadOutput, JobError> {
+    let input = input(p);
     write_input(ctx, &input, p.common.seed)?;
     let counts = read_input(ctx, &input)?
         .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())

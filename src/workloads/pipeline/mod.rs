@@ -95,6 +95,21 @@ pub enum ActionOp {
     Foreach,
 }
 
+impl ActionOp {
+    /// The action's name, as scenario files spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ActionOp::Reduce(_) => "reduce",
+            ActionOp::Collect => "collect",
+            ActionOp::Count => "count",
+            ActionOp::Take(_) => "take",
+            ActionOp::First => "first",
+            ActionOp::SaveAsTextFile(_) => "save_as_text_file",
+            ActionOp::Foreach => "foreach",
+        }
+    }
+}
+
 /// One action and how often it runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionSpec {
@@ -835,15 +850,7 @@ pub fn run(ctx: &Context, p: &PipelineSpec) -> Result<WorkloadOutput, JobError> 
                     return Err(shape_check(&a.rdd, "reduce needs single values"))
                 }
             };
-            let name = match &a.op {
-                ActionOp::Reduce(_) => "reduce",
-                ActionOp::Collect => "collect",
-                ActionOp::Count => "count",
-                ActionOp::Take(_) => "take",
-                ActionOp::First => "first",
-                ActionOp::SaveAsTextFile(_) => "save_as_text_file",
-                ActionOp::Foreach => "foreach",
-            };
+            let name = a.op.name();
             exact.push_str(&format!("{name}({})={};", a.rdd, out.join("\u{1f}")));
             results.push(format!("{name}({}) = {}", a.rdd, show(&out)));
         }
