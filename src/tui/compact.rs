@@ -7,8 +7,17 @@
 //! `●` in its lane. An RDD's line connects to its parents' lanes: a lane that ends there turns
 //! into the line (`╯`, `╰`), a lane that goes on to more children branches (`├`, `┤`); a lane
 //! passed on the way is crossed (`┼`). Lanes and connections that carry only shuffle edges are
-//! dashed (`┆`, `╌`), and a line that reads a shuffle is `◎`: a stage starts there. This module owns the margin; what each line says is the
-//! lineage view's ([`super::lineage`]).
+//! dashed (`┆`, `╌`), and a line that reads a shuffle is `◎`: a stage starts there. This module
+//! owns the margin and draws the lines; what a line says of its RDD (title, class, storage,
+//! stage) is the lineage view's ([`super::lineage`]), as its boxes say it.
+
+use super::lineage::{body, stage_tag, storage, title, LineageNode, LineageView};
+use super::state::UiState;
+use super::theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use std::collections::BTreeSet;
 
 /// The widest margin drawn, in lanes; more lanes end in `…`.
 pub const MAX_LANES: usize = 24;
@@ -180,6 +189,71 @@ fn topological(n: usize, parents: &[Vec<usize>], children: &[Vec<usize>]) -> Vec
         order.extend((0..n).filter(|v| !placed.contains(v)));
     }
     order
+}
+
+/// The compact form: one line per RDD (the lines in view only), its margin of lanes, then
+/// what the RDD is, coloured by the stage of the shown job that computes it.
+pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut Buffer) {
+    let g = view.graph;
+    let job = view.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
+    let in_job: BTreeSet<usize> = job
+        .map(|j| j.rdds.iter().copied().collect())
+        .unwrap_or_default();
+    let (dx, dy) = (view.scroll.0.max(0) as usize, view.scroll.1.max(0) as usize);
+    let text_x = g.compact.margin_width + 1;
+    for (i, row) in g
+        .compact
+        .rows
+        .iter()
+        .skip(dy)
+        .take(area.height as usize)
+        .enumerate()
+    {
+        let n = &g.nodes[row.node];
+        let (style, tag) = match (n, job) {
+            (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => {
+                let t = stage_tag(s, j, *id);
+                let mut st = match t.as_ref().and_then(|t| t.ran) {
+                    Some(stage) => theme::stage(stage),
+                    None => theme::dim(),
+                };
+                if j.rdd == Some(*id) {
+                    st = st.add_modifier(Modifier::BOLD);
+                }
+                (st, t.map(|t| t.text(usize::MAX).trim().to_string()))
+            }
+            (LineageNode::Rdd(_), _) => (theme::dim(), None),
+            (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), None),
+        };
+        let mut line = format!("{:<w$} ", row.margin, w = g.compact.margin_width);
+        line.push_str(title(s, n).trim());
+        let body = body(s, n);
+        if !body.is_empty() {
+            line.push_str(&format!("  {body}"));
+        }
+        if let Some(st) = storage(s, n) {
+            line.push_str(&format!("  {}", st.trim()));
+        }
+        if let Some(t) = tag {
+            line.push_str(&format!("  {t}"));
+        }
+        let y = area.y + i as u16;
+        let cells = line.chars().enumerate().skip(dx).take(area.width as usize);
+        for (x, (col, ch)) in (area.x..).zip(cells) {
+            let st = if col < text_x {
+                if matches!(ch, '╌' | '┆') {
+                    theme::shuffle_edge(true)
+                } else {
+                    theme::narrow_edge(true)
+                }
+            } else {
+                style
+            };
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.set_char(ch).set_style(st);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

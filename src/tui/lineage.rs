@@ -64,7 +64,7 @@ const MAX_COLLAPSED_W: usize = 44;
 /// Box height: the top border with the title, one line, the bottom border.
 const BOX_H: u16 = 3;
 
-fn title(s: &UiState, n: &LineageNode) -> String {
+pub(super) fn title(s: &UiState, n: &LineageNode) -> String {
     match n {
         LineageNode::Rdd(id) => match s.rdds.get(id) {
             Some(r) => match &r.label {
@@ -80,7 +80,7 @@ fn title(s: &UiState, n: &LineageNode) -> String {
     }
 }
 
-fn body(s: &UiState, n: &LineageNode) -> String {
+pub(super) fn body(s: &UiState, n: &LineageNode) -> String {
     match n {
         LineageNode::Rdd(id) => match s.rdds.get(id) {
             Some(r) => {
@@ -101,7 +101,7 @@ fn body(s: &UiState, n: &LineageNode) -> String {
 }
 
 /// A persisted RDD's level and how many of its partitions some executor holds.
-fn storage(s: &UiState, n: &LineageNode) -> Option<String> {
+pub(super) fn storage(s: &UiState, n: &LineageNode) -> Option<String> {
     match n {
         LineageNode::Rdd(id) => s.rdds.get(id).filter(|r| r.storage != "NONE").map(|r| {
             format!(
@@ -398,7 +398,7 @@ impl LineageView<'_> {
     /// is too large for boxes).
     pub fn render(&self, s: &UiState, area: Rect, buf: &mut Buffer) {
         if self.compact || !self.graph.boxes {
-            return self.render_compact(s, area, buf);
+            return super::compact::render(self, s, area, buf);
         }
         let g = self.graph;
         let job = self.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
@@ -461,77 +461,10 @@ impl LineageView<'_> {
     }
 }
 
-impl LineageView<'_> {
-    /// The compact form: one line per RDD (the lines in view only), its margin of lanes, then
-    /// what the RDD is, coloured by the stage of the shown job that computes it.
-    fn render_compact(&self, s: &UiState, area: Rect, buf: &mut Buffer) {
-        let g = self.graph;
-        let job = self.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
-        let in_job: BTreeSet<usize> = job
-            .map(|j| j.rdds.iter().copied().collect())
-            .unwrap_or_default();
-        let (dx, dy) = (self.scroll.0.max(0) as usize, self.scroll.1.max(0) as usize);
-        let text_x = g.compact.margin_width + 1;
-        for (i, row) in g
-            .compact
-            .rows
-            .iter()
-            .skip(dy)
-            .take(area.height as usize)
-            .enumerate()
-        {
-            let n = &g.nodes[row.node];
-            let (style, tag) = match (n, job) {
-                (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => {
-                    let t = stage_tag(s, j, *id);
-                    let mut st = match t.as_ref().and_then(|t| t.ran) {
-                        Some(stage) => theme::stage(stage),
-                        None => theme::dim(),
-                    };
-                    if j.rdd == Some(*id) {
-                        st = st.add_modifier(Modifier::BOLD);
-                    }
-                    (st, t.map(|t| t.text(usize::MAX).trim().to_string()))
-                }
-                (LineageNode::Rdd(_), _) => (theme::dim(), None),
-                (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), None),
-            };
-            let mut line = format!("{:<w$} ", row.margin, w = g.compact.margin_width);
-            line.push_str(title(s, n).trim());
-            let body = body(s, n);
-            if !body.is_empty() {
-                line.push_str(&format!("  {body}"));
-            }
-            if let Some(st) = storage(s, n) {
-                line.push_str(&format!("  {}", st.trim()));
-            }
-            if let Some(t) = tag {
-                line.push_str(&format!("  {t}"));
-            }
-            let y = area.y + i as u16;
-            let cells = line.chars().enumerate().skip(dx).take(area.width as usize);
-            for (x, (col, ch)) in (area.x..).zip(cells) {
-                let st = if col < text_x {
-                    if matches!(ch, '╌' | '┆') {
-                        theme::shuffle_edge(true)
-                    } else {
-                        theme::narrow_edge(true)
-                    }
-                } else {
-                    style
-                };
-                if let Some(cell) = buf.cell_mut((x, y)) {
-                    cell.set_char(ch).set_style(st);
-                }
-            }
-        }
-    }
-}
-
 /// Which stages of a job compute an RDD, for the corner of its box.
-struct StageTag {
+pub(super) struct StageTag {
     /// The first stage that runs it in the job; `None` if every stage computing it is skipped.
-    ran: Option<usize>,
+    pub(super) ran: Option<usize>,
     first: usize,
     /// How many more stages compute it.
     more: usize,
@@ -539,7 +472,7 @@ struct StageTag {
 
 impl StageTag {
     /// ` s4 `, ` s52 +5 `, or ` s4 skipped ` (shortened to fit `room` cells).
-    fn text(&self, room: usize) -> String {
+    pub(super) fn text(&self, room: usize) -> String {
         let mut t = match self.ran {
             Some(st) => format!(" s{st} "),
             None => format!(" s{} skipped ", self.first),
@@ -554,7 +487,11 @@ impl StageTag {
     }
 }
 
-fn stage_tag(s: &UiState, job: &crate::tui::state::JobState, rdd: usize) -> Option<StageTag> {
+pub(super) fn stage_tag(
+    s: &UiState,
+    job: &crate::tui::state::JobState,
+    rdd: usize,
+) -> Option<StageTag> {
     let stages = s.stages_of_rdd(job, rdd);
     let first = *stages.first()?;
     Some(StageTag {
