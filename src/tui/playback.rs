@@ -3,13 +3,22 @@
 //! The cursor is a number of events applied. Playing moves it in run time: each second of
 //! wall time shows `speed` seconds of the run. Stepping moves it by one event, or to the next
 //! (or previous) task, stage or job boundary. Seeking anywhere re-folds from the nearest
-//! snapshot (one every [`SNAPSHOT_EVERY`] events), not from the start.
+//! snapshot (one every [`SNAPSHOT_EVERY`] events or more, as the state grows), not from the
+//! start.
 
 use super::state::{Log, UiState};
 use crate::events::{Event, EventKind};
 
-/// Events between two snapshots.
+/// Events between two snapshots, at the least.
 pub const SNAPSHOT_EVERY: usize = 2_000;
+
+/// Events between a snapshot and the next: [`SNAPSHOT_EVERY`], or as many as the state has
+/// parts when it is larger (a 400-iteration PageRank's state lists 160,000 stages), so that
+/// copying states never costs more than folding the events between them: the snapshots of a
+/// log cost time and memory linear in the log, and a seek folds at most that many events.
+fn interval(s: &UiState) -> usize {
+    SNAPSHOT_EVERY.max(s.size())
+}
 
 /// A kind of boundary to step to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,13 +74,19 @@ impl Playback {
 
     /// Brings snapshots up to date with a log that has grown.
     pub fn index(&mut self, log: &Log) {
-        let have = self.snapshots.len() * SNAPSHOT_EVERY;
-        if log.events.len() < have {
+        let Some(last) = self.snapshots.last() else {
+            self.snapshots.push(UiState::default());
+            return self.index(log);
+        };
+        if last.applied + interval(last) > log.events.len() {
             return;
         }
-        let mut s = self.snapshots.last().cloned().unwrap_or_default();
-        while s.applied + SNAPSHOT_EVERY <= log.events.len() {
-            let upto = s.applied + SNAPSHOT_EVERY;
+        let mut s = last.clone();
+        loop {
+            let upto = s.applied + interval(&s);
+            if upto > log.events.len() {
+                break;
+            }
             for e in &log.events[s.applied..upto] {
                 s.apply(e);
             }
@@ -82,10 +97,15 @@ impl Playback {
     /// Moves the cursor to `target` events applied (clamped to the log).
     pub fn seek(&mut self, log: &Log, target: usize) {
         let target = target.min(log.events.len());
-        if target < self.state.applied || target - self.state.applied > SNAPSHOT_EVERY {
+        let far = target - self.state.applied.min(target) > interval(&self.state);
+        if target < self.state.applied || far {
             self.index(log);
-            let snap = (target / SNAPSHOT_EVERY).min(self.snapshots.len() - 1);
-            self.state = self.snapshots[snap].clone();
+            let after = self.snapshots.partition_point(|s| s.applied <= target);
+            let snap = after.saturating_sub(1);
+            // Go on from the state shown when it is nearer than the snapshot.
+            if target < self.state.applied || self.snapshots[snap].applied > self.state.applied {
+                self.state = self.snapshots[snap].clone();
+            }
         }
         for e in &log.events[self.state.applied..target] {
             self.state.apply(e);

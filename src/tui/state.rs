@@ -217,6 +217,17 @@ impl UiState {
         s
     }
 
+    /// How many parts the state holds (RDDs, stages, jobs, executors, blocks): the cost of a
+    /// copy of it, in units of about one event's fold.
+    pub fn size(&self) -> usize {
+        self.rdds.len()
+            + self.stages.len()
+            + self.jobs.len()
+            + self.executors.len()
+            + self.iterations.len()
+            + self.storage.size()
+    }
+
     /// Applies the next event.
     pub fn apply(&mut self, e: &Event) {
         self.applied += 1;

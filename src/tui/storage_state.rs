@@ -75,6 +75,16 @@ pub fn rdd_block(block: &str) -> Option<(usize, usize)> {
 }
 
 impl StorageState {
+    /// How many parts it holds (blocks, evictions, recomputed partitions).
+    pub fn size(&self) -> usize {
+        self.executors
+            .values()
+            .map(|e| e.lru.len() + e.disk.len() + e.evictions.len() + e.not_stored.len())
+            .sum::<usize>()
+            + self.recomputed.values().map(BTreeMap::len).sum::<usize>()
+            + self.checkpointed.len()
+    }
+
     /// Applies an event (the others are ignored).
     pub fn apply(&mut self, e: &Event) {
         match &e.kind {
