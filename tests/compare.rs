@@ -48,3 +48,29 @@ fn compare_writes_one_csv_row_per_iteration_of_each_run() {
     assert!(rows[1].starts_with("base,spark,1,"));
     assert!(rows[6].starts_with("partitioned,spark,1,"));
 }
+
+#[test]
+fn a_comparison_with_a_failed_run_says_it_failed_not_that_the_answers_differ() {
+    let text = "name = \"failvar\"\ndescription = \"a variant that fails\"\n[workload]\nkind = \"pipeline\"\n\
+        [[workload.dataset]]\nname = \"r\"\ngenerator = \"range\"\nstart = 0\nend = 100\npartitions = 4\n\
+        [[workload.rdd]]\nid = \"r0\"\nop = \"parallelize\"\ndataset = \"r\"\n\
+        [[workload.rdd]]\nid = \"ints\"\nop = \"map\"\ninput = \"r0\"\nfn = \"identity\"\n\
+        [[workload.action]]\nop = \"count\"\nrdd = \"ints\"\n\
+        [[variant]]\nname = \"broken\"\nset = { \"workload.rdd[1].fn\" = \"add 1\" }\n";
+    let source = ember::scenario::Source {
+        origin: "failvar.toml".into(),
+        bytes: text.as_bytes().to_vec(),
+        path: None,
+    };
+    std::panic::set_hook(Box::new(|_| {}));
+    let c = compare(&source, &Overrides::default()).expect("compare");
+    let _ = std::panic::take_hook();
+    assert_eq!(c.failed_runs(), 1);
+    let shown = c.render(100);
+    assert!(shown.contains("broken: FAILED: Job aborted"), "{shown}");
+    assert!(
+        shown.contains("1 of 2 runs failed: their answers cannot be compared"),
+        "{shown}"
+    );
+    assert!(!shown.contains("the answers differ"), "{shown}");
+}
