@@ -495,3 +495,49 @@ fn the_run_summary_counts_blocks_that_could_not_be_stored() {
         String::from_utf8_lossy(&human.stdout)
     );
 }
+
+#[test]
+fn a_failed_run_prints_its_summary_and_writes_a_whole_log() {
+    let dir = temp("failed");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let scenario = dir.join("fails.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"fails\"\ndescription = \"a map that fails on every record\"\n[workload]\nkind = \"pipeline\"\n\
+         [[workload.dataset]]\nname = \"r\"\ngenerator = \"range\"\nstart = 0\nend = 100\npartitions = 4\n\
+         [[workload.rdd]]\nid = \"r0\"\nop = \"parallelize\"\ndataset = \"r\"\n\
+         [[workload.rdd]]\nid = \"bad\"\nop = \"map\"\ninput = \"r0\"\nfn = \"add 1\"\n\
+         [[workload.action]]\nop = \"count\"\nrdd = \"bad\"\n",
+    )
+    .expect("write");
+    let log = dir.join("run.jsonl");
+    let out = ember(&[
+        "run",
+        &scenario.display().to_string(),
+        "--events",
+        &log.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("FAILED after"),
+        "what ran, and that it failed: {text}"
+    );
+    assert!(text.contains("job 0 (count): FAILED"), "where: {text}");
+    assert!(
+        text.contains("the run failed: Job aborted due to stage failure"),
+        "why: {text}"
+    );
+    assert!(
+        stderr(&out).starts_with("ember: the run failed: "),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(&log).expect("the log");
+    let last = written.lines().last().expect("a line");
+    assert!(
+        last.starts_with("{\"event\":\"AppEnd\",\"result\":\"failed\""),
+        "the log is whole, to its AppEnd: {last}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

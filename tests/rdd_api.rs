@@ -456,3 +456,32 @@ fn an_action_called_inside_a_task_is_an_error_instead_of_a_deadlock() {
         assert!(e.contains("SPARK-5063"), "{e}");
     }
 }
+
+#[test]
+fn saving_to_an_existing_output_is_refused_as_spark_refuses_it() {
+    let ctx = ember::Context::local(2);
+    let r = ctx.parallelize((0..10u32).collect(), 2);
+    r.save_as_text_file("dfs://out/x").expect("the first save");
+    let e = r
+        .save_as_text_file("dfs://out/x")
+        .expect_err("the path exists");
+    assert!(
+        e.to_string()
+            .contains("Output directory dfs://out/x already exists"),
+        "{e}"
+    );
+    let local = std::env::temp_dir().join(format!("ember-save-{}", std::process::id()));
+    r.save_as_text_file(&local).expect("a new local folder");
+    let before = std::fs::read_to_string(local.join("part-00000")).expect("part");
+    let e = r
+        .map(|x| x + 100)
+        .save_as_text_file(&local)
+        .expect_err("the folder exists");
+    assert!(e.to_string().contains("already exists"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(local.join("part-00000")).expect("part"),
+        before,
+        "nothing overwritten"
+    );
+    let _ = std::fs::remove_dir_all(&local);
+}
