@@ -310,6 +310,7 @@ fn main() -> ExitCode {
                 bless,
                 sets,
                 no_budget,
+                watcher: Some(std::sync::Arc::new(progress)),
             };
             let verdict = check(&scenarios, &opts, |said| match said {
                 Said::Ok(l) => out(&format!("{l}\n")),
@@ -341,12 +342,12 @@ fn main() -> ExitCode {
 }
 
 /// Progress on standard error, when it is a terminal and the run lasts over a second.
-fn progress(estimate: &budget::Estimate) -> Option<Box<dyn ember::events::EventListener>> {
+fn progress(sc: &scenario::Scenario) -> Option<Box<dyn ember::events::EventListener>> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
     Some(Box::new(ProgressListener::new(
-        estimate.tasks.total,
+        budget::estimate(sc).tasks.total,
         |u| match u {
             ProgressUpdate::Line(l) => eprint!("\r\x1b[K{l}"),
             ProgressUpdate::Done => eprint!("\r\x1b[K"),
@@ -385,7 +386,7 @@ fn run(name: &str, o: &Overrides, events: Option<PathBuf>, json: bool) -> ExitCo
     };
     let opts = scenario::RunOptions {
         events,
-        listener: progress(&budget::estimate(&sc)),
+        listener: progress(&sc),
     };
     let (summary, lineage, error) = match scenario::run(&sc, opts) {
         Ok(r) => (r.summary, r.lineage, None),
@@ -428,7 +429,8 @@ fn compare(name: &str, o: &Overrides, json: bool, csv: Option<PathBuf>) -> ExitC
             return fail(2, e);
         }
     }
-    let c = match compare::compare(&source, o) {
+    let watcher: scenario::Watcher = std::sync::Arc::new(progress);
+    let c = match compare::compare(&source, o, Some(&watcher)) {
         Ok(c) => c,
         Err(e @ compare::CompareError::Run(_)) => return fail(1, e),
         Err(e) => return fail(2, e),

@@ -6,7 +6,7 @@ use ember::scenario::{find, Overrides};
 
 #[test]
 fn figure_12_iterations_slow_down_as_less_of_the_data_fits_and_every_run_agrees() {
-    let c = compare(&find("lr-figure-12").unwrap(), &Overrides::default()).expect("compare");
+    let c = compare(&find("lr-figure-12").unwrap(), &Overrides::default(), None).expect("compare");
     let names: Vec<&str> = c.runs.iter().map(|r| r.run.as_str()).collect();
     assert_eq!(
         names,
@@ -40,7 +40,7 @@ fn figure_12_iterations_slow_down_as_less_of_the_data_fits_and_every_run_agrees(
 
 #[test]
 fn compare_writes_one_csv_row_per_iteration_of_each_run() {
-    let c = compare(&find("pagerank").unwrap(), &Overrides::default()).expect("compare");
+    let c = compare(&find("pagerank").unwrap(), &Overrides::default(), None).expect("compare");
     let csv = c.csv();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows[0], "run,engine,iteration,elapsed_us");
@@ -63,7 +63,7 @@ fn a_comparison_with_a_failed_run_says_it_failed_not_that_the_answers_differ() {
         path: None,
     };
     std::panic::set_hook(Box::new(|_| {}));
-    let c = compare(&source, &Overrides::default()).expect("compare");
+    let c = compare(&source, &Overrides::default(), None).expect("compare");
     let _ = std::panic::take_hook();
     assert_eq!(c.failed_runs(), 1);
     let shown = c.render(100);

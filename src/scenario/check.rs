@@ -5,7 +5,7 @@
 //! it, a test collects it. On the wall clock, the keys whose values depend on timing are not
 //! checked, and the line says which.
 
-use super::{expect, find, parse, run, Overrides, RunError, RunOptions, Scenario};
+use super::{expect, find, parse, run, Overrides, RunError, RunOptions, Scenario, Watcher};
 use crate::cluster::Clock;
 use crate::human::plural;
 use std::collections::BTreeMap;
@@ -32,12 +32,14 @@ pub enum Verdict {
 }
 
 /// What `check` is asked to do.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct CheckOptions {
     pub run: bool,
     pub bless: bool,
     pub sets: Vec<(String, String)>,
     pub no_budget: bool,
+    /// A listener for each run (progress on a terminal).
+    pub watcher: Option<Watcher>,
 }
 
 /// Checks each of `names` (files or bundled scenarios).
@@ -111,7 +113,11 @@ fn check_one(name: &str, opts: &CheckOptions, say: &mut impl FnMut(Said)) -> Ver
             Some(v) => format!("{} --variant {v}", source.origin),
             None => source.origin.clone(),
         };
-        let summary = match run(sc, RunOptions::default()) {
+        let run_opts = RunOptions {
+            events: None,
+            listener: opts.watcher.as_ref().and_then(|w| w(sc)),
+        };
+        let summary = match run(sc, run_opts) {
             Ok(r) => r.summary,
             Err(e @ (RunError::OverBudget { .. } | RunError::OutputExists { .. })) => {
                 say(Said::Problem(e.to_string()));

@@ -3,7 +3,7 @@
 //! and a bar chart that fits a terminal. The runs' summaries are folds over their events, as
 //! `run --json` prints them; this module only arranges them (text, JSON, CSV).
 
-use super::{parse, run, RunError, RunOptions, ScenarioError, Source};
+use super::{parse, run, RunError, RunOptions, ScenarioError, Source, Watcher};
 use super::{Overrides, Scenario};
 use crate::events::summary::RunSummary;
 use crate::human::duration;
@@ -90,8 +90,13 @@ fn changes(sc: &Scenario, name: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Runs `source` and each of its variants with the overrides `o` (its `variant` ignored).
-pub fn compare(source: &Source, o: &Overrides) -> Result<Comparison, CompareError> {
+/// Runs `source` and each of its variants with the overrides `o` (its `variant` ignored);
+/// `watcher` may give each run a listener (progress on a terminal).
+pub fn compare(
+    source: &Source,
+    o: &Overrides,
+    watcher: Option<&Watcher>,
+) -> Result<Comparison, CompareError> {
     let base_o = Overrides {
         variant: None,
         ..o.clone()
@@ -113,7 +118,11 @@ pub fn compare(source: &Source, o: &Overrides) -> Result<Comparison, CompareErro
     }
     let mut runs = Vec::new();
     for sc in &scenarios {
-        let (summary, error) = match run(sc, RunOptions::default()) {
+        let opts = RunOptions {
+            events: None,
+            listener: watcher.and_then(|w| w(sc)),
+        };
+        let (summary, error) = match run(sc, opts) {
             Ok(r) => (r.summary, None),
             Err(RunError::Job { error, summary }) => (*summary, Some(error.to_string())),
             Err(e) => return Err(CompareError::Run(format!("{}: {e}", sc.origin))),

@@ -26,7 +26,7 @@ pub mod spec;
 pub mod units;
 pub mod validate;
 
-pub use run::{preflight, run, RunError, RunOptions, RunReport};
+pub use run::{preflight, run, RunError, RunOptions, RunReport, Watcher};
 
 use crate::cluster::{Clock, ClusterSpec, CostModel};
 use crate::dfs::DfsConfig;

@@ -52,6 +52,11 @@ pub struct RunOptions {
     pub listener: Option<Box<dyn EventListener>>,
 }
 
+/// Makes a listener for each run of a command that runs several (`check --run`, `compare`):
+/// the command line's progress on a terminal.
+pub type Watcher =
+    std::sync::Arc<dyn Fn(&Scenario) -> Option<Box<dyn EventListener>> + Send + Sync>;
+
 /// The result of a run.
 pub struct RunReport {
     pub summary: RunSummary,
