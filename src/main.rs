@@ -201,6 +201,10 @@ fn usage_error(e: clap::Error) -> ExitCode {
                 }
             }
         }
+        ErrorKind::MissingRequiredArgument => {
+            let missing = context(ContextKind::InvalidArg).unwrap_or_default();
+            format!("`{command}` needs {missing} here (`{command} --help` says why)")
+        }
         ErrorKind::InvalidSubcommand => {
             let arg = context(ContextKind::InvalidSubcommand).unwrap_or_default();
             match context(ContextKind::SuggestedSubcommand) {

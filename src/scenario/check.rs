@@ -186,10 +186,18 @@ fn check_one(name: &str, opts: &CheckOptions, say: &mut impl FnMut(Said)) -> Ver
                 m.key, m.expected, m.observed
             )));
         }
+        let fix = match &source.path {
+            Some(p) => format!(
+                "if the new values are right, `ember check --run --bless {}` writes them into [expect]",
+                p.display()
+            ),
+            None => format!(
+                "a bundled scenario: to change its [expect], bless a copy of scenarios/{name}.toml"
+            ),
+        };
         say(Said::Problem(format!(
-            "{label}: {} not met (if the new values are right, `ember check --run --bless {}` writes them into [expect])",
+            "{label}: {} not met ({fix})",
             plural(misses.len() as u64, "expectation", "expectations"),
-            source.origin
         )));
     }
     if opts.bless {

@@ -1,7 +1,7 @@
 //! The human summary of a run, as `ember run` prints it: the lineage of the last RDD acted on,
 //! every job with the stages it ran (aligned columns) and those it skipped (one line), the
 //! totals, the iterations and the answer. A failed run gets the same summary, with where it
-//! failed and why. Long runs are shortened (the first and last jobs and iterations, and a
+//! failed and why (and without the lineage, which only a workload that finished reports). Long runs are shortened (the first and last jobs and iterations, and a
 //! line saying what was left out); `--json` has everything. This module only formats a
 //! [`RunSummary`]; it reads no events itself.
 
@@ -59,8 +59,8 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
         if jobs.len() > MANY && i == HEAD {
             let _ = writeln!(
                 out,
-                "… {} like these (`ember run --json` lists every job)",
-                plural((jobs.len() - HEAD - TAIL) as u64, "more job", "more jobs")
+                "… {} more (`ember run --json` lists every job)",
+                plural((jobs.len() - HEAD - TAIL) as u64, "job", "jobs")
             );
         }
         let verdict = if j.succeeded {

@@ -89,7 +89,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("< >", "scroll sideways"),
             ("[ ]  Esc", "job shown; the latest"),
             ("c", "fold, unfold iterations"),
-            ("b", "boxes, or one line per RDD"),
+            ("b", "boxes or lines"),
         ],
     ),
     (
