@@ -10,7 +10,7 @@
 use crate::cluster::{Clock, ClusterError, ClusterSpec, CostModel, Runtime, RuntimeConfig};
 use crate::dfs::{Dfs, DfsConfig};
 use crate::events::log::{EventLogError, EventLogWriter};
-use crate::events::{EventBus, EventKind, EventListener, EventRecorder};
+use crate::events::{AppResult, EventBus, EventKind, EventListener, EventRecorder};
 use crate::lineage::{
     checkpoint_file, CheckpointKind, CheckpointMark, CheckpointWriter, Checkpointed, Dependency,
     RddNode, TaskLocation,
@@ -496,11 +496,13 @@ impl Context {
     }
 
     /// Ends the run: posts `AppEnd` with `result` and flushes the log. Later calls do nothing.
-    pub fn stop(&self, result: &str) {
+    pub fn stop(&self, result: AppResult) {
         // Event log errors are `finish`'s to report; `stop` is for runs that keep no log.
         let _ = self.finish(RunEnd {
-            result: result.to_string(),
-            ..RunEnd::default()
+            result,
+            answer: String::new(),
+            result_digest: String::new(),
+            error: None,
         });
     }
 
@@ -552,10 +554,10 @@ impl ResultFunction for CheckpointJob {
 }
 
 /// How a run ended, for its `AppEnd`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RunEnd {
-    /// `succeeded` or `failed`.
-    pub result: String,
+    /// How the run ended.
+    pub result: AppResult,
     /// The workload's answer, as `run --json` reports it.
     pub answer: String,
     pub result_digest: String,
@@ -568,7 +570,7 @@ impl Drop for Inner {
         if !self.stopped.load(Ordering::SeqCst) {
             let rt = self.runtime.get_mut().unwrap_or_else(|p| p.into_inner());
             rt.post(EventKind::AppEnd {
-                result: "stopped".into(),
+                result: AppResult::Stopped,
                 answer: String::new(),
                 result_digest: String::new(),
                 error: None,

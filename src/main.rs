@@ -124,6 +124,15 @@ enum Command {
         #[arg(long)]
         no_budget: bool,
     },
+    /// Summarise an event log (written by `ember run --events`): the human summary, or with
+    /// --json the object `run --json` printed for the run that wrote it.
+    Summary {
+        /// An event log (JSON lines)
+        log: PathBuf,
+        /// Print one JSON object, as `run --json` does, instead of the human summary
+        #[arg(long)]
+        json: bool,
+    },
     /// List the bundled scenarios.
     Scenarios,
 }
@@ -263,6 +272,7 @@ fn main() -> ExitCode {
         no_budget: c.no_budget,
     };
     match cli.command {
+        Command::Summary { log, json } => summary(&log, json),
         Command::Scenarios => {
             let mut text = String::new();
             for (name, _) in bundled::BUNDLED {
@@ -415,6 +425,31 @@ fn run(name: &str, o: &Overrides, events: Option<PathBuf>, json: bool) -> ExitCo
         None => ExitCode::SUCCESS,
         Some(e) => fail(1, format!("the run failed: {e}")),
     }
+}
+
+fn summary(log: &Path, json: bool) -> ExitCode {
+    let s = match report::summarize_log(log) {
+        Ok(s) => s,
+        Err(e) => return fail(2, e),
+    };
+    for skipped in &s.read.skipped {
+        eprintln!("ember: warning: {}: {skipped}", log.display());
+    }
+    if s.read.cut_short {
+        eprintln!(
+            "ember: warning: {}: its last line is cut short (a run still writing it, or stopped)",
+            log.display()
+        );
+    }
+    if json {
+        out(&format!(
+            "{}\n",
+            serde_json::to_string(&s.summary).unwrap_or_default()
+        ));
+    } else {
+        out(&report::human(&s.summary, &s.lineage));
+    }
+    ExitCode::SUCCESS
 }
 
 fn compare(name: &str, o: &Overrides, json: bool, csv: Option<PathBuf>) -> ExitCode {

@@ -26,7 +26,7 @@ fn run_to(scenario: &str, seed: u64, path: &PathBuf) -> (Vec<u8>, String) {
     .expect("run");
     let log = std::fs::read(path).expect("log");
     let _ = std::fs::remove_file(path);
-    (log, report.summary.result_digest)
+    (log, report.summary.result_digest.expect("a digest"))
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn logged_run(path: &PathBuf) -> Vec<Event> {
         .reduce_by_key_into(|a, b| a + b, 3);
     counts.collect().expect("collect");
     counts.count().expect("count");
-    ctx.stop("succeeded");
+    ctx.stop(ember::events::AppResult::Succeeded);
     drop(counts);
     drop(ctx);
     rec.events()

@@ -30,7 +30,7 @@ fn narrow_vs_wide_pipelines_its_flat_map_filter_and_map_into_one_stage() {
     }
     let map_stage = stages
         .iter()
-        .find(|s| s.kind == "shuffle_map")
+        .find(|s| s.kind == ember::events::StageKind::ShuffleMap)
         .expect("a map stage");
     let pipelined: Vec<&str> = map_stage.rdds.iter().map(|r| ops[r].as_str()).collect();
     for op in ["text_file", "flat_map", "filter", "map"] {
@@ -41,7 +41,7 @@ fn narrow_vs_wide_pipelines_its_flat_map_filter_and_map_into_one_stage() {
     }
     let result = stages
         .iter()
-        .find(|s| s.kind == "result")
+        .find(|s| s.kind == ember::events::StageKind::Result)
         .expect("a result stage");
     let after: Vec<&str> = result.rdds.iter().map(|r| ops[r].as_str()).collect();
     assert_eq!(after, vec!["reduce_by_key"], "the shuffle starts stage 1");
@@ -68,7 +68,7 @@ fn execution_memory_evicts_a_cached_block_and_the_partition_is_computed_again() 
     );
     let recomputed = events
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::PartitionRecomputed { reason, .. } if reason == "evicted"))
+        .filter(|e| matches!(&e.kind, EventKind::PartitionRecomputed { reason, .. } if *reason == ember::events::RecomputeReason::Evicted))
         .count();
     assert_eq!(
         recomputed,

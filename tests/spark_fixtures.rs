@@ -253,7 +253,7 @@ fn storage_story(events: &[ember::events::Event]) -> Vec<JobStorage> {
                 bytes,
                 ..
             } => {
-                if storage == "memory" {
+                if *storage == ember::events::BlockStore::Memory {
                     j.memory_stored.push((block.clone(), *bytes));
                 } else {
                     j.disk_stored.push(block.clone());
@@ -269,7 +269,7 @@ fn storage_story(events: &[ember::events::Event]) -> Vec<JobStorage> {
                 ..
             } => j
                 .recomputed
-                .push((format!("rdd_{rdd}_{partition}"), reason.clone())),
+                .push((format!("rdd_{rdd}_{partition}"), reason.name().to_string())),
             _ => {}
         }
     }

@@ -59,7 +59,7 @@ fn stored(events: &[Event]) -> Vec<(String, String, String)> {
                 executor,
                 storage,
                 ..
-            } => Some((block.clone(), executor.clone(), storage.clone())),
+            } => Some((block.clone(), executor.clone(), storage.name().to_string())),
             _ => None,
         })
         .collect()
@@ -89,7 +89,7 @@ fn recomputed(events: &[Event]) -> Vec<(String, String)> {
                 partition,
                 reason,
                 ..
-            } => Some((format!("rdd_{rdd}_{partition}"), reason.clone())),
+            } => Some((format!("rdd_{rdd}_{partition}"), reason.name().to_string())),
             _ => None,
         })
         .collect()

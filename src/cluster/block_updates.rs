@@ -4,7 +4,7 @@
 //! `PartitionRecomputed`). The block managers decide what fits; this module only carries their
 //! answers to the master and the event stream, and picks where replicas go.
 
-use crate::events::EventKind;
+use crate::events::{EventKind, RecomputeReason};
 use crate::storage::{BlockId, BlockManagerMaster, BlockManagers, BlockPut, BlockUpdate};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -51,7 +51,7 @@ impl StorageDriver<'_> {
                             rdd,
                             partition,
                             executor: (self.names)(executor),
-                            reason: reason.to_string(),
+                            reason,
                         });
                     }
                 }
@@ -139,7 +139,7 @@ impl StorageDriver<'_> {
                     events.push(EventKind::BlockStored {
                         block: block.to_string(),
                         executor: name.clone(),
-                        storage: store.name().into(),
+                        storage: store,
                         bytes,
                     });
                 }
@@ -151,7 +151,7 @@ impl StorageDriver<'_> {
                 } => {
                     if !to_disk {
                         self.master.update_block_info(block, executor, false);
-                        self.master.forget(block, "evicted");
+                        self.master.forget(block, RecomputeReason::Evicted);
                     }
                     events.push(EventKind::BlockEvicted {
                         block: block.to_string(),
@@ -174,7 +174,7 @@ impl StorageDriver<'_> {
                     bytes,
                     reason,
                 } => {
-                    self.master.forget(block, "not_stored");
+                    self.master.forget(block, RecomputeReason::NotStored);
                     events.push(EventKind::BlockNotStored {
                         block: block.to_string(),
                         executor: name.clone(),

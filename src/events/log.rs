@@ -125,6 +125,26 @@ impl Drop for EventLogWriter {
     }
 }
 
+/// Whether `bytes` read as an event log rather than a scenario: the first character that is
+/// not blank opens a JSON object (a TOML file never starts with `{`). Ember's logs and Apache
+/// Spark's both do.
+pub fn looks_like_event_log(bytes: &[u8]) -> bool {
+    bytes.iter().copied().find(|c| !c.is_ascii_whitespace()) == Some(b'{')
+}
+
+/// Whether the file `path` holds an event log: a `.jsonl`, `.json` or `.log` file, or a file
+/// that [`looks_like_event_log`] (a `.toml` file never does).
+pub fn is_event_log_file(path: &Path) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl") | Some("json") | Some("log") => true,
+        Some("toml") => false,
+        _ => std::fs::read(path).is_ok_and(|b| looks_like_event_log(&b)),
+    }
+}
+
 /// An event log read back: its events, and what was skipped.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParsedLog {
@@ -205,50 +225,124 @@ fn classify(line: &str, error: &serde_json::Error) -> (String, String) {
     }
 }
 
+/// What reading a log line by line has met so far: the events it kept count of, the lines it
+/// skipped (one entry per kind), and the first bad line.
+#[derive(Default)]
+struct Reading {
+    events: usize,
+    skipped: Vec<Skipped>,
+    cut_short: bool,
+    first_error: Option<(usize, String)>,
+}
+
+impl Reading {
+    /// Reads line `number` (1-based); `last_unended` says it is the text's last line and has no
+    /// newline (a log cut short). Returns the event it holds, if it holds one.
+    fn line(&mut self, number: usize, line: &str, last_unended: bool) -> Option<Event> {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.trim().is_empty() {
+            return None;
+        }
+        match serde_json::from_str::<Event>(line) {
+            Ok(e) => {
+                self.events += 1;
+                Some(e)
+            }
+            Err(_) if last_unended => {
+                self.cut_short = true;
+                None
+            }
+            Err(e) => {
+                let (what, why) = classify(line, &e);
+                self.first_error.get_or_insert((number, why.clone()));
+                match self.skipped.iter_mut().find(|s| s.what == what) {
+                    Some(s) => s.count += 1,
+                    None => self.skipped.push(Skipped {
+                        what,
+                        count: 1,
+                        first_line: number,
+                        why,
+                    }),
+                }
+                None
+            }
+        }
+    }
+
+    /// The error of a log with no event that this version can read.
+    fn none_readable(&self, path: &Path) -> Option<EventLogError> {
+        if self.events > 0 {
+            return None;
+        }
+        let (line, message) = self.first_error.clone()?;
+        Some(EventLogError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!("no line of the log is an event this version can read ({message})"),
+        })
+    }
+}
+
 /// Parses event-log text. Blank lines are skipped, and so are lines that are not events this
 /// version can read (an event it does not know, a malformed line): each kind is counted in
 /// [`ParsedLog::skipped`], for one warning per kind. A last line with no newline that does not
 /// parse is a log cut short: it is dropped and said so. A text with no valid event at all is an
 /// error naming its first bad line.
 pub fn parse_event_log(text: &str, path: &Path) -> Result<ParsedLog, EventLogError> {
-    let mut log = ParsedLog::default();
+    let mut r = Reading::default();
     let ends_whole = text.ends_with('\n');
     let lines: Vec<&str> = text.split('\n').collect();
     let last = lines.len().saturating_sub(1);
-    let mut first_error: Option<(usize, String)> = None;
+    let mut events = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
+        events.extend(r.line(i + 1, line, i == last && !ends_whole));
+    }
+    if let Some(e) = r.none_readable(path) {
+        return Err(e);
+    }
+    Ok(ParsedLog {
+        events,
+        skipped: r.skipped,
+        cut_short: r.cut_short,
+    })
+}
+
+/// Folds the event log at `path` one line at a time, handing `each` every event, in order, as
+/// it is read (a log of any size is read in constant memory, beyond what `each` keeps). The
+/// rules are [`parse_event_log`]'s; returns what was skipped (and the events' count, and
+/// whether the log was cut short) in a [`ParsedLog`] without its events.
+pub fn fold_event_log(
+    path: &Path,
+    mut each: impl FnMut(&Event),
+) -> Result<ParsedLog, EventLogError> {
+    use std::io::BufRead;
+    let io = |error| EventLogError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut reader = std::io::BufReader::new(File::open(path).map_err(io)?);
+    let mut r = Reading::default();
+    let mut buf = Vec::new();
+    let mut number = 0;
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(io)?;
+        if n == 0 {
+            break;
         }
-        match serde_json::from_str::<Event>(line) {
-            Ok(e) => log.events.push(e),
-            Err(_) if i == last && !ends_whole => log.cut_short = true,
-            Err(e) => {
-                let (what, why) = classify(line, &e);
-                first_error.get_or_insert((i + 1, why.clone()));
-                match log.skipped.iter_mut().find(|s| s.what == what) {
-                    Some(s) => s.count += 1,
-                    None => log.skipped.push(Skipped {
-                        what,
-                        count: 1,
-                        first_line: i + 1,
-                        why,
-                    }),
-                }
-            }
+        number += 1;
+        let unended = buf.last() != Some(&b'\n');
+        let line = String::from_utf8_lossy(&buf);
+        if let Some(e) = r.line(number, &line, unended) {
+            each(&e);
         }
     }
-    if log.events.is_empty() {
-        if let Some((line, message)) = first_error {
-            return Err(EventLogError::Malformed {
-                path: path.to_path_buf(),
-                line,
-                message: format!(
-                    "no line of the log is an event this version can read ({message})"
-                ),
-            });
-        }
+    if let Some(e) = r.none_readable(path) {
+        return Err(e);
     }
-    Ok(log)
+    Ok(ParsedLog {
+        events: Vec::new(),
+        skipped: r.skipped,
+        cut_short: r.cut_short,
+    })
 }

@@ -7,6 +7,7 @@
 //! events.
 
 pub mod log;
+pub mod status;
 pub mod summary;
 
 use serde::{Deserialize, Serialize};
@@ -130,7 +131,7 @@ pub enum EventKind {
     BlockStored {
         block: String,
         executor: String,
-        storage: String,
+        storage: BlockStore,
         bytes: u64,
     },
     /// A block was evicted from memory.
@@ -171,7 +172,7 @@ pub enum EventKind {
         rdd: usize,
         partition: usize,
         executor: String,
-        reason: String,
+        reason: RecomputeReason,
     },
     /// Map outputs of a shuffle were lost.
     MapOutputsLost {
@@ -194,7 +195,7 @@ pub enum EventKind {
     /// The run ended: `result` is `succeeded` or `failed`; `answer` and `result_digest` are the
     /// workload's answer (as `run --json` reports them).
     AppEnd {
-        result: String,
+        result: AppResult,
         #[serde(default)]
         answer: String,
         #[serde(default)]
@@ -210,6 +211,122 @@ pub enum EventKind {
 pub enum Outcome {
     Succeeded,
     Failed,
+}
+
+/// How a run ended (`AppEnd.result`): as its workload answered, failed, or stopped before
+/// either (the context dropped with no `finish`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppResult {
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl AppResult {
+    /// `succeeded`, `failed` or `stopped`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppResult::Succeeded => "succeeded",
+            AppResult::Failed => "failed",
+            AppResult::Stopped => "stopped",
+        }
+    }
+}
+
+/// What a stage computes (`StageInfo.kind`): map outputs for a shuffle, or a job's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    ShuffleMap,
+    Result,
+}
+
+impl StageKind {
+    /// `shuffle_map` or `result`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StageKind::ShuffleMap => "shuffle_map",
+            StageKind::Result => "result",
+        }
+    }
+}
+
+/// Shows a name-giving enum by its name, as the event log spells it.
+macro_rules! display_by_name {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )*};
+}
+display_by_name!(
+    AppResult,
+    StageKind,
+    DependencyKind,
+    BlockStore,
+    RecomputeReason
+);
+
+/// An edge of the lineage (`ParentInfo.kind`): narrow, or a shuffle (a stage boundary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DependencyKind {
+    Narrow,
+    Shuffle,
+}
+
+impl DependencyKind {
+    /// `narrow` or `shuffle`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DependencyKind::Narrow => "narrow",
+            DependencyKind::Shuffle => "shuffle",
+        }
+    }
+}
+
+/// Where a block was stored (`BlockStored.storage`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockStore {
+    Memory,
+    Disk,
+}
+
+impl BlockStore {
+    /// `memory` or `disk`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockStore::Memory => "memory",
+            BlockStore::Disk => "disk",
+        }
+    }
+}
+
+/// Why a partition of a persisted RDD was computed again (`PartitionRecomputed.reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecomputeReason {
+    /// Evicted from memory with no disk copy.
+    Evicted,
+    /// Lost with its executor.
+    Lost,
+    /// Never stored: it fitted in no store its level allows.
+    NotStored,
+}
+
+impl RecomputeReason {
+    /// `evicted`, `lost` or `not_stored`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecomputeReason::Evicted => "evicted",
+            RecomputeReason::Lost => "lost",
+            RecomputeReason::NotStored => "not_stored",
+        }
+    }
 }
 
 /// Why a stage attempt runs.
@@ -297,7 +414,7 @@ pub struct RddInfo {
 pub struct ParentInfo {
     pub rdd: usize,
     /// `narrow` or `shuffle`.
-    pub kind: String,
+    pub kind: DependencyKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shuffle: Option<usize>,
 }
@@ -307,7 +424,7 @@ pub struct ParentInfo {
 pub struct StageInfo {
     pub stage: usize,
     /// `shuffle_map` or `result`.
-    pub kind: String,
+    pub kind: StageKind,
     /// The stage's last RDD.
     pub rdd: usize,
     /// Every RDD pipelined in the stage.

@@ -1,10 +1,14 @@
-//! The run summary: `ember run`'s answer (CONTRACTS §1), folded from a run's events.
+//! The run summary: `ember run --json`'s object, and what `ember summary` prints, read off
+//! the one fold over a run's events ([`AppStatus`]).
 //!
-//! [`RunSummary::from_events`] reads nothing but events (the scenario's name and seed from
+//! [`RunSummary::from_status`] reads nothing but the fold (the scenario's name and seed from
 //! `AppStart`, the answer and its digest from `AppEnd`), so a summary of a live run and one of
-//! a replayed log are the same.
+//! its replayed log are the same. What a log does not say is absent (`None`, left out of the
+//! JSON), never zero: a log cut before its `AppEnd` has no status and no answer.
+//! [`RunSummary::expect_keys`] is the one list of the keys an `[expect]` table may name.
 
-use super::{Event, EventKind, Locality, Outcome, SkipReason, TaskEndReason};
+use super::status::{AppStatus, JobStatus};
+use super::{AppResult, Event, Locality, SkipReason, StageKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,7 +17,7 @@ use std::collections::BTreeMap;
 pub struct StageSummary {
     pub stage: usize,
     /// `shuffle_map` or `result`.
-    pub kind: String,
+    pub kind: StageKind,
     /// Parent stages (whose map outputs it reads).
     pub parents: Vec<usize>,
     /// Whether it ran in this job (`false`: skipped).
@@ -54,11 +58,16 @@ pub struct IterationSummary {
 /// The `ember run --json` object.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunSummary {
-    pub scenario: String,
-    pub clock: String,
-    pub seed: u64,
-    /// `succeeded` or `failed`.
-    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// `succeeded`, `failed` or `stopped`; unknown for a log cut before the run ended with no
+    /// job failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     pub elapsed_us: u64,
     pub jobs: usize,
     /// Stage attempts run.
@@ -80,8 +89,10 @@ pub struct RunSummary {
     /// Per job (in order), the ids of the stages it listed and did not run.
     pub stages_skipped_by_job: Vec<Vec<usize>>,
     pub iterations: Vec<IterationSummary>,
-    pub result: String,
-    pub result_digest: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_digest: Option<String>,
     /// Why the run failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -89,193 +100,126 @@ pub struct RunSummary {
     pub job_details: Vec<JobSummary>,
 }
 
+/// The locality levels `run --json` counts (no preference is counted as `PROCESS_LOCAL`).
+const LEVELS: [Locality; 4] = [
+    Locality::ProcessLocal,
+    Locality::NodeLocal,
+    Locality::RackLocal,
+    Locality::Any,
+];
+
 impl RunSummary {
     /// Folds a run's events.
     pub fn from_events(events: &[Event]) -> RunSummary {
-        let mut s = RunSummary {
-            scenario: String::new(),
-            clock: String::new(),
-            seed: 0,
-            status: "succeeded".into(),
-            elapsed_us: 0,
-            jobs: 0,
-            stages: 0,
-            stages_skipped: 0,
-            tasks: 0,
-            task_failures: 0,
-            locality: ["PROCESS_LOCAL", "NODE_LOCAL", "RACK_LOCAL", "ANY"]
+        RunSummary::from_status(&AppStatus::from_events(events))
+    }
+
+    /// The summary of what `s` has folded.
+    pub fn from_status(s: &AppStatus) -> RunSummary {
+        let mut job_details = Vec::with_capacity(s.jobs.len());
+        let mut stages_skipped = 0;
+        for j in &s.jobs {
+            let ended = j.end_us.is_some();
+            let stages: Vec<StageSummary> = j
+                .stages
                 .iter()
-                .map(|l| (l.to_string(), 0))
-                .collect(),
-            blocks_stored: 0,
-            blocks_evicted: 0,
-            blocks_not_stored: 0,
-            partitions_recomputed: 0,
-            faults_injected: 0,
-            stages_run_by_job: Vec::new(),
-            stages_skipped_by_job: Vec::new(),
-            iterations: Vec::new(),
-            result: String::new(),
-            result_digest: String::new(),
-            error: None,
-            job_details: Vec::new(),
-        };
-        let mut job_start: BTreeMap<usize, (usize, u64)> = BTreeMap::new();
-        // Where each stage is: (its job's place in `job_details`, its place in that job).
-        let mut stage_at: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-        let mut stage_first: BTreeMap<usize, u64> = BTreeMap::new();
-        for e in events {
-            s.elapsed_us = s.elapsed_us.max(e.time_us);
-            match &e.kind {
-                EventKind::AppStart {
-                    app, clock, seed, ..
-                } => {
-                    s.scenario = app.clone();
-                    s.clock = clock.clone();
-                    s.seed = *seed;
-                }
-                EventKind::JobStart {
-                    job,
-                    action,
-                    stages,
-                    ..
-                } => {
-                    s.jobs += 1;
-                    job_start.insert(*job, (s.job_details.len(), e.time_us));
-                    s.job_details.push(JobSummary {
-                        job: *job,
-                        action: action.clone(),
-                        succeeded: false,
-                        duration_us: 0,
-                        stages: stages
-                            .iter()
-                            .map(|st| StageSummary {
-                                stage: st.stage,
-                                kind: st.kind.clone(),
-                                parents: st.parents.clone(),
-                                ran: false,
-                                skipped: None,
-                                attempts: 0,
-                                tasks: 0,
-                                failed_tasks: 0,
-                                error: None,
-                                duration_us: 0,
-                            })
-                            .collect(),
-                    });
-                    let j = s.job_details.len() - 1;
-                    for (i, st) in stages.iter().enumerate() {
-                        stage_at.insert(st.stage, (j, i));
+                .filter_map(|id| s.stages.get(id))
+                .map(|st| {
+                    let ran = s.submitted_in(j, st.info.stage);
+                    let failed_last = st
+                        .attempts
+                        .last()
+                        .and_then(|a| a.end.as_ref())
+                        .filter(|e| e.1 == super::Outcome::Failed);
+                    StageSummary {
+                        stage: st.info.stage,
+                        kind: st.info.kind,
+                        parents: st.info.parents.clone(),
+                        ran,
+                        skipped: if ran {
+                            None
+                        } else {
+                            j.skipped.get(&st.info.stage).copied()
+                        },
+                        attempts: st.attempts.len(),
+                        tasks: st.launched,
+                        failed_tasks: st.failed_total,
+                        error: failed_last.and_then(|e| e.2.clone()),
+                        duration_us: st.duration_us().unwrap_or(0),
                     }
-                }
-                EventKind::JobEnd { job, result, error } => {
-                    if let Some((i, t0)) = job_start.get(job) {
-                        let j = &mut s.job_details[*i];
-                        j.succeeded = *result == Outcome::Succeeded;
-                        j.duration_us = e.time_us.saturating_sub(*t0);
-                        s.stages_skipped += j.stages.iter().filter(|st| !st.ran).count();
-                    }
-                    if *result == Outcome::Failed {
-                        s.status = "failed".into();
-                        if s.error.is_none() {
-                            s.error = error.clone();
-                        }
-                    }
-                }
-                EventKind::StageSkipped { stage, reason, .. } => {
-                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
-                        st.skipped = Some(*reason);
-                    }
-                }
-                EventKind::StageSubmitted { stage, .. } => {
-                    s.stages += 1;
-                    stage_first.entry(*stage).or_insert(e.time_us);
-                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
-                        st.ran = true;
-                        st.skipped = None;
-                        st.attempts += 1;
-                    }
-                }
-                EventKind::StageCompleted {
-                    stage,
-                    result,
-                    reason,
-                    ..
-                } => {
-                    let t0 = stage_first.get(stage).copied().unwrap_or(e.time_us);
-                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
-                        st.duration_us = e.time_us.saturating_sub(t0);
-                        st.error = match result {
-                            Outcome::Failed => reason.clone(),
-                            Outcome::Succeeded => None,
-                        };
-                    }
-                }
-                EventKind::TaskStart {
-                    locality, stage, ..
-                } => {
-                    let name = match locality {
-                        Locality::NoPref => Locality::ProcessLocal.name(),
-                        l => l.name(),
-                    };
-                    *s.locality.entry(name.to_string()).or_insert(0) += 1;
-                    if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
-                        st.tasks += 1;
-                    }
-                }
-                EventKind::TaskEnd { reason, stage, .. } => {
-                    s.tasks += 1;
-                    if !matches!(reason, TaskEndReason::Success | TaskEndReason::Resubmitted) {
-                        s.task_failures += 1;
-                        if let Some(st) = stage_of(&mut s.job_details, &stage_at, *stage) {
-                            st.failed_tasks += 1;
-                        }
-                    }
-                }
-                EventKind::BlockStored { .. } => s.blocks_stored += 1,
-                EventKind::BlockEvicted { .. } => s.blocks_evicted += 1,
-                EventKind::BlockNotStored { .. } => s.blocks_not_stored += 1,
-                EventKind::PartitionRecomputed { .. } => s.partitions_recomputed += 1,
-                EventKind::FaultInjected { .. } => s.faults_injected += 1,
-                EventKind::IterationEnd {
-                    engine,
-                    iteration,
-                    duration_us,
-                } => s.iterations.push(IterationSummary {
-                    engine: engine.clone(),
-                    iteration: *iteration,
-                    elapsed_us: *duration_us,
-                }),
-                EventKind::AppEnd {
-                    result,
-                    answer,
-                    result_digest,
-                    error,
-                } => {
-                    if result == "failed" {
-                        s.status = "failed".into();
-                    }
-                    s.result = answer.clone();
-                    s.result_digest = result_digest.clone();
-                    if error.is_some() {
-                        s.error = error.clone();
-                    }
-                }
-                _ => {}
+                })
+                .collect();
+            if ended {
+                stages_skipped += stages.iter().filter(|st| !st.ran).count();
             }
+            job_details.push(JobSummary {
+                job: j.job,
+                action: j.action.clone(),
+                succeeded: j.status == JobStatus::Succeeded,
+                duration_us: j.end_us.map_or(0, |e| e.saturating_sub(j.start_us)),
+                stages,
+            });
         }
-        for j in &s.job_details {
-            let ids = |ran: bool| -> Vec<usize> {
-                j.stages
-                    .iter()
-                    .filter(|st| st.ran == ran)
-                    .map(|st| st.stage)
-                    .collect()
-            };
-            s.stages_run_by_job.push(ids(true));
-            s.stages_skipped_by_job.push(ids(false));
+        let ids = |j: &JobSummary, ran: bool| -> Vec<usize> {
+            j.stages
+                .iter()
+                .filter(|st| st.ran == ran)
+                .map(|st| st.stage)
+                .collect()
+        };
+        let end = s.end.as_ref();
+        let status = if s.failed() {
+            Some("failed")
+        } else {
+            end.map(|e| e.result.name())
+        };
+        RunSummary {
+            scenario: s.app.clone(),
+            clock: s.clock.clone(),
+            seed: s.seed,
+            status: status.map(str::to_string),
+            elapsed_us: s.time_us,
+            jobs: s.jobs.len(),
+            stages: s.stages.values().map(|st| st.attempts.len()).sum(),
+            stages_skipped,
+            tasks: s.tasks_ended,
+            task_failures: s.task_failures,
+            locality: LEVELS
+                .iter()
+                .map(|l| {
+                    (
+                        l.name().to_string(),
+                        s.locality.get(l).copied().unwrap_or(0),
+                    )
+                })
+                .collect(),
+            blocks_stored: s.blocks_stored,
+            blocks_evicted: s.blocks_evicted,
+            blocks_not_stored: s.blocks_not_stored,
+            partitions_recomputed: s.partitions_recomputed,
+            faults_injected: s.faults_injected,
+            stages_run_by_job: job_details.iter().map(|j| ids(j, true)).collect(),
+            stages_skipped_by_job: job_details.iter().map(|j| ids(j, false)).collect(),
+            iterations: s
+                .iterations
+                .iter()
+                .map(|i| IterationSummary {
+                    engine: i.engine.clone(),
+                    iteration: i.iteration,
+                    elapsed_us: i.duration_us,
+                })
+                .collect(),
+            result: end
+                .filter(|e| e.result != AppResult::Failed)
+                .map(|e| e.answer.clone()),
+            result_digest: end
+                .filter(|e| e.result != AppResult::Failed)
+                .map(|e| e.result_digest.clone()),
+            error: end
+                .and_then(|e| e.error.clone())
+                .or_else(|| s.job_error.clone()),
+            job_details,
         }
-        s
     }
 
     /// The summary's value at `key` (a top-level key, or `locality.<LEVEL>`), as JSON: what an
@@ -294,13 +238,73 @@ impl RunSummary {
             _ => None,
         }
     }
+
+    /// The keys an `[expect]` table may name: every number and string of the object (but the
+    /// error's text), each locality count as `locality.<LEVEL>`, and the per-job lists of
+    /// stage ids. Read off the object itself, so the list cannot drift from it.
+    pub fn expect_keys() -> Vec<String> {
+        let mut full = RunSummary::from_status(&AppStatus::default());
+        full.scenario = Some(String::new());
+        full.clock = Some(String::new());
+        full.seed = Some(0);
+        full.status = Some(String::new());
+        full.result = Some(String::new());
+        full.result_digest = Some(String::new());
+        let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&full) else {
+            return Vec::new();
+        };
+        let mut keys = Vec::new();
+        for (k, v) in &o {
+            match v {
+                serde_json::Value::Object(levels) => {
+                    keys.extend(levels.keys().map(|l| format!("{k}.{l}")))
+                }
+                serde_json::Value::Array(_)
+                    if !matches!(k.as_str(), "stages_run_by_job" | "stages_skipped_by_job") => {}
+                _ => keys.push(k.clone()),
+            }
+        }
+        keys
+    }
 }
 
-fn stage_of<'a>(
-    jobs: &'a mut [JobSummary],
-    stage_at: &BTreeMap<usize, (usize, usize)>,
-    stage: usize,
-) -> Option<&'a mut StageSummary> {
-    let (j, i) = stage_at.get(&stage)?;
-    jobs.get_mut(*j)?.stages.get_mut(*i)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_expect_keys_are_the_summarys_own_scalars_and_stage_lists() {
+        let keys = RunSummary::expect_keys();
+        for k in [
+            "jobs",
+            "stages",
+            "locality.NODE_LOCAL",
+            "result_digest",
+            "stages_run_by_job",
+        ] {
+            assert!(keys.iter().any(|x| x == k), "{k} in {keys:?}");
+        }
+        for k in ["iterations", "job_details", "locality"] {
+            assert!(
+                !keys.iter().any(|x| x == k),
+                "{k} is not a scalar: {keys:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_a_log_does_not_say_is_absent_not_zero() {
+        let s = RunSummary::from_events(&[]);
+        let v = serde_json::to_value(&s).expect("json");
+        for k in [
+            "scenario",
+            "clock",
+            "seed",
+            "status",
+            "result",
+            "result_digest",
+        ] {
+            assert!(v.get(k).is_none(), "{k} is absent: {v}");
+        }
+    }
 }

@@ -283,51 +283,16 @@ impl RddNode {
     /// [`MAX_DEBUG_INDENT`] columns of indentation (some 40 shuffles deep) the indentation
     /// stops growing, so the text stays linear in the lineage's size.
     pub fn lineage_string(&self) -> String {
-        let part = format!("({})", self.num_partitions);
-        let left = (part.len() - 1) / 2;
-        let prefix = format!("{}|{}", " ".repeat(left), " ".repeat(part.len() - left));
-        let mut lines = vec![format!("{part} {}", self.describe())];
-        // Pushes the lines of `node`'s parents, each with the prefix of its own parents.
-        let push_children = |node: &RddNode, prefix: &str, todo: &mut Vec<_>| {
-            let deps = node.dependencies();
-            let n = deps.len();
-            let mut children = Vec::with_capacity(n);
-            for (i, dep) in deps.iter().enumerate() {
-                let parent = dep.rdd().clone();
-                if dep.is_shuffle() {
-                    let part = format!("({})", parent.num_partitions);
-                    let left = (part.len() - 1) / 2;
-                    let this_prefix = strip_bar(prefix);
-                    let next_prefix = if this_prefix.len() >= MAX_DEBUG_INDENT {
-                        prefix.to_string()
-                    } else {
-                        format!(
-                            "{this_prefix}{}{}|{}",
-                            if i == n - 1 { "  " } else { "| " },
-                            " ".repeat(left),
-                            " ".repeat(part.len() - left)
-                        )
-                    };
-                    let line = format!("{this_prefix}+-{part} {}", parent.describe());
-                    children.push((line, parent, next_prefix));
-                } else {
-                    let line = format!("{prefix}{}", parent.describe());
-                    children.push((line, parent, prefix.to_string()));
-                }
-            }
-            // The first parent is printed (with everything above it) before the second.
-            for c in children.into_iter().rev() {
-                todo.push(c);
-            }
+        let parents = |n: &RddNode| -> Vec<(Arc<RddNode>, bool)> {
+            n.dependencies()
+                .iter()
+                .map(|d| (d.rdd().clone(), d.is_shuffle()))
+                .collect()
         };
-        // Each entry: a line still to print, its RDD, and the prefix of that RDD's parents.
-        let mut stack: Vec<(String, Arc<RddNode>, String)> = Vec::new();
-        push_children(self, &prefix, &mut stack);
-        while let Some((line, node, prefix)) = stack.pop() {
-            lines.push(line);
-            push_children(&node, &prefix, &mut stack);
-        }
-        lines.join("\n")
+        debug_string(
+            (self.num_partitions, self.describe(), parents(self)),
+            |n: &Arc<RddNode>| (n.num_partitions, n.describe(), parents(n)),
+        )
     }
 
     fn describe(&self) -> String {
@@ -343,8 +308,65 @@ impl RddNode {
     }
 }
 
-/// How far [`RddNode::lineage_string`] indents before it stops indenting further.
+/// A node as [`debug_string`] lays it out: its partitions, its description, and its parents
+/// (each with whether its edge is a shuffle).
+pub type DebugNode<N> = (usize, String, Vec<(N, bool)>);
+
+/// A line of [`debug_string`] still to print, its node's parents, and their prefix.
+type Pending<N> = (String, Vec<(N, bool)>, String);
+
+/// How far [`debug_string`] indents before it stops indenting further.
 pub const MAX_DEBUG_INDENT: usize = 160;
+
+/// Spark's `RDD.toDebugString` layout over any lineage: `root` is the last RDD's partitions,
+/// description and parents (each with whether its edge is a shuffle), and `node` gives the same
+/// of any parent. A shuffle indents its parent's subtree under `+-`; a narrow parent continues
+/// at the same depth under `|`. A loop over an explicit stack, so any depth prints; past
+/// [`MAX_DEBUG_INDENT`] columns the indentation stops growing, so the text stays linear in the
+/// lineage's size. [`RddNode::lineage_string`] lays out a live lineage with it, and `ember
+/// summary` the one an event log describes.
+pub fn debug_string<N>(root: DebugNode<N>, mut node: impl FnMut(&N) -> DebugNode<N>) -> String {
+    let (root_parts, root_text, root_parents) = root;
+    let part = format!("({root_parts})");
+    let left = (part.len() - 1) / 2;
+    let prefix = format!("{}|{}", " ".repeat(left), " ".repeat(part.len() - left));
+    let mut lines = vec![format!("{part} {root_text}")];
+    // Each entry: a line still to print, its node's parents, and the prefix of those parents.
+    let mut stack: Vec<Pending<N>> = Vec::new();
+    let mut push_parents = |parents: Vec<(N, bool)>, prefix: &str, stack: &mut Vec<Pending<N>>| {
+        let n = parents.len();
+        let mut children = Vec::with_capacity(n);
+        for (i, (parent, shuffle)) in parents.into_iter().enumerate() {
+            let (parts, text, grand) = node(&parent);
+            if shuffle {
+                let part = format!("({parts})");
+                let left = (part.len() - 1) / 2;
+                let this_prefix = strip_bar(prefix);
+                let next_prefix = if this_prefix.len() >= MAX_DEBUG_INDENT {
+                    prefix.to_string()
+                } else {
+                    format!(
+                        "{this_prefix}{}{}|{}",
+                        if i == n - 1 { "  " } else { "| " },
+                        " ".repeat(left),
+                        " ".repeat(part.len() - left)
+                    )
+                };
+                children.push((format!("{this_prefix}+-{part} {text}"), grand, next_prefix));
+            } else {
+                children.push((format!("{prefix}{text}"), grand, prefix.to_string()));
+            }
+        }
+        // The first parent is printed (with everything above it) before the second.
+        stack.extend(children.into_iter().rev());
+    };
+    push_parents(root_parents, &prefix, &mut stack);
+    while let Some((line, parents, prefix)) = stack.pop() {
+        lines.push(line);
+        push_parents(parents, &prefix, &mut stack);
+    }
+    lines.join("\n")
+}
 
 /// Spark's `prefix.replaceAll("\\|\\s+$", "")`.
 fn strip_bar(prefix: &str) -> String {

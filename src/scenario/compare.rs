@@ -305,7 +305,8 @@ impl Comparison {
             let d = self
                 .runs
                 .first()
-                .map_or("", |r| r.summary.result_digest.as_str());
+                .and_then(|r| r.summary.result_digest.as_deref())
+                .unwrap_or("");
             let _ = writeln!(s, "every run gave the same answer (digest {d})");
         } else {
             for r in &self.runs {
@@ -315,7 +316,10 @@ impl Comparison {
                     r.run,
                     match &r.error {
                         Some(e) => format!("FAILED: {e}"),
-                        None => format!("digest {}", r.summary.result_digest),
+                        None => format!(
+                            "digest {}",
+                            r.summary.result_digest.as_deref().unwrap_or("unknown")
+                        ),
                     }
                 );
             }

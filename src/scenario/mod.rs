@@ -336,15 +336,6 @@ impl Reader<'_> {
     }
 }
 
-/// Whether a text's first line is an event of an event log (a JSON object with `"event"`).
-fn looks_like_event_log(text: &str) -> bool {
-    let first = text.lines().next().unwrap_or("").trim();
-    first.starts_with('{')
-        && serde_json::from_str::<serde_json::Value>(first)
-            .map(|v| v.get("event").is_some())
-            .unwrap_or(false)
-}
-
 /// Reads, checks and changes a scenario.
 pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> {
     let origin = source.origin.as_str();
@@ -365,7 +356,7 @@ pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> 
             });
         }
     };
-    if looks_like_event_log(text) {
+    if crate::events::log::looks_like_event_log(text.as_bytes()) {
         return Err(ScenarioError {
             file: origin.to_string(),
             line: Some(1),

@@ -5,10 +5,111 @@
 //! line saying what was left out); `--json` has everything. This module only formats a
 //! [`RunSummary`]; it reads no events itself.
 
+use crate::events::log::{fold_event_log, looks_like_event_log, EventLogError, ParsedLog};
+use crate::events::status::AppStatus;
 use crate::events::summary::{JobSummary, RunSummary, StageSummary};
-use crate::events::SkipReason;
+use crate::events::{DependencyKind, SkipReason};
 use crate::human::{count, duration, plural, ranges};
+use crate::lineage::debug_string;
+use crate::storage::StorageLevel;
 use std::fmt::Write as _;
+use std::path::Path;
+
+/// The debug string (Spark's `toDebugString`) of the last RDD a job acted on, as an event log
+/// describes it (its `JobStart`s' RDD descriptions): what `ember summary` shows where `ember
+/// run` shows the live RDD's.
+pub fn lineage_in_log(s: &AppStatus) -> String {
+    let Some(root) = s.jobs.iter().rev().find_map(|j| j.rdd) else {
+        return String::new();
+    };
+    let node = |id: &usize| -> (usize, String, Vec<(usize, bool)>) {
+        match s.rdds.get(id) {
+            Some(r) => {
+                let level = StorageLevel::from_name(&r.storage)
+                    .map(|l| l.description())
+                    .unwrap_or_default();
+                let label = r
+                    .label
+                    .as_ref()
+                    .map(|l| format!("{l} "))
+                    .unwrap_or_default();
+                (
+                    r.partitions,
+                    format!("{label}{}[{}] at {} [{level}]", r.name, r.rdd, r.op),
+                    r.parents
+                        .iter()
+                        .map(|p| (p.rdd, p.kind == DependencyKind::Shuffle))
+                        .collect(),
+                )
+            }
+            None => (
+                0,
+                format!("RDD {id} (not described in the log)"),
+                Vec::new(),
+            ),
+        }
+    };
+    debug_string(node(&root), node)
+}
+
+/// An event log summarised: the summary, the lineage it describes, and what the reader
+/// skipped.
+pub struct LogSummary {
+    pub summary: RunSummary,
+    pub lineage: String,
+    pub read: ParsedLog,
+}
+
+/// Why a log could not be summarised.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error(transparent)]
+    Log(#[from] EventLogError),
+    /// The file is not one of ember's event logs (exit 2).
+    #[error("{0}")]
+    NotALog(String),
+}
+
+/// Summarises the event log at `path`, folding it one line at a time (`ember summary`): the
+/// object of `run --json` for the run that wrote it, and its human summary's parts.
+pub fn summarize_log(path: &Path) -> Result<LogSummary, SummaryError> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(SummaryError::NotALog(format!(
+            "{shown}: a directory, not an event log"
+        )));
+    }
+    let head = std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            let mut b = Vec::new();
+            f.take(4096).read_to_end(&mut b).map(|_| b)
+        })
+        .map_err(|error| EventLogError::Io {
+            path: path.to_path_buf(),
+            error,
+        })?;
+    if head.is_empty() {
+        return Err(SummaryError::NotALog(format!("{shown}: the file is empty")));
+    }
+    if !looks_like_event_log(&head) {
+        return Err(SummaryError::NotALog(format!(
+            "{shown}: a scenario, not an event log: `ember run {shown}` runs it and prints its summary"
+        )));
+    }
+    if String::from_utf8_lossy(&head).contains("\"Event\":\"SparkListener") {
+        return Err(SummaryError::NotALog(format!(
+            "{shown}: an Apache Spark event log; ember summarises its own logs (reading Spark's arrives with the Spark import)"
+        )));
+    }
+    let mut status = AppStatus::default();
+    let read = fold_event_log(path, |e| status.apply(e))?;
+    Ok(LogSummary {
+        summary: RunSummary::from_status(&status),
+        lineage: lineage_in_log(&status),
+        read,
+    })
+}
 
 /// The most lineage lines shown; the rest is counted.
 const LINEAGE_LINES: usize = 40;
@@ -20,15 +121,18 @@ const TAIL: usize = 10;
 /// The summary of a run for people; `lineage` is the debug string of the last RDD acted on.
 pub fn human(s: &RunSummary, lineage: &str) -> String {
     let mut out = String::new();
-    let status = if s.status == "failed" {
-        format!("FAILED after {}", duration(s.elapsed_us))
-    } else {
-        format!("{} in {}", s.status, duration(s.elapsed_us))
+    let status = match s.status.as_deref() {
+        Some("failed") => format!("FAILED after {}", duration(s.elapsed_us)),
+        Some(st) => format!("{st} in {}", duration(s.elapsed_us)),
+        None => format!("no end in the log, after {}", duration(s.elapsed_us)),
     };
+    let unknown = || "?".to_string();
     let _ = writeln!(
         out,
         "scenario {} ({} clock, seed {}): {status}",
-        s.scenario, s.clock, s.seed
+        s.scenario.clone().unwrap_or_else(unknown),
+        s.clock.clone().unwrap_or_else(unknown),
+        s.seed.map_or_else(unknown, |x| x.to_string())
     );
     if !lineage.is_empty() {
         let lines: Vec<&str> = lineage.lines().collect();
@@ -95,14 +199,15 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
     }
     iterations(&mut out, s);
     match &s.error {
-        Some(e) if s.status == "failed" => {
+        Some(e) if s.status.as_deref() == Some("failed") => {
             let _ = writeln!(out, "the run failed: {e}");
         }
         _ => {
             let _ = writeln!(
                 out,
                 "result: {}\nresult digest: {}",
-                s.result, s.result_digest
+                s.result.as_deref().unwrap_or("(none)"),
+                s.result_digest.as_deref().unwrap_or("(none)")
             );
         }
     }
@@ -169,7 +274,7 @@ impl StageTable {
         };
         for s in ran {
             t.id = t.id.max(s.stage.to_string().len());
-            t.kind = t.kind.max(s.kind.len());
+            t.kind = t.kind.max(s.kind.name().len());
             t.tasks = t.tasks.max(Self::tasks(s).chars().count());
             t.time = t.time.max(duration(s.duration_us).chars().count());
         }
@@ -219,7 +324,7 @@ impl StageTable {
             let mut line = format!(
                 "  stage {:>iw$}  {:<kw$}  {:>tw$}  {:>dw$}",
                 s.stage,
-                s.kind,
+                s.kind.name(),
                 Self::tasks(s),
                 duration(s.duration_us),
                 iw = self.id,

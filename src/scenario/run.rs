@@ -6,7 +6,7 @@ use super::Scenario;
 use crate::context::RunEnd;
 use crate::events::log::EventLogError;
 use crate::events::summary::RunSummary;
-use crate::events::{Event, EventListener, EventRecorder};
+use crate::events::{AppResult, Event, EventListener, EventRecorder};
 use crate::scheduler::JobError;
 use crate::workloads::pipeline::ActionOp;
 use crate::workloads::Workload;
@@ -117,15 +117,16 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<RunReport, RunError>
     let out = scenario.workload.clone().with_seed(scenario.seed).run(&ctx);
     let end = match &out {
         Ok(o) => RunEnd {
-            result: "succeeded".into(),
+            result: AppResult::Succeeded,
             answer: o.result.clone(),
             result_digest: o.digest.clone(),
             error: None,
         },
         Err(e) => RunEnd {
-            result: "failed".into(),
+            result: AppResult::Failed,
+            answer: String::new(),
+            result_digest: String::new(),
             error: Some(e.to_string()),
-            ..RunEnd::default()
         },
     };
     let logged = ctx.finish(end);

@@ -88,22 +88,8 @@ pub struct BlockPut {
     pub recache: bool,
 }
 
-/// Where a block is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Store {
-    Memory,
-    Disk,
-}
-
-impl Store {
-    /// `memory` or `disk`, as events spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Store::Memory => "memory",
-            Store::Disk => "disk",
-        }
-    }
-}
+/// Where a block is kept: the store events name (`BlockStored.storage`).
+pub use crate::events::BlockStore as Store;
 
 /// A change to what an executor holds.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,7 @@
 //! [`BlockManagerMaster`]: the driver's record of which executors hold which blocks.
 
 use super::BlockId;
+use crate::events::RecomputeReason;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The driver's record of which executors hold which blocks (Spark's `BlockManagerMaster`).
@@ -13,7 +14,7 @@ pub struct BlockManagerMaster {
     locations: BTreeMap<BlockId, BTreeSet<usize>>,
     /// RDD blocks some task computed, and, for those no store holds now, why (the reason a
     /// recomputation gives: `evicted`, `lost`, `not_stored`).
-    computed: BTreeMap<BlockId, Option<&'static str>>,
+    computed: BTreeMap<BlockId, Option<RecomputeReason>>,
 }
 
 impl BlockManagerMaster {
@@ -67,23 +68,23 @@ impl BlockManagerMaster {
             !set.is_empty()
         });
         for b in gone {
-            self.forget(b, "lost");
+            self.forget(b, RecomputeReason::Lost);
         }
     }
 
     /// A task computed RDD block `block` (and is about to try to store it). If it had been
     /// computed before and no store holds it, returns why: the reason of a recomputation.
-    pub fn computed(&mut self, block: BlockId) -> Option<&'static str> {
+    pub fn computed(&mut self, block: BlockId) -> Option<RecomputeReason> {
         let held = self.locations.contains_key(&block);
         match self.computed.insert(block, None) {
             Some(Some(reason)) if !held => Some(reason),
-            Some(None) if !held => Some("not_stored"),
+            Some(None) if !held => Some(RecomputeReason::NotStored),
             _ => None,
         }
     }
 
     /// No store holds `block` any more, for `reason`.
-    pub fn forget(&mut self, block: BlockId, reason: &'static str) {
+    pub fn forget(&mut self, block: BlockId, reason: RecomputeReason) {
         if !self.locations.contains_key(&block) {
             if let Some(r) = self.computed.get_mut(&block) {
                 *r = Some(reason);

@@ -140,10 +140,19 @@ impl App {
 
     fn end_message(&self) -> String {
         match &self.play.state.end {
-            Some((r, answer, digest, None)) => {
-                format!("the end: the run {r}: {answer} (digest {digest}); space plays again")
-            }
-            Some((r, _, _, Some(e))) => format!("the end: the run {r}: {e}"),
+            Some(crate::events::status::AppEnd {
+                result,
+                answer,
+                result_digest,
+                error: None,
+            }) => format!(
+                "the end: the run {result}: {answer} (digest {result_digest}); space plays again"
+            ),
+            Some(end) => format!(
+                "the end: the run {}: {}",
+                end.result,
+                end.error.as_deref().unwrap_or_default()
+            ),
             None if !self.log.ended => {
                 "the end of the log: it stops before the run's end (no AppEnd)".into()
             }
@@ -583,7 +592,7 @@ impl App {
         let header = Header {
             title: &self.title,
             live: self.live,
-            clock: &self.play.state.clock,
+            clock: self.play.state.clock.as_deref().unwrap_or(""),
             status: self.status(),
             now_us: self.play.now_us(),
             total_us: self.log.end_us(),

@@ -1,6 +1,8 @@
 //! Every event in one sentence, and the filters of the events view.
 
-use crate::events::{Event, EventKind, SkipReason, SubmitReason, TaskEndReason, TaskMetrics};
+use crate::events::{
+    Event, EventKind, RecomputeReason, SkipReason, SubmitReason, TaskEndReason, TaskMetrics,
+};
 pub use crate::human::{bytes, duration};
 
 /// What the events view shows.
@@ -312,11 +314,10 @@ pub fn explain(e: &Event) -> String {
             reason,
         } => format!(
             "rdd_{rdd}_{partition} computed again on {executor}: {}",
-            match reason.as_str() {
-                "evicted" => "it had been evicted",
-                "lost" => "its copies were lost",
-                "not_stored" => "it never fitted in memory",
-                other => other,
+            match reason {
+                RecomputeReason::Evicted => "it had been evicted",
+                RecomputeReason::Lost => "its copies were lost",
+                RecomputeReason::NotStored => "it never fitted in memory",
             }
         ),
         K::MapOutputsLost {

@@ -229,7 +229,7 @@ pub fn render(
     }
     for (i, st) in stages.iter().enumerate() {
         let (status, style) = status_line(st, job);
-        let kind = if st.info.kind == "result" {
+        let kind = if st.info.kind == crate::events::StageKind::Result {
             "result"
         } else {
             "shuffle map"

@@ -313,7 +313,7 @@ impl LineageGraph {
                 };
                 if parent != child {
                     edges.insert((parent, child));
-                    if p.kind == "shuffle" {
+                    if p.kind == crate::events::DependencyKind::Shuffle {
                         shuffle.insert((parent, child));
                     }
                 }
@@ -519,7 +519,11 @@ mod tests {
                 .iter()
                 .map(|(p, k)| ParentInfo {
                     rdd: *p,
-                    kind: k.to_string(),
+                    kind: if *k == "shuffle" {
+                        crate::events::DependencyKind::Shuffle
+                    } else {
+                        crate::events::DependencyKind::Narrow
+                    },
                     shuffle: None,
                 })
                 .collect(),
@@ -529,14 +533,15 @@ mod tests {
     #[test]
     fn three_or_more_identical_iterations_collapse_to_first_last_and_one_box() {
         let mut s = UiState::default();
-        s.rdds.insert(0, rdd(0, "text_file", &[]));
+        let st = &mut s.status;
+        st.rdds.insert(0, rdd(0, "text_file", &[]));
         let mut prev = 0;
         for j in 0..5 {
             let a = 1 + 2 * j;
-            s.rdds.insert(a, rdd(a, "map", &[(prev, "narrow")]));
-            s.rdds
+            st.rdds.insert(a, rdd(a, "map", &[(prev, "narrow")]));
+            st.rdds
                 .insert(a + 1, rdd(a + 1, "reduce_by_key", &[(a, "shuffle")]));
-            s.jobs.push(JobState {
+            st.jobs.push(JobState {
                 job: j,
                 action: "count".into(),
                 stages: vec![],
@@ -551,6 +556,7 @@ mod tests {
                 } else {
                     vec![a, a + 1]
                 },
+                submitted: vec![],
             });
             prev = a + 1;
         }

@@ -93,23 +93,6 @@ impl EventListener for Forward {
     }
 }
 
-/// Whether `path` holds an event log rather than a scenario: a `.jsonl`/`.json` file, or a
-/// file whose first character is `{`.
-fn is_event_log(path: &Path) -> bool {
-    if !path.is_file() {
-        return false;
-    }
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("jsonl") | Some("json") | Some("log") => return true,
-        Some("toml") => return false,
-        _ => {}
-    }
-    std::fs::read(path)
-        .ok()
-        .and_then(|b| b.iter().copied().find(|c| !c.is_ascii_whitespace()))
-        == Some(b'{')
-}
-
 /// Opens `target`: reads and checks it before the terminal is touched, so bad input fails
 /// with a message and exit 2. A scenario starts running at once.
 pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
@@ -125,7 +108,7 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
             "{target}: the file is empty; give a scenario file or an event log"
         )));
     }
-    if is_event_log(path) {
+    if crate::events::log::is_event_log_file(path) {
         if o.variant.is_some() || !o.sets.is_empty() || o.seed.is_some() {
             return Err(LaunchError::Input(format!(
                 "{target}: an event log replays the run it recorded; --variant, --set and --seed change a scenario before it runs"

@@ -5,6 +5,7 @@
 //! ([`super::state::UiState`]); the storage and lineage views draw it.
 
 use crate::events::{Event, EventKind};
+use crate::storage::BlockId;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many evictions each executor remembers.
@@ -67,11 +68,9 @@ pub struct StorageState {
     pub checkpointed: BTreeMap<usize, (usize, String, String)>,
 }
 
-/// `rdd_R_P` as `(R, P)`.
+/// `rdd_R_P` as `(R, P)` (through [`BlockId`]'s parser, the one for block names).
 pub fn rdd_block(block: &str) -> Option<(usize, usize)> {
-    let rest = block.strip_prefix("rdd_")?;
-    let (r, p) = rest.split_once('_')?;
-    Some((r.parse().ok()?, p.parse().ok()?))
+    block.parse::<BlockId>().ok()?.as_rdd()
 }
 
 impl StorageState {
@@ -95,7 +94,7 @@ impl StorageState {
                 bytes,
             } => {
                 let x = self.executors.entry(executor.clone()).or_default();
-                if storage == "disk" {
+                if *storage == crate::events::BlockStore::Disk {
                     x.disk.insert(block.clone(), *bytes);
                 } else if !x.lru.iter().any(|(b, _)| b == block) {
                     x.lru.push((block.clone(), *bytes));
@@ -180,7 +179,7 @@ impl StorageState {
                     .entry(*partition)
                     .or_default();
                 r.times += 1;
-                r.last_reason = reason.clone();
+                r.last_reason = reason.name().to_string();
             }
             _ => {}
         }
@@ -221,7 +220,7 @@ mod tests {
         ev(EventKind::BlockStored {
             block: b.into(),
             executor: "exec-0".into(),
-            storage: "memory".into(),
+            storage: crate::events::BlockStore::Memory,
             bytes,
         })
     }

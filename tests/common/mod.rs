@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: reading jobs, stages and tasks back out of events.
 #![allow(dead_code)]
 
+use ember::events::status::{AppStatus, JobStatus};
 use ember::events::{Event, EventKind, SubmitReason, TaskEndReason};
 use std::collections::BTreeMap;
 
@@ -17,54 +18,50 @@ pub struct JobFacts {
     pub succeeded: bool,
 }
 
-/// Jobs in order, with their stages run and skipped and their task counts.
+/// Jobs in order, with their stages run and skipped and their task counts, read off the one
+/// fold over events every reader shares ([`AppStatus`]).
 pub fn job_facts(events: &[Event]) -> Vec<JobFacts> {
-    let mut jobs: Vec<JobFacts> = Vec::new();
-    let mut current: Option<usize> = None;
-    let mut stage_job: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    for e in events {
-        match &e.kind {
-            EventKind::JobStart { job, stages, .. } => {
-                jobs.push(JobFacts {
-                    job: *job,
-                    stages_listed: stages.iter().map(|s| s.stage).collect(),
-                    ..Default::default()
-                });
-                current = Some(jobs.len() - 1);
+    let s = AppStatus::from_events(events);
+    s.jobs
+        .iter()
+        .map(|j| {
+            let mut stages_submitted: Vec<usize> = j.submitted.iter().map(|(st, _)| *st).collect();
+            stages_submitted.dedup();
+            let attempts: Vec<(usize, usize, usize)> = j
+                .submitted
+                .iter()
+                .map(|(st, a)| {
+                    let tasks = s
+                        .stages
+                        .get(st)
+                        .and_then(|x| x.attempts.iter().find(|x| x.attempt == *a))
+                        .map_or(0, |x| x.tasks);
+                    (*st, *a, tasks)
+                })
+                .collect();
+            let mut ran: Vec<usize> = stages_submitted.clone();
+            ran.sort_unstable();
+            ran.dedup();
+            JobFacts {
+                job: j.job,
+                stages_listed: j.stages.clone(),
+                stages_skipped: j
+                    .stages
+                    .iter()
+                    .filter(|st| !ran.contains(st))
+                    .copied()
+                    .collect(),
+                tasks: ran
+                    .iter()
+                    .filter_map(|st| s.stages.get(st))
+                    .map(|x| x.ended)
+                    .sum(),
+                succeeded: j.status == JobStatus::Succeeded,
+                stages_submitted,
+                attempts,
             }
-            EventKind::StageSubmitted {
-                stage,
-                attempt,
-                partitions,
-                ..
-            } => {
-                if let Some(j) = current {
-                    jobs[j].stages_submitted.push(*stage);
-                    jobs[j].attempts.push((*stage, *attempt, partitions.len()));
-                    stage_job.insert((*stage, *attempt), j);
-                }
-            }
-            EventKind::TaskEnd { stage, attempt, .. } => {
-                if let Some(j) = stage_job.get(&(*stage, *attempt)) {
-                    jobs[*j].tasks += 1;
-                }
-            }
-            EventKind::JobEnd { job, result, .. } => {
-                if let Some(j) = jobs.iter_mut().find(|x| x.job == *job) {
-                    j.succeeded = *result == ember::events::Outcome::Succeeded;
-                    j.stages_submitted.dedup();
-                    j.stages_skipped = j
-                        .stages_listed
-                        .iter()
-                        .filter(|s| !j.stages_submitted.contains(s))
-                        .copied()
-                        .collect();
-                }
-            }
-            _ => {}
-        }
-    }
-    jobs
+        })
+        .collect()
 }
 
 /// TaskEnd counts by reason.

@@ -2,7 +2,9 @@
 //! (cache-aware missing parents, preferred locations). Part of the [`DagScheduler`].
 
 use super::{ptr_eq, DagScheduler};
-use crate::events::{ParentInfo, RddInfo, StageInfo, SubmitReason};
+use crate::events::{
+    DependencyKind, ParentInfo, RddInfo, StageInfo, StageKind as EventStageKind, SubmitReason,
+};
 use crate::lineage::{Dependency, RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::scheduler::stage::{Stage, StageKind};
 use crate::scheduler::TaskLocation;
@@ -158,11 +160,10 @@ impl DagScheduler {
         Some(StageInfo {
             stage: id,
             kind: if s.is_shuffle_map() {
-                "shuffle_map"
+                EventStageKind::ShuffleMap
             } else {
-                "result"
-            }
-            .to_string(),
+                EventStageKind::Result
+            },
             rdd: s.rdd.id(),
             rdds: stage_rdds(&s.rdd),
             parents: s.parents.clone(),
@@ -334,7 +335,11 @@ pub fn rdd_infos(rdd: &Arc<RddNode>) -> Vec<RddInfo> {
             .iter()
             .map(|d| ParentInfo {
                 rdd: d.rdd().id(),
-                kind: if d.is_shuffle() { "shuffle" } else { "narrow" }.to_string(),
+                kind: if d.is_shuffle() {
+                    DependencyKind::Shuffle
+                } else {
+                    DependencyKind::Narrow
+                },
                 shuffle: match d {
                     Dependency::Shuffle(s) => s.shuffle_id(),
                     _ => None,

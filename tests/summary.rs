@@ -1,0 +1,72 @@
+//! `ember summary LOG` is the same fold as `ember run`: every bundled scenario's event log,
+//! summarised, gives exactly the object `run --json` printed for the run that wrote it.
+
+use std::process::Command;
+
+fn ember(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ember"))
+        .args(args)
+        .output()
+        .expect("run ember");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_bundled_scenarios_log_summarises_to_its_run_json() {
+    let dir = std::env::temp_dir().join(format!("ember-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (name, _) in ember::scenario::bundled::BUNDLED {
+        let log = dir.join(format!("{name}.jsonl"));
+        let log = log.display().to_string();
+        let (code, run, err) = ember(&["run", name, "--events", &log, "--json"]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let (code, summary, err) = ember(&["summary", &log, "--json"]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert_eq!(summary, run, "{name}: the log's summary is the run's");
+        // And the human summary, for what the log can tell (the lineage from its descriptions).
+        let (_, text, _) = ember(&["summary", &log]);
+        assert!(
+            text.contains(&format!("scenario {name} ")),
+            "{name}: {text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_cut_log_summarises_what_it_holds_and_says_it_is_cut() {
+    let dir = std::env::temp_dir().join(format!("ember-summary-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let log = dir.join("cut.jsonl");
+    let path = log.display().to_string();
+    let (code, _, _) = ember(&["run", "skipped-stages", "--events", &path]);
+    assert_eq!(code, Some(0));
+    let text = std::fs::read_to_string(&log).expect("log");
+    std::fs::write(&log, &text[..text.len() / 2]).expect("cut");
+    let (code, json, err) = ember(&["summary", &path, "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("cut short"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert!(v.get("status").is_none(), "no AppEnd: no status: {v}");
+    assert!(v.get("result_digest").is_none(), "no answer: {v}");
+    assert!(v["jobs"].as_u64().is_some_and(|j| j >= 1), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn summary_refuses_what_is_not_one_of_embers_logs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let (code, _, err) = ember(&["summary", &format!("{root}/scenarios/tour.toml")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("a scenario, not an event log"), "{err}");
+    let (code, _, err) = ember(&[
+        "summary",
+        &format!("{root}/tests/fixtures/spark/dag-twice.json"),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("an Apache Spark event log"), "{err}");
+}
