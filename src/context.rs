@@ -15,12 +15,11 @@ use crate::lineage::{
     checkpoint_file, CheckpointKind, CheckpointMark, CheckpointWriter, Checkpointed, Dependency,
     RddNode, TaskLocation,
 };
-use crate::rdd::{source, Data, Rdd, SourceError};
 use crate::scheduler::{JobError, ResultFunction, SchedulerConfig};
 use crate::storage::{BlockId, DiskStore};
 use crate::task_context::{TaskContext, TaskError};
 use std::any::Any;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -276,18 +275,6 @@ impl Context {
         self.inner.runtime.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An RDD of `data` split into `slices` partitions as Spark slices it.
-    pub fn parallelize<T: Data>(&self, data: Vec<T>, slices: usize) -> Rdd<T> {
-        source::parallelize(self, data, slices)
-    }
-
-    /// An RDD of the lines of a text file. A `dfs://` path reads the run's DFS: a file, or every
-    /// file of a folder, one partition per block, each preferring its replicas' hosts. Any other
-    /// path reads the local file system: a file, or every file of a folder, one partition each.
-    pub fn text_file(&self, path: impl AsRef<Path>) -> Result<Rdd<String>, SourceError> {
-        source::text_file(self, &path.as_ref().to_string_lossy())
-    }
-
     /// The run's HDFS-like store (write input datasets into it; `text_file("dfs://...")` reads
     /// them).
     pub fn dfs(&self) -> Arc<Dfs> {
@@ -454,13 +441,13 @@ impl Context {
     }
 
     /// Runs only the map stage of the shuffle that feeds `rdd` (Spark's `submitMapStage`).
-    /// Fails if `rdd` has no shuffle dependency of its own.
-    pub fn run_map_stage<T: Data>(&self, rdd: &Rdd<T>) -> Result<(), JobError> {
+    /// Fails if `rdd` has no shuffle dependency of its own. (`Rdd`'s own methods reach the
+    /// context, not the other way round: the typed RDD API sits above it.)
+    pub fn run_map_stage_of(&self, rdd: &RddNode) -> Result<(), JobError> {
         if let Some(tc) = TaskContext::get() {
             return Err(JobError::ActionInsideTask { task: tc.task_id() });
         }
         let dep = rdd
-            .node()
             .dependencies()
             .iter()
             .find_map(|d| match d {

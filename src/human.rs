@@ -1,6 +1,6 @@
 //! Numbers for people: durations, byte counts and counts as the summary, the UI, `ember
 //! compare` and the error messages print them. (Scenario files have their own spellings:
-//! [`crate::scenario::units`].)
+//! [`crate::units`].)
 
 /// A duration for people, in the unit that suits it: `850 µs`, `12.3 ms`, `4.56 s`,
 /// `9 min 40 s`, `2 h 5 min`.

@@ -50,9 +50,12 @@
 //!   injects faults from the fault step on.
 //! - [`tui`]: the terminal UI, a fold over events drawn by ratatui: lineage, jobs and stages,
 //!   timeline, events, storage, playback.
-//! - [`human`]: durations and byte counts for people.
+//! - [`cli`]: the command line's commands and flags, and its mistakes in words.
+//! - [`human`]: durations and byte counts for people; [`units`]: sizes, durations and
+//!   bandwidths as scenario files and faults write them.
 //! - [`stack`]: how lineages of any depth are walked, computed and dropped on ordinary stacks.
 
+pub mod cli;
 pub mod cluster;
 pub mod context;
 pub mod dfs;
@@ -69,6 +72,7 @@ pub mod stack;
 pub mod storage;
 pub mod task_context;
 pub mod tui;
+pub mod units;
 pub mod workloads;
 
 pub use context::{Context, ContextBuilder, ContextError};

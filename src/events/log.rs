@@ -156,6 +156,25 @@ pub struct ParsedLog {
     pub cut_short: bool,
 }
 
+impl ParsedLog {
+    /// What a reader of the log at `path` should be told: each kind of line skipped, and a
+    /// last line cut short.
+    pub fn warnings(&self, path: &Path) -> Vec<String> {
+        let shown = path.display();
+        let mut w: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|s| format!("{shown}: {s}"))
+            .collect();
+        if self.cut_short {
+            w.push(format!(
+                "{shown}: its last line is cut short (a run still writing it, or stopped)"
+            ));
+        }
+        w
+    }
+}
+
 /// Lines of one kind that a reader skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {

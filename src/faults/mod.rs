@@ -5,8 +5,8 @@
 //! cluster's names. Injecting faults into a run arrives with the faults step; until then a
 //! scenario's faults are validated and reported as not yet honoured.
 
-use crate::scenario::units::parse_duration;
 use crate::storage::BlockId;
+use crate::units::parse_duration;
 use std::fmt;
 
 /// When a fault happens.

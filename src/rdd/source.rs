@@ -13,6 +13,7 @@ use super::{Data, Rdd, RddNode};
 use crate::context::Context;
 use crate::dfs::{self, DfsError, FileMeta, ReadBytes};
 use crate::lineage::TaskLocation;
+use crate::scheduler::JobError;
 use crate::storage::size::sampled_size;
 use crate::storage::RecordBlock;
 use crate::task_context::{TaskContext, TaskError};
@@ -38,6 +39,26 @@ pub fn slice_bounds(len: usize, slices: usize) -> Vec<(usize, usize)> {
     (0..slices)
         .map(|i| (i * len / slices, (i + 1) * len / slices))
         .collect()
+}
+
+impl Context {
+    /// An RDD of `data` split into `slices` partitions as Spark slices it.
+    pub fn parallelize<T: Data>(&self, data: Vec<T>, slices: usize) -> Rdd<T> {
+        parallelize(self, data, slices)
+    }
+
+    /// An RDD of the lines of a text file. A `dfs://` path reads the run's DFS: a file, or every
+    /// file of a folder, one partition per block, each preferring its replicas' hosts. Any other
+    /// path reads the local file system: a file, or every file of a folder, one partition each.
+    pub fn text_file(&self, path: impl AsRef<Path>) -> Result<Rdd<String>, SourceError> {
+        text_file(self, &path.as_ref().to_string_lossy())
+    }
+
+    /// Runs only the map stage of the shuffle that feeds `rdd` (Spark's `submitMapStage`).
+    /// Fails if `rdd` has no shuffle dependency of its own.
+    pub fn run_map_stage<T: Data>(&self, rdd: &Rdd<T>) -> Result<(), JobError> {
+        self.run_map_stage_of(rdd.node())
+    }
 }
 
 pub(crate) fn parallelize<T: Data>(ctx: &Context, data: Vec<T>, slices: usize) -> Rdd<T> {

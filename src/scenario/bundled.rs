@@ -64,6 +64,19 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The bundled scenarios as `ember scenarios` lists them: a name and a description a line.
+pub fn listing() -> String {
+    BUNDLED
+        .iter()
+        .map(|(name, _)| {
+            let description = super::load(name, &super::Overrides::default())
+                .map(|s| s.description)
+                .unwrap_or_default();
+            format!("{name:<22} {description}\n")
+        })
+        .collect()
+}
+
 /// The text of the bundled scenario `name`.
 pub fn get(name: &str) -> Option<&'static str> {
     BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)

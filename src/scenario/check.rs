@@ -20,7 +20,7 @@ pub enum Said {
     Warning(String),
 }
 
-/// How `check` ended.
+/// How `check` ended (its exit code: [`Verdict::code`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Every scenario is valid and met its expectations.
@@ -29,6 +29,17 @@ pub enum Verdict {
     Failed,
     /// A scenario is invalid, over its budget, or cannot be blessed (exit 2).
     Bad,
+}
+
+impl Verdict {
+    /// The exit code: 0, 1 (a run failed or missed), 2 (bad input).
+    pub fn code(self) -> u8 {
+        match self {
+            Verdict::Ok => 0,
+            Verdict::Failed => 1,
+            Verdict::Bad => 2,
+        }
+    }
 }
 
 /// What `check` is asked to do.

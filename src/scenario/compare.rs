@@ -169,6 +169,19 @@ impl Comparison {
         s
     }
 
+    /// Writes [`Self::csv`] to `path`; says what it wrote.
+    pub fn write_csv(&self, path: &std::path::Path) -> Result<String, String> {
+        let text = self.csv();
+        std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(match text.lines().count().saturating_sub(1) {
+            0 => format!(
+                "wrote {} with no rows: the scenario's workload has no iterations",
+                path.display()
+            ),
+            rows => format!("wrote {} ({rows} iterations)", path.display()),
+        })
+    }
+
     /// The comparison as text `width` columns wide: a table, the variants' changes, a chart of
     /// the later iterations' mean time, and whether the answers agree.
     pub fn render(&self, width: usize) -> String {

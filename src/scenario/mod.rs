@@ -19,14 +19,15 @@ pub mod expect;
 pub mod locate;
 pub(crate) mod messages;
 pub mod outputs;
+pub mod pipeline;
 pub mod progress;
 pub mod report;
 mod run;
 pub mod spec;
-pub mod units;
+pub use crate::units;
 pub mod validate;
 
-pub use run::{preflight, run, RunError, RunOptions, RunReport, Watcher};
+pub use run::{check_outputs, preflight, prepare, run, RunError, RunOptions, RunReport, Watcher};
 
 use crate::cluster::{Clock, ClusterSpec, CostModel};
 use crate::dfs::DfsConfig;

@@ -118,6 +118,15 @@ const MANY: usize = 30;
 const HEAD: usize = 15;
 const TAIL: usize = 10;
 
+/// What `run` and `summary` print: the JSON object on one line, or the human summary.
+pub fn render(s: &RunSummary, lineage: &str, json: bool) -> String {
+    if json {
+        format!("{}\n", serde_json::to_string(s).unwrap_or_default())
+    } else {
+        human(s, lineage)
+    }
+}
+
 /// The summary of a run for people; `lineage` is the debug string of the last RDD acted on.
 pub fn human(s: &RunSummary, lineage: &str) -> String {
     let mut out = String::new();

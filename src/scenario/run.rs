@@ -66,6 +66,33 @@ pub struct RunReport {
     pub events: Vec<Event>,
 }
 
+/// The scenario `name` (a file or a bundled scenario) with the changes `o`, read, checked and
+/// cleared to run: each of its `outputs` (`--events FILE`, `--csv FILE`) writable and never one
+/// of its inputs, its work within budget. What refuses it is the words for `ember: ` (exit 2).
+pub fn prepare(
+    name: &str,
+    o: &super::Overrides,
+    outputs: &[(&str, &std::path::Path)],
+) -> Result<Scenario, String> {
+    let source = super::find(name).map_err(|e| e.to_string())?;
+    let sc = super::parse(&source, o).map_err(|e| e.to_string())?;
+    check_outputs(&source, outputs)?;
+    preflight(&sc).map_err(|e| e.to_string())?;
+    Ok(sc)
+}
+
+/// Checks each of `outputs` (flag, path) against `source`'s file ([`super::outputs`]).
+pub fn check_outputs(
+    source: &super::Source,
+    outputs: &[(&str, &std::path::Path)],
+) -> Result<(), String> {
+    let inputs: Vec<&std::path::Path> = source.path.as_deref().into_iter().collect();
+    for (flag, path) in outputs {
+        super::outputs::check_output(flag, path, &inputs)?;
+    }
+    Ok(())
+}
+
 /// Refuses, before anything of it runs, a scenario whose estimated work is over its budget
 /// ([`super::budget`]) or whose pipeline would save into a local folder that exists.
 pub fn preflight(scenario: &Scenario) -> Result<(), RunError> {

@@ -2,7 +2,7 @@
 //! parse units, and serialize back to TOML (that is how a run records the scenario as it ran).
 //! Meaning and ranges are checked afterwards, in [`super::validate`].
 
-use super::units::{Bandwidth, Duration, Size};
+use crate::units::{Bandwidth, Duration, Size};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

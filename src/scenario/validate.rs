@@ -14,7 +14,6 @@ use crate::workloads::call_records::CallRecordsParams;
 use crate::workloads::kmeans::KMeansParams;
 use crate::workloads::logistic_regression::LrParams;
 use crate::workloads::pagerank::PageRankParams;
-use crate::workloads::pipeline::PipelineSpec;
 use crate::workloads::wordcount::WordCountParams;
 use crate::workloads::{Common, Workload};
 
@@ -247,7 +246,7 @@ fn workload(w: &WorkloadTable, seed: u64) -> Result<Workload, KeyError> {
                 common,
             })
         }
-        _ => Workload::Pipeline(PipelineSpec::from_table(w, seed)?),
+        _ => Workload::Pipeline(super::pipeline::read_pipeline(w, seed)?),
     })
 }
 
@@ -385,7 +384,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     // [scheduler]
     let s = &f.scheduler;
     let ds = SchedulerConfig::default();
-    let wait = |v: Option<super::units::Duration>, d: u64| v.map_or(d, |x| x.0.round() as u64);
+    let wait = |v: Option<crate::units::Duration>, d: u64| v.map_or(d, |x| x.0.round() as u64);
     let base = s.locality_wait.map(|x| x.0.round() as u64);
     let revive = wait(s.revive_interval, ds.revive_interval_us);
     if revive == 0 {

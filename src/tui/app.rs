@@ -12,7 +12,7 @@ use super::playback::{Boundary, Playback};
 use super::state::Log;
 use super::timeline::Window;
 use super::{events_view, jobs, storage_view, theme, timeline};
-use crate::scenario::units::parse_duration;
+use crate::units::parse_duration;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };

@@ -133,12 +133,8 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| target.to_string()),
+            warnings: parsed.warnings(path),
             log: Log::from_events(parsed.events),
-            warnings: parsed
-                .skipped
-                .iter()
-                .map(|s| format!("{target}: {s}"))
-                .collect(),
         });
     }
     let mut o = o.clone();

@@ -44,7 +44,7 @@ fn size_unit(unit: &str) -> Option<f64> {
 /// sizes are errors here; zero is for the caller to refuse where it makes no sense.
 ///
 /// ```
-/// use ember::scenario::units::parse_size;
+/// use ember::units::parse_size;
 /// assert_eq!(parse_size("64 MiB"), Ok(64 << 20));
 /// assert_eq!(parse_size("1.5KB"), Ok(1500));
 /// assert!(parse_size("12 parsecs").is_err());
@@ -72,7 +72,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 /// Parses a duration into microseconds: a number and one of `ns`, `us`, `ms`, `s`, `m`.
 ///
 /// ```
-/// use ember::scenario::units::parse_duration;
+/// use ember::units::parse_duration;
 /// assert_eq!(parse_duration("3s"), Ok(3_000_000.0));
 /// assert_eq!(parse_duration("100ns"), Ok(0.1));
 /// assert!(parse_duration("3 fortnights").is_err());
