@@ -57,6 +57,26 @@ struct Running {
 
 type TsmKey = (usize, usize, usize);
 
+/// What offers to one task set did: launched anything, were declined by delay scheduling,
+/// and the best locality launched.
+#[derive(Default)]
+struct Round {
+    launched: bool,
+    rejected: bool,
+    best: Option<Locality>,
+}
+
+impl Round {
+    fn merge(&mut self, o: &Round) {
+        self.launched |= o.launched;
+        self.rejected |= o.rejected;
+        self.best = match (self.best, o.best) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 /// What the DAG scheduler needs to know of a finished task attempt.
 pub struct Completion {
     pub task_id: usize,
@@ -322,110 +342,40 @@ impl TaskScheduler {
             .map(|e| self.executors.get(e).map_or(0, |x| x.free))
             .collect();
         let cpus = self.config.task_cpus.max(1);
-        let racks = self.config.rack_locality;
         if avail.iter().all(|a| *a < cpus) {
             return Vec::new();
         }
         let mut launched = Vec::new();
         let keys: Vec<TsmKey> = self.task_sets.keys().copied().collect();
         for key in keys {
-            let Some((tsm, ts)) = self.task_sets.get_mut(&key) else {
+            let Some(levels) = self
+                .task_sets
+                .get(&key)
+                .filter(|(t, _)| !t.zombie)
+                .map(|(t, _)| t.levels().to_vec())
+            else {
                 continue;
             };
-            if tsm.zombie {
-                continue;
-            }
-            let (mut launched_any, mut no_rejects, mut global_min) =
-                (false, true, None::<Locality>);
-            for li in 0..tsm.levels().len() {
-                let max_loc = tsm.levels()[li];
+            // Spark's loop: each level in turn, offering until a round launches nothing.
+            let mut set = Round::default();
+            for max_loc in levels {
                 loop {
-                    let mut launched_here = false;
-                    for (i, exec) in offers.iter().enumerate() {
-                        if avail[i] < cpus {
-                            continue;
-                        }
-                        let slot = &self.executors[exec];
-                        let (task, rejected) = tsm.resource_offer(
-                            *exec,
-                            &slot.host,
-                            racks.then_some(slot.rack.as_str()),
-                            max_loc,
-                            now,
-                            self.config.legacy_locality_reset,
-                            events,
-                        );
-                        no_rejects &= !rejected;
-                        if let Some((index, locality)) = task {
-                            avail[i] -= cpus;
-                            launched_here = true;
-                            global_min = Some(global_min.map_or(locality, |g| g.min(locality)));
-                            let task_id = self.next_task_id;
-                            self.next_task_id += 1;
-                            let attempt_number = tsm.launched(index, task_id);
-                            let partition = tsm.partition_of(index);
-                            events.emit(
-                                now,
-                                EventKind::TaskStart {
-                                    task: task_id,
-                                    stage: ts.stage_id,
-                                    attempt: ts.stage_attempt,
-                                    partition,
-                                    executor: slot.name.clone(),
-                                    host: slot.host.clone(),
-                                    locality,
-                                    speculative: false,
-                                },
-                            );
-                            self.running.insert(
-                                task_id,
-                                Running {
-                                    key,
-                                    index,
-                                    attempt_number,
-                                    partition,
-                                    stage_id: ts.stage_id,
-                                    stage_attempt: ts.stage_attempt,
-                                    executor: *exec,
-                                    launched_at: now,
-                                    epoch: ts.epoch,
-                                },
-                            );
-                            launched.push(TaskDescription {
-                                task_id,
-                                stage_id: ts.stage_id,
-                                stage_attempt: ts.stage_attempt,
-                                job_id: ts.job_id,
-                                partition,
-                                index,
-                                attempt_number,
-                                executor: *exec,
-                                locality,
-                                speculative: false,
-                                epoch: ts.epoch,
-                                binary: ts.binary.clone(),
-                                shuffle_inputs: ts.shuffle_inputs.clone(),
-                            });
-                        }
-                    }
-                    launched_any |= launched_here;
-                    if !launched_here {
+                    let round = self.resource_offer_single_task_set(
+                        key,
+                        max_loc,
+                        &offers,
+                        &mut avail,
+                        now,
+                        events,
+                        &mut launched,
+                    );
+                    set.merge(&round);
+                    if !round.launched {
                         break;
                     }
                 }
             }
-            if !self.config.legacy_locality_reset {
-                // SPARK-18886: reset the timer only after a round with no delay-scheduling reject.
-                let since = self.no_rejects_since_reset.entry(key).or_insert(true);
-                if no_rejects {
-                    if launched_any && (full || *since) {
-                        tsm.reset_delay_timer(global_min, now);
-                        *since = true;
-                    }
-                } else {
-                    *since = false;
-                }
-            }
+            self.after_offers(key, full, &set, now);
         }
         for (i, exec) in offers.iter().enumerate() {
             if let Some(e) = self.executors.get_mut(exec) {
@@ -433,6 +383,118 @@ impl TaskScheduler {
             }
         }
         launched
+    }
+
+    /// Spark's `resourceOfferSingleTaskSet`: offers each executor with a free core to one task
+    /// set, at most `max_loc`, launching what it accepts. The round says whether anything was
+    /// launched, whether delay scheduling declined an offer, and the best level launched.
+    #[allow(clippy::too_many_arguments)]
+    fn resource_offer_single_task_set(
+        &mut self,
+        key: TsmKey,
+        max_loc: Locality,
+        offers: &[usize],
+        avail: &mut [u32],
+        now: u64,
+        events: &mut EventSink,
+        launched: &mut Vec<TaskDescription>,
+    ) -> Round {
+        let mut round = Round::default();
+        let cpus = self.config.task_cpus.max(1);
+        let racks = self.config.rack_locality;
+        let Some((tsm, ts)) = self.task_sets.get_mut(&key) else {
+            return round;
+        };
+        for (i, exec) in offers.iter().enumerate() {
+            if avail[i] < cpus {
+                continue;
+            }
+            let slot = &self.executors[exec];
+            let (task, rejected) = tsm.resource_offer(
+                *exec,
+                &slot.host,
+                racks.then_some(slot.rack.as_str()),
+                max_loc,
+                now,
+                self.config.legacy_locality_reset,
+                events,
+            );
+            round.rejected |= rejected;
+            let Some((index, locality)) = task else {
+                continue;
+            };
+            avail[i] -= cpus;
+            round.launched = true;
+            round.best = Some(round.best.map_or(locality, |g| g.min(locality)));
+            let task_id = self.next_task_id;
+            self.next_task_id += 1;
+            let attempt_number = tsm.launched(index, task_id);
+            let partition = tsm.partition_of(index);
+            events.emit(
+                now,
+                EventKind::TaskStart {
+                    task: task_id,
+                    stage: ts.stage_id,
+                    attempt: ts.stage_attempt,
+                    partition,
+                    executor: slot.name.clone(),
+                    host: slot.host.clone(),
+                    locality,
+                    speculative: false,
+                },
+            );
+            self.running.insert(
+                task_id,
+                Running {
+                    key,
+                    index,
+                    attempt_number,
+                    partition,
+                    stage_id: ts.stage_id,
+                    stage_attempt: ts.stage_attempt,
+                    executor: *exec,
+                    launched_at: now,
+                    epoch: ts.epoch,
+                },
+            );
+            launched.push(TaskDescription {
+                task_id,
+                stage_id: ts.stage_id,
+                stage_attempt: ts.stage_attempt,
+                job_id: ts.job_id,
+                partition,
+                index,
+                attempt_number,
+                executor: *exec,
+                locality,
+                speculative: false,
+                epoch: ts.epoch,
+                binary: ts.binary.clone(),
+                shuffle_inputs: ts.shuffle_inputs.clone(),
+            });
+        }
+        round
+    }
+
+    /// After a task set's offers: the delay-scheduling timer reset of SPARK-18886 (a reset
+    /// only after a round with no delay-scheduling reject; the legacy mode resets on every
+    /// launch instead, inside the task set).
+    fn after_offers(&mut self, key: TsmKey, full: bool, set: &Round, now: u64) {
+        if self.config.legacy_locality_reset {
+            return;
+        }
+        let Some((tsm, _)) = self.task_sets.get_mut(&key) else {
+            return;
+        };
+        let since = self.no_rejects_since_reset.entry(key).or_insert(true);
+        if !set.rejected {
+            if set.launched && (full || *since) {
+                tsm.reset_delay_timer(set.best, now);
+                *since = true;
+            }
+        } else {
+            *since = false;
+        }
     }
 
     /// Takes an executor's report on a task. Returns `None` for a task it does not know (a
