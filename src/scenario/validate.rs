@@ -2,37 +2,31 @@
 //! of CONTRACTS §2 checked for its range and meaning, each error naming its key path, and a
 //! warning for each key that is accepted but not honoured, saying what the run does instead.
 
-use super::spec::{ScenarioFile, WorkloadTable};
+use super::spec::ScenarioFile;
 use super::{Engine, Scenario};
 use crate::cluster::{Clock, ClusterSpec, CostModel};
 use crate::dfs::DfsConfig;
 use crate::events::summary::RunSummary;
-use crate::faults::{parse_fault, ClusterSize, FaultFields};
+use crate::faults::{parse_fault, ClusterSize, Fault, FaultFields};
 use crate::scheduler::SchedulerConfig;
-use crate::storage::{DiskMedium, StorageLevel};
-use crate::workloads::call_records::CallRecordsParams;
-use crate::workloads::kmeans::KMeansParams;
-use crate::workloads::logistic_regression::LrParams;
-use crate::workloads::pagerank::PageRankParams;
-use crate::workloads::wordcount::WordCountParams;
-use crate::workloads::{Common, Workload};
+use crate::storage::DiskMedium;
 
 /// A problem at a key: its dotted path and what is wrong.
 pub type KeyError = (String, String);
 
 /// The largest count a generated dataset may have: more would not fit one machine.
-const MAX_RECORDS: u64 = 50_000_000;
+pub(super) const MAX_RECORDS: u64 = 50_000_000;
 /// The most executors a simulated cluster may have.
 const MAX_EXECUTORS: u64 = 100_000;
 
-fn at_least(key: &str, v: Option<u64>, min: u64) -> Result<(), KeyError> {
+pub(super) fn at_least(key: &str, v: Option<u64>, min: u64) -> Result<(), KeyError> {
     match v {
         Some(x) if x < min => Err((key.to_string(), format!("must be at least {min}, got {x}"))),
         _ => Ok(()),
     }
 }
 
-fn at_most(key: &str, v: Option<u64>, max: u64) -> Result<(), KeyError> {
+pub(super) fn at_most(key: &str, v: Option<u64>, max: u64) -> Result<(), KeyError> {
     match v {
         Some(x) if x > max => Err((key.to_string(), format!("must be at most {max}, got {x}"))),
         _ => Ok(()),
@@ -47,207 +41,6 @@ fn positive(key: &str, v: Option<f64>) -> Result<(), KeyError> {
         )),
         _ => Ok(()),
     }
-}
-
-fn level(key: &str, name: &Option<String>) -> Result<StorageLevel, KeyError> {
-    match name.as_deref() {
-        None => Ok(StorageLevel::MEMORY_ONLY),
-        Some(n) => StorageLevel::from_name(n)
-            .ok_or_else(|| (key.to_string(), super::messages::unknown_level(n))),
-    }
-}
-
-/// The kinds, and the keys of `[workload]` each may use besides kind and engine.
-const KIND_KEYS: &[(&str, &[&str])] = &[
-    (
-        "logistic_regression",
-        &["iterations", "partitions", "persist", "points", "dims"],
-    ),
-    (
-        "kmeans",
-        &[
-            "iterations",
-            "partitions",
-            "persist",
-            "points",
-            "dims",
-            "clusters",
-        ],
-    ),
-    (
-        "pagerank",
-        &[
-            "iterations",
-            "partitions",
-            "persist",
-            "vertices",
-            "degree",
-            "partition_by",
-            "checkpoint_every",
-        ],
-    ),
-    (
-        "wordcount",
-        &["partitions", "lines", "words_per_line", "vocabulary"],
-    ),
-    (
-        "call_records_top_k",
-        &["partitions", "persist", "records", "users", "plan", "top_k"],
-    ),
-    ("pipeline", &["partitions", "dataset", "rdd", "action"]),
-];
-
-fn keys_set(w: &WorkloadTable) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    macro_rules! check {
-        ($($f:ident),*) => { $( if w.$f.is_some() { v.push(stringify!($f)); } )* };
-    }
-    check!(
-        iterations,
-        partitions,
-        persist,
-        points,
-        dims,
-        clusters,
-        vertices,
-        degree,
-        partition_by,
-        checkpoint_every,
-        lines,
-        words_per_line,
-        vocabulary,
-        records,
-        users,
-        plan,
-        top_k
-    );
-    if !w.dataset.is_empty() {
-        v.push("dataset");
-    }
-    if !w.rdd.is_empty() {
-        v.push("rdd");
-    }
-    if !w.action.is_empty() {
-        v.push("action");
-    }
-    v
-}
-
-fn workload(w: &WorkloadTable, seed: u64) -> Result<Workload, KeyError> {
-    let Some((_, allowed)) = KIND_KEYS.iter().find(|(k, _)| *k == w.kind) else {
-        let kinds: Vec<&str> = KIND_KEYS.iter().map(|(k, _)| *k).collect();
-        return Err((
-            "workload.kind".into(),
-            format!(
-                "unknown workload kind {:?}; the kinds are {}",
-                w.kind,
-                kinds.join(", ")
-            ),
-        ));
-    };
-    for k in keys_set(w) {
-        if !allowed.contains(&k) {
-            return Err((
-                format!("workload.{k}"),
-                format!(
-                    "{k} does not apply to kind {:?} (its keys: {})",
-                    w.kind,
-                    allowed.join(", ")
-                ),
-            ));
-        }
-    }
-    at_least("workload.iterations", w.iterations, 1)?;
-    at_most("workload.iterations", w.iterations, 10_000)?;
-    at_least("workload.partitions", w.partitions, 1)?;
-    at_most("workload.partitions", w.partitions, 100_000)?;
-    for (key, v, min) in [
-        ("workload.points", w.points, 1),
-        ("workload.dims", w.dims, 1),
-        ("workload.clusters", w.clusters, 1),
-        ("workload.vertices", w.vertices, 2),
-        ("workload.degree", w.degree, 1),
-        ("workload.lines", w.lines, 1),
-        ("workload.words_per_line", w.words_per_line, 1),
-        ("workload.vocabulary", w.vocabulary, 1),
-        ("workload.records", w.records, 1),
-        ("workload.users", w.users, 2),
-        ("workload.top_k", w.top_k, 1),
-        ("workload.checkpoint_every", w.checkpoint_every, 1),
-    ] {
-        at_least(key, v, min)?;
-        at_most(key, v, MAX_RECORDS)?;
-    }
-    at_most("workload.dims", w.dims, 10_000)?;
-    if let (Some(k), Some(n)) = (w.clusters, w.points) {
-        if k > n {
-            return Err((
-                "workload.clusters".into(),
-                format!("{k} clusters need at least {k} points, not {n}"),
-            ));
-        }
-    }
-    let persist = match w.persist.as_deref() {
-        Some("NONE") => StorageLevel::NONE,
-        _ => level("workload.persist", &w.persist)?,
-    };
-    let defaults = Common::default();
-    let common = Common {
-        iterations: w.iterations.map_or(defaults.iterations, |x| x as usize),
-        partitions: w.partitions.map_or(defaults.partitions, |x| x as usize),
-        persist,
-        seed,
-    };
-    let n = |v: Option<u64>, d: usize| v.map_or(d, |x| x as usize);
-    Ok(match w.kind.as_str() {
-        "logistic_regression" => {
-            let d = LrParams::default();
-            Workload::LogisticRegression(LrParams {
-                points: n(w.points, d.points),
-                dims: n(w.dims, d.dims),
-                common,
-            })
-        }
-        "kmeans" => {
-            let d = KMeansParams::default();
-            Workload::KMeans(KMeansParams {
-                points: n(w.points, d.points),
-                dims: n(w.dims, d.dims),
-                clusters: n(w.clusters, d.clusters),
-                common,
-            })
-        }
-        "pagerank" => {
-            let d = PageRankParams::default();
-            Workload::PageRank(PageRankParams {
-                vertices: n(w.vertices, d.vertices),
-                degree: n(w.degree, d.degree),
-                partition_by: w.partition_by.unwrap_or(false),
-                checkpoint_every: w.checkpoint_every.map(|x| x as usize),
-                common,
-            })
-        }
-        "wordcount" => {
-            let d = WordCountParams::default();
-            Workload::WordCount(WordCountParams {
-                lines: n(w.lines, d.lines),
-                words_per_line: n(w.words_per_line, d.words_per_line),
-                vocabulary: n(w.vocabulary, d.vocabulary),
-                common,
-            })
-        }
-        "call_records_top_k" => {
-            let d = CallRecordsParams::default();
-            Workload::CallRecordsTopK(CallRecordsParams {
-                records: n(w.records, d.records),
-                users: n(w.users, d.users),
-                plan: w.plan.clone().unwrap_or(d.plan),
-                top_k: n(w.top_k, d.top_k),
-                common,
-            })
-        }
-        _ => Workload::Pipeline(super::pipeline::read_pipeline(w, seed)?),
-    })
 }
 
 /// Checks `f` and builds the scenario; `warnings` receives the keys not honoured.
@@ -283,7 +76,63 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     };
     let seed = f.seed.unwrap_or(0);
 
-    // [cluster]
+    let cluster = cluster_table(f, clock, warnings)?;
+    let executors = cluster.executors().len() as u64;
+    let scheduler = scheduler_table(f, &cluster, warnings)?;
+    let dfs = dfs_table(f, &cluster, warnings)?;
+    let cost = cost_table(f, warnings)?;
+    let engine = engine(f, warnings)?;
+    let workload = super::workload::workload(&f.workload, seed)?;
+    for (key, v) in &f.expect {
+        check_expect(&format!("expect.{}", quote(key)), key, v)?;
+    }
+
+    let faults = fault_tables(f, &cluster, warnings)?;
+    variant_tables(f)?;
+    // Spark stores fewer copies when there are fewer executors, with a warning
+    // ("replicated to only 0 peer(s) instead of 1 peers"); say so before the run.
+    for (key, l) in workload.persisted_levels() {
+        if u64::from(l.replication) > executors {
+            warnings.push((
+                key,
+                format!(
+                    "{} keeps {} copies of each block, but the cluster has {executors} executor{}: each block will have {executors}",
+                    l.name(),
+                    l.replication,
+                    if executors == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+
+    Ok(Scenario {
+        name: f.name.clone(),
+        description: f.description.clone(),
+        seed,
+        clock,
+        cluster,
+        scheduler,
+        dfs,
+        cost,
+        engine,
+        workload,
+        faults,
+        expect: f.expect.clone(),
+        file: f.clone(),
+        origin: String::new(),
+        text: String::new(),
+        variant: None,
+        warnings: Vec::new(),
+        budget: super::budget::Budget::DEFAULT,
+    })
+}
+
+/// `[cluster]`: the cluster's shape and memory.
+fn cluster_table(
+    f: &ScenarioFile,
+    clock: Clock,
+    warnings: &mut Vec<KeyError>,
+) -> Result<ClusterSpec, KeyError> {
     let c = &f.cluster;
     for (k, v) in [
         ("cluster.racks", c.racks),
@@ -380,8 +229,15 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
                 .into(),
         ));
     }
+    Ok(cluster)
+}
 
-    // [scheduler]
+/// `[scheduler]`: locality waits, revives, retries (checked against the cluster's cores).
+fn scheduler_table(
+    f: &ScenarioFile,
+    cluster: &ClusterSpec,
+    warnings: &mut Vec<KeyError>,
+) -> Result<SchedulerConfig, KeyError> {
     let s = &f.scheduler;
     let ds = SchedulerConfig::default();
     let wait = |v: Option<crate::units::Duration>, d: u64| v.map_or(d, |x| x.0.round() as u64);
@@ -463,8 +319,15 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             .map_or(ds.max_total_stage_attempts, |x| x.min(1_000_000) as u32),
         ..ds
     };
+    Ok(scheduler)
+}
 
-    // [dfs]
+/// `[dfs]`: block size and replication (checked against the cluster's hosts).
+fn dfs_table(
+    f: &ScenarioFile,
+    cluster: &ClusterSpec,
+    warnings: &mut Vec<KeyError>,
+) -> Result<DfsConfig, KeyError> {
     let dd = DfsConfig::default();
     if f.dfs.block_size.is_some_and(|b| b.0 == 0) {
         return Err(("dfs.block_size".into(), "must be more than 0 bytes".into()));
@@ -487,8 +350,11 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             ),
         ));
     }
+    Ok(dfs)
+}
 
-    // [cost]
+/// `[cost]`: the virtual clock's cost model.
+fn cost_table(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<CostModel, KeyError> {
     let k = &f.cost;
     let dc = CostModel::default();
     for (key, v) in [
@@ -518,8 +384,11 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         cross_rack_network: k.cross_rack_network.map_or(dc.cross_rack_network, |b| b.0),
         data_scale: k.data_scale.unwrap_or(dc.data_scale),
     };
+    Ok(cost)
+}
 
-    // [workload]
+/// `workload.engine`.
+fn engine(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Engine, KeyError> {
     let engine = match f.workload.engine.as_deref() {
         None | Some("spark") => Engine::Spark,
         Some("mapreduce") => Engine::MapReduce,
@@ -538,13 +407,17 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
                 .into(),
         ));
     }
-    let workload = workload(&f.workload, seed)?;
-    // [expect]
-    for (key, v) in &f.expect {
-        check_expect(&format!("expect.{}", quote(key)), key, v)?;
-    }
+    Ok(engine)
+}
 
-    // [[fault]]
+/// `[[fault]]`: each fault parsed and checked against the cluster's names.
+fn fault_tables(
+    f: &ScenarioFile,
+    cluster: &ClusterSpec,
+    warnings: &mut Vec<KeyError>,
+) -> Result<Vec<Fault>, KeyError> {
+    let executors = cluster.executors().len() as u64;
+    let hosts = cluster.racks * cluster.hosts_per_rack;
     let size = ClusterSize {
         executors: executors as usize,
         hosts,
@@ -571,8 +444,11 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             "checked but not injected: the run goes as if the fault plan were empty".into(),
         ));
     }
+    Ok(faults)
+}
 
-    // [[variant]]
+/// `[[variant]]`: names, and the keys each variant expects.
+fn variant_tables(f: &ScenarioFile) -> Result<(), KeyError> {
     let mut names = std::collections::BTreeSet::new();
     for (i, v) in f.variants.iter().enumerate() {
         let ok = !v.name.is_empty()
@@ -598,43 +474,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             check_expect(&format!("variant[{i}].expect.{}", quote(key)), key, val)?;
         }
     }
-
-    // Spark stores fewer copies when there are fewer executors, with a warning
-    // ("replicated to only 0 peer(s) instead of 1 peers"); say so before the run.
-    for (key, l) in workload.persisted_levels() {
-        if u64::from(l.replication) > executors {
-            warnings.push((
-                key,
-                format!(
-                    "{} keeps {} copies of each block, but the cluster has {executors} executor{}: each block will have {executors}",
-                    l.name(),
-                    l.replication,
-                    if executors == 1 { "" } else { "s" }
-                ),
-            ));
-        }
-    }
-
-    Ok(Scenario {
-        name: f.name.clone(),
-        description: f.description.clone(),
-        seed,
-        clock,
-        cluster,
-        scheduler,
-        dfs,
-        cost,
-        engine,
-        workload,
-        faults,
-        expect: f.expect.clone(),
-        file: f.clone(),
-        origin: String::new(),
-        text: String::new(),
-        variant: None,
-        warnings: Vec::new(),
-        budget: super::budget::Budget::DEFAULT,
-    })
+    Ok(())
 }
 
 /// Quotes a key that holds a dot, as a key path writes it.
