@@ -173,6 +173,7 @@ impl StorageDriver<'_> {
                     block,
                     bytes,
                     reason,
+                    unroll_needed,
                 } => {
                     self.master.forget(block, RecomputeReason::NotStored);
                     events.push(EventKind::BlockNotStored {
@@ -180,6 +181,7 @@ impl StorageDriver<'_> {
                         executor: name.clone(),
                         bytes,
                         reason,
+                        unroll_bytes: unroll_needed,
                     });
                 }
             }

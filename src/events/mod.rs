@@ -155,6 +155,10 @@ pub enum EventKind {
         executor: String,
         bytes: u64,
         reason: String,
+        /// The unroll memory the block needed at the step memory refused (what it had
+        /// reserved and what it asked for more), when memory refused it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unroll_bytes: Option<u64>,
     },
     /// An RDD's checkpoint was written: its lineage now starts at `checkpoint_rdd` (an
     /// addition to CONTRACTS §3).

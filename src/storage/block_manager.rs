@@ -116,6 +116,8 @@ pub enum BlockUpdate {
         block: BlockId,
         bytes: u64,
         reason: String,
+        /// The unroll memory it needed when memory refused it, if memory did.
+        unroll_needed: Option<u64>,
     },
 }
 
@@ -459,6 +461,7 @@ impl BlockManager {
                     block,
                     bytes: p.size,
                     reason,
+                    unroll_needed: r.unroll_needed,
                 });
                 return false;
             }
@@ -474,6 +477,7 @@ impl BlockManager {
                     block,
                     bytes: p.size,
                     reason: format!("the disk refused it: {e}"),
+                    unroll_needed: None,
                 }),
             }
         }

@@ -72,6 +72,9 @@ pub struct PutResult<V> {
     pub evicted: Vec<Evicted<V>>,
     /// Why it was not stored.
     pub not_stored: Option<NotStored>,
+    /// When not stored: the unroll memory it needed at the step that failed (what it had
+    /// reserved, and what it asked for more).
+    pub unroll_needed: Option<u64>,
 }
 
 /// What a put is asked to store.
@@ -237,6 +240,7 @@ impl<V: Clone> MemoryStore<V> {
                 stored: true,
                 evicted,
                 not_stored: None,
+                unroll_needed: None,
             };
         }
         let for_rdd = req.block.as_rdd().map(|(r, _)| r);
@@ -244,6 +248,8 @@ impl<V: Clone> MemoryStore<V> {
         let records = req.records.max(1);
         // The unroll: what is reserved so far.
         let mut reserved = 0u64;
+        // What the step that failed asked for, on top of what was reserved.
+        let mut asked = size;
         let mut result;
         if req.exact {
             result = self.acquire(size, for_rdd, locked, &mut evicted);
@@ -251,6 +257,7 @@ impl<V: Clone> MemoryStore<V> {
                 reserved = size;
             }
         } else {
+            asked = UNROLL_MEMORY_THRESHOLD;
             result = self.acquire(UNROLL_MEMORY_THRESHOLD, for_rdd, locked, &mut evicted);
             if result.is_ok() {
                 reserved = UNROLL_MEMORY_THRESHOLD;
@@ -260,6 +267,7 @@ impl<V: Clone> MemoryStore<V> {
                     let estimate = (size as f64 * k as f64 / records as f64) as u64;
                     if estimate >= reserved {
                         let more = (estimate as f64 * MEMORY_GROWTH_FACTOR) as u64 - reserved;
+                        asked = more;
                         if let Err(e) = self.acquire(more, for_rdd, locked, &mut evicted) {
                             result = Err(e);
                             break;
@@ -270,6 +278,7 @@ impl<V: Clone> MemoryStore<V> {
                 }
             }
             if result.is_ok() && reserved < size {
+                asked = size - reserved;
                 result = self.acquire(size - reserved, for_rdd, locked, &mut evicted);
                 if result.is_ok() {
                     reserved = size;
@@ -282,6 +291,7 @@ impl<V: Clone> MemoryStore<V> {
                 stored: false,
                 evicted,
                 not_stored: Some(why),
+                unroll_needed: Some(reserved + asked),
             };
         }
         // The unroll memory becomes the block's; the excess goes back.
@@ -302,6 +312,7 @@ impl<V: Clone> MemoryStore<V> {
             stored: true,
             evicted,
             not_stored: None,
+            unroll_needed: None,
         }
     }
 

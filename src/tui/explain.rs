@@ -291,7 +291,15 @@ pub fn explain(e: &Event) -> String {
             executor,
             bytes: b,
             reason,
-        } => format!("{block} ({}) not stored on {executor}: {reason}", bytes(*b)),
+            unroll_bytes,
+        } => match unroll_bytes {
+            Some(u) => format!(
+                "{block} ({}) not stored on {executor}: {reason} (its unroll needed {})",
+                bytes(*b),
+                bytes(*u)
+            ),
+            None => format!("{block} ({}) not stored on {executor}: {reason}", bytes(*b)),
+        },
         K::RddCheckpointed {
             rdd,
             checkpoint_rdd,

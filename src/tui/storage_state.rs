@@ -134,6 +134,7 @@ impl StorageState {
                 executor,
                 bytes,
                 reason,
+                ..
             } => {
                 let x = self.executors.entry(executor.clone()).or_default();
                 x.not_stored_total += 1;
