@@ -364,18 +364,18 @@ impl Context {
         let (name, partitions) = match &mark.kind {
             CheckpointKind::Reliable { .. } => ("ReliableCheckpointRDD", (0..n).collect()),
             CheckpointKind::Local => {
-                let rt = self.runtime();
-                let master = &rt.scheduler.dag.block_master;
-                let missing: Vec<usize> = (0..n)
-                    .filter(|p| {
-                        master
-                            .locations(BlockId::Rdd {
+                let master = self.runtime().block_master().clone();
+                let missing: Vec<usize> = master.with(|m| {
+                    (0..n)
+                        .filter(|p| {
+                            m.locations(BlockId::Rdd {
                                 rdd: rdd.id(),
                                 partition: *p,
                             })
                             .is_empty()
-                    })
-                    .collect();
+                        })
+                        .collect()
+                });
                 ("LocalCheckpointRDD", missing)
             }
         };
@@ -477,9 +477,33 @@ impl Context {
         self.runtime().post(kind);
     }
 
-    /// The executor names, hosts and racks of the run.
-    pub fn executors(&self) -> Vec<crate::cluster::ExecutorSpec> {
-        self.runtime().executors().to_vec()
+    /// Every executor that registered so far (alive or lost): names, hosts, racks, cores,
+    /// memory, and when it registered and was lost.
+    pub fn executors(&self) -> Vec<crate::membership::ExecutorInfo> {
+        self.runtime().executors()
+    }
+
+    /// Has an executor register at `at_us` (µs on the run's clock), while jobs run: the
+    /// driver starts it then and offers it tasks. Its id is the next one (its name `exec-<id>`
+    /// unless `new` names it).
+    ///
+    /// ```
+    /// use ember::membership::NewExecutor;
+    /// let ctx = ember::Context::local(1);
+    /// ctx.register_executor_at(1, NewExecutor::new("host-9", "rack-0", 2, 1 << 30));
+    /// let n = ctx.parallelize((0..100).collect::<Vec<u32>>(), 8).count().unwrap();
+    /// assert_eq!(n, 100);
+    /// assert_eq!(ctx.executors().len(), 2);
+    /// ```
+    pub fn register_executor_at(&self, at_us: u64, new: crate::membership::NewExecutor) {
+        self.runtime().schedule_executor(at_us, new);
+    }
+
+    /// Has executor `executor` be lost at `at_us` (µs on the run's clock), for `reason`: what
+    /// it ran fails, what it held is forgotten, and jobs recompute it from lineage.
+    pub fn lose_executor_at(&self, at_us: u64, executor: usize, reason: &str) {
+        self.runtime()
+            .schedule_executor_loss(at_us, executor, reason);
     }
 
     /// Ends the run: posts `AppEnd` with `result` and flushes the log. Later calls do nothing.

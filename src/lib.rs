@@ -34,6 +34,8 @@
 //!   exists) and the `TaskScheduler` with its `TaskSetManager`s (offer rounds, locality levels).
 //! - [`cluster`]: topology, executors, the cost model, and the one driver loop over the
 //!   virtual-clock and wall-clock backends; a task's effects are applied at its completion.
+//! - [`membership`]: the one registry of racks, hosts and executors (alive or lost, and since
+//!   when), which alone names executors; executors register and are lost while jobs run.
 //! - [`task_context`]: what a running task sees of its executor, and what it stages.
 //! - [`shuffle`]: map outputs as bytes, the `MapOutputTracker`, the reduce-side fetch.
 //! - [`storage`]: storage levels, block ids, each executor's block manager (an LRU memory store
@@ -64,6 +66,7 @@ pub mod faults;
 pub mod hashing;
 pub mod human;
 pub mod lineage;
+pub mod membership;
 pub mod rdd;
 pub mod scenario;
 pub mod scheduler;

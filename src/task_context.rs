@@ -35,6 +35,10 @@ pub enum TaskError {
         executor: Option<usize>,
         message: String,
     },
+    /// The executor running the task was lost (Spark's `ExecutorLostFailure`): the driver's
+    /// words, naming the executor and why.
+    #[error("{0}")]
+    ExecutorLost(String),
 }
 
 /// An executor's services, as its tasks see them.

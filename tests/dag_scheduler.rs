@@ -5,14 +5,15 @@
 mod common;
 
 use common::submissions;
-use ember::events::{Event, EventKind, Locality, SubmitReason};
+use ember::events::{Event, EventKind, EventSink, Locality, SubmitReason};
+use ember::membership::{Membership, NewExecutor};
 use ember::rdd::{Dependency, RddNode, ShuffleDependency};
 use ember::scheduler::{
     JobOutcome, ResultFunction, Scheduler, SchedulerConfig, StatusUpdate, TaskDescription,
     TaskOutcome,
 };
 use ember::shuffle::MapStatus;
-use ember::storage::BlockId;
+use ember::storage::{BlockId, MasterRef};
 use ember::task_context::{TaskContext, TaskError};
 use ember::Context;
 use std::any::Any;
@@ -28,6 +29,8 @@ impl ResultFunction for NoRun {
 
 struct Harness {
     sched: Scheduler,
+    /// The master storage would keep: the tests say where blocks are.
+    master: MasterRef,
     now: u64,
     events: Vec<Event>,
     hosts: Vec<&'static str>,
@@ -36,12 +39,21 @@ struct Harness {
 impl Harness {
     /// One one-core executor per host: exec-0 on hosts[0], ...
     fn new(hosts: &[&'static str]) -> Self {
-        let mut sched = Scheduler::new(SchedulerConfig::default());
-        for (i, h) in hosts.iter().enumerate() {
-            sched.add_executor(i, format!("exec-{i}"), h.to_string(), "rack-0".into(), 1);
+        let membership = Membership::new();
+        let master = MasterRef::new();
+        let mut sched = Scheduler::new(
+            SchedulerConfig::default(),
+            membership.clone(),
+            master.clone(),
+            EventSink::default(),
+        );
+        for h in hosts {
+            let e = membership.register(0, NewExecutor::new(h, "rack-0", 1, 1 << 30));
+            sched.executor_added(e.id);
         }
         Harness {
             sched,
+            master,
             now: 0,
             events: Vec::new(),
             hosts: hosts.to_vec(),
@@ -192,14 +204,16 @@ fn get_missing_parent_stages_should_consider_all_ancestor_rdds_cache_statuses() 
     let d = c.map(|(k, v)| k + v);
     let mut h = Harness::new(&["hostA", "hostB"]);
     for p in 0..2 {
-        h.sched.dag.block_master.update_block_info(
-            BlockId::Rdd {
-                rdd: c.id(),
-                partition: p,
-            },
-            1,
-            true,
-        );
+        h.master.with(|m| {
+            m.update_block_info(
+                BlockId::Rdd {
+                    rdd: c.id(),
+                    partition: p,
+                },
+                1,
+                true,
+            )
+        });
     }
     let job = h.submit(d.node(), vec![0, 1]);
     assert_eq!(h.listed(job), vec![0, 1], "the map stage is listed");

@@ -1,43 +1,38 @@
 //! The driver loop: one loop over either [`Backend`], feeding the schedulers.
 //!
-//! Every turn it posts what the schedulers decided, then takes the next driver event: a task
-//! finished (its effects are committed to its executor's stores, then the schedulers hear of
-//! it and the freed cores are offered), or a timer came due (the periodic full offer round of
-//! `spark.scheduler.revive.interval`, the DAG scheduler's resubmission). Faults, locality
-//! timers and speculation checks are driver events too as they arrive, written here once for
-//! both clocks.
+//! Every turn it posts what the driver decided (the schedulers and storage, in one ordered
+//! stream), then takes the next driver event: a task finished (its effects are committed to its
+//! executor's stores, then the schedulers hear of it and the freed cores are offered), the
+//! cluster changed (an executor registered, or was lost), or a timer came due (the periodic
+//! full offer round of `spark.scheduler.revive.interval`, the DAG scheduler's resubmission).
+//! Written here once for both clocks.
 
-use super::backend::{Backend, Wake};
-use super::block_updates::StorageDriver;
-use super::executor::Executor;
+use super::backend::{Backend, ClusterChange, Wake};
+use super::block_updates::BlockManagerMasterEndpoint;
+use super::members::{Driver, Executors};
 use super::DriverError;
-use crate::events::EventBus;
+use crate::events::{EventBus, EventSink};
 use crate::scheduler::{Scheduler, StatusUpdate, TaskOutcome};
-use crate::storage::BlockManagers;
 use crate::task_context::TaskError;
-use rand::rngs::StdRng;
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// How many revive rounds in a row may launch nothing, with nothing running, before the loop
 /// declares the job stuck.
 const MAX_IDLE_REVIVES: u32 = 100_000;
 
-/// Posts what the schedulers decided.
-pub(crate) fn pump(sched: &mut Scheduler, bus: &mut EventBus) {
-    for e in sched.drain_events() {
+/// Posts what the driver decided, in order.
+pub(crate) fn pump(events: &EventSink, bus: &mut EventBus) {
+    for e in events.drain() {
         bus.post_event(e);
     }
 }
 
 /// What the loop needs besides the schedulers and the backend.
 pub(crate) struct DriverParts<'a> {
-    pub executors: &'a BTreeMap<usize, Arc<Executor>>,
-    pub blocks: &'a BlockManagers,
-    /// Executor names by id.
-    pub names: &'a BTreeMap<usize, String>,
-    /// Chooses replica peers.
-    pub rng: &'a mut StdRng,
+    pub executors: &'a mut Executors,
+    /// Storage's place beside the schedulers.
+    pub storage: &'a mut BlockManagerMasterEndpoint,
+    /// The driver's one stream of decisions.
+    pub events: &'a EventSink,
     pub revive_interval: u64,
     /// Turns of the loop so far (each a wake: a completion, a timer, an offer round).
     pub steps: &'a mut u64,
@@ -45,16 +40,12 @@ pub(crate) struct DriverParts<'a> {
 
 /// Applies what a task staged, at its completion: its shuffle files are committed to its
 /// executor's disk store (a commit that fails fails the task), then its block puts and reads
-/// are applied to the executor's block manager (events into `sched`, in order before its
-/// `TaskEnd`). A failed task's writes and puts are dropped; its read locks are released.
-pub(crate) fn apply_effects(
-    u: &mut StatusUpdate,
-    sched: &mut Scheduler,
-    parts: &mut DriverParts<'_>,
-    now: u64,
-) {
+/// are applied to the executor's block manager (events into the stream, in order before its
+/// `TaskEnd`). A failed task's writes and puts are dropped; its read locks are released. A
+/// report from an executor no longer running applies nothing.
+pub(crate) fn apply_effects(u: &mut StatusUpdate, parts: &mut DriverParts<'_>, now: u64) {
     let mut effects = std::mem::take(&mut u.effects);
-    let Some(exec) = parts.executors.get(&u.executor) else {
+    let Some(exec) = parts.executors.running.get(&u.executor).cloned() else {
         return;
     };
     let disk = &exec.env().disk;
@@ -62,7 +53,7 @@ pub(crate) fn apply_effects(
         for w in std::mem::take(&mut effects.disk_writes) {
             disk.discard(w);
         }
-        apply_storage(u, sched, parts, now, effects);
+        apply_storage(u, parts, now, effects);
         return;
     }
     let mut writes = std::mem::take(&mut effects.disk_writes).into_iter();
@@ -70,8 +61,8 @@ pub(crate) fn apply_effects(
         let block = w.block();
         if let Err(e) = disk.commit(w) {
             u.outcome = TaskOutcome::Failed(TaskError::Exception(format!(
-                "committing {block} on exec-{}: {e}",
-                u.executor
+                "committing {block} on {}: {e}",
+                parts.executors.membership.name(u.executor)
             )));
             break;
         }
@@ -79,35 +70,20 @@ pub(crate) fn apply_effects(
     for w in writes {
         disk.discard(w);
     }
-    apply_storage(u, sched, parts, now, effects);
+    apply_storage(u, parts, now, effects);
 }
 
 fn apply_storage(
     u: &mut StatusUpdate,
-    sched: &mut Scheduler,
     parts: &mut DriverParts<'_>,
     now: u64,
     effects: crate::task_context::TaskEffects,
 ) {
-    let names = parts.names;
-    let name = |e: usize| {
-        names
-            .get(&e)
-            .cloned()
-            .unwrap_or_else(|| format!("exec-{e}"))
-    };
     let succeeded = !matches!(u.outcome, TaskOutcome::Failed(_));
-    let (events, touched) = StorageDriver {
-        blocks: parts.blocks,
-        master: &mut sched.dag.block_master,
-        rng: parts.rng,
-        names: &name,
-    }
-    .complete(u.executor, u.task_id, succeeded, effects);
+    let touched = parts
+        .storage
+        .complete(now, u.executor, u.task_id, succeeded, effects);
     u.blocks_read = touched.iter().map(|b| b.to_string()).collect();
-    for e in events {
-        sched.emit(now, e);
-    }
 }
 
 /// Launches `tasks`: a task that reads shuffle blocks first reserves their bytes as execution
@@ -115,35 +91,47 @@ fn apply_storage(
 /// evict cached blocks that storage borrowed beyond its protected region.
 fn launch(
     tasks: Vec<crate::scheduler::TaskDescription>,
-    sched: &mut Scheduler,
     backend: &mut dyn Backend,
     parts: &mut DriverParts<'_>,
 ) {
     let now = backend.now();
     for t in &tasks {
         let bytes = t.shuffle_inputs.bytes_for(t.partition);
-        if bytes == 0 {
-            continue;
-        }
-        let names = parts.names;
-        let name = |e: usize| {
-            names
-                .get(&e)
-                .cloned()
-                .unwrap_or_else(|| format!("exec-{e}"))
-        };
-        let events = StorageDriver {
-            blocks: parts.blocks,
-            master: &mut sched.dag.block_master,
-            rng: parts.rng,
-            names: &name,
-        }
-        .reserve_execution(t.executor, t.task_id, bytes);
-        for e in events {
-            sched.emit(now, e);
+        if bytes > 0 {
+            parts
+                .storage
+                .reserve_execution(now, t.executor, t.task_id, bytes);
         }
     }
     backend.launch(tasks);
+}
+
+/// Applies a change in the cluster's membership at the backend's `now`.
+pub(crate) fn change_cluster(
+    change: ClusterChange,
+    sched: &mut Scheduler,
+    backend: &mut dyn Backend,
+    parts: &mut DriverParts<'_>,
+) -> Result<(), DriverError> {
+    let now = backend.now();
+    let d = Driver {
+        sched,
+        storage: parts.storage,
+        backend,
+        events: parts.events,
+    };
+    match change {
+        ClusterChange::ExecutorRegistered(new) => {
+            parts
+                .executors
+                .register(now, new, d)
+                .map_err(|e| DriverError::ExecutorStart(e.to_string()))?;
+        }
+        ClusterChange::ExecutorLost { executor, reason } => {
+            parts.executors.lose(now, executor, &reason, d)
+        }
+    }
+    Ok(())
 }
 
 /// Runs the loop until `done` holds.
@@ -158,13 +146,13 @@ pub(crate) fn run_until(
     let mut idle_revives = 0u32;
     loop {
         *parts.steps += 1;
-        pump(sched, bus);
+        pump(parts.events, bus);
         if done(sched) {
             return Ok(());
         }
         if sched.take_revive_request() {
             let t = sched.resource_offers(backend.now(), None);
-            launch(t, sched, backend, parts);
+            launch(t, backend, parts);
             continue;
         }
         let now = backend.now();
@@ -186,11 +174,15 @@ pub(crate) fn run_until(
                     // Its job was aborted while it ran: what it staged is dropped.
                     u.outcome = TaskOutcome::Failed(TaskError::Exception("killed".into()));
                 }
-                apply_effects(&mut u, sched, parts, now);
+                apply_effects(&mut u, parts, now);
                 let exec = u.executor;
                 sched.status_update(now, *u);
                 let t = sched.resource_offers(now, Some(exec));
-                launch(t, sched, backend, parts);
+                launch(t, backend, parts);
+            }
+            Wake::Cluster(change) => {
+                idle_revives = 0;
+                change_cluster(change, sched, backend, parts)?;
             }
             Wake::Deadline => {
                 let now = backend.now();
@@ -205,7 +197,7 @@ pub(crate) fn run_until(
                             return Err(DriverError::Stalled);
                         }
                     }
-                    launch(t, sched, backend, parts);
+                    launch(t, backend, parts);
                 }
             }
             Wake::Idle => return Err(DriverError::Stalled),

@@ -1,37 +1,39 @@
 //! The cluster: its topology, its executors and their disks, the DFS, and the driver that runs
 //! them on one of two clocks.
 //!
-//! This module owns the [`Runtime`]: the schedulers, the executors (each with a [`DiskStore`]
-//! on the run's medium), the [`Dfs`], the event bus, and the one driver loop ([`driver`]) over
-//! a [`Backend`](backend::Backend): the [`virtual_clock`] (deterministic, simulated durations
-//! from the [`cost`] model) or the [`wall_clock`] (real threads, real durations). It does not
-//! decide what runs where; the schedulers do.
+//! This module owns the [`Runtime`]: the schedulers and, beside them, storage's endpoint (both
+//! emit into the driver's one ordered stream of events), the executors (each with a
+//! [`DiskStore`] on the run's medium, registered in the cluster's [`Membership`] as the run
+//! starts or while it runs: [`members`]), the [`Dfs`], the event bus, and the one driver loop
+//! ([`driver`]) over a [`Backend`](backend::Backend): the [`virtual_clock`] (deterministic,
+//! simulated durations from the [`cost`] model) or the [`wall_clock`] (real threads, real
+//! durations). It does not decide what runs where; the schedulers do.
 
 pub mod backend;
 mod block_updates;
 pub mod cost;
 mod driver;
 pub mod executor;
+mod members;
 pub mod topology;
 pub mod virtual_clock;
 pub mod wall_clock;
 
+pub use backend::ClusterChange;
 pub use cost::CostModel;
 pub use executor::Executor;
-pub use topology::{ClusterSpec, ExecutorSpec, SPARK_LOCAL_STORAGE_MEMORY};
+pub use topology::{ClusterSpec, SPARK_LOCAL_STORAGE_MEMORY};
 
 use crate::dfs::{Dfs, DfsConfig};
-use crate::events::{EventBus, EventKind};
+use crate::events::{EventBus, EventKind, EventSink};
 use crate::lineage::{RddNode, ShuffleDependency};
+use crate::membership::{ExecutorInfo, Membership, NewExecutor};
 use crate::scheduler::{JobError, JobOutcome, ResultFunction, Scheduler, SchedulerConfig};
-use crate::shuffle::BlockTransferService;
-use crate::storage::{BlockManager, BlockManagers, DiskMedium, DiskStore, StoreStatus};
-use crate::task_context::ExecutorEnv;
+use crate::storage::{BlockManagers, DiskMedium, DiskStore, MasterRef, StoreStatus};
 use backend::Backend;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
+use block_updates::BlockManagerMasterEndpoint;
+use members::Executors;
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use virtual_clock::VirtualBackend;
@@ -63,6 +65,9 @@ pub enum DriverError {
     /// Nothing can happen any more, yet the job is not done.
     #[error("the scheduler stalled: no task can run and nothing is pending")]
     Stalled,
+    /// An executor that registered could not be started.
+    #[error("an executor could not start: {0}")]
+    ExecutorStart(String),
 }
 
 /// Why a runtime could not start.
@@ -91,20 +96,20 @@ pub struct RuntimeConfig {
     pub work_dir: Option<PathBuf>,
 }
 
-/// The driver side of a run: schedulers, executors, DFS, event bus and clock.
+/// The driver side of a run: schedulers, storage, executors, DFS, event bus and clock.
 pub struct Runtime {
     /// The schedulers.
     pub scheduler: Scheduler,
     /// Where events go.
     pub bus: EventBus,
+    /// The driver's one ordered stream: the schedulers and storage emit into it, the driver
+    /// loop drains it into the bus.
+    events: EventSink,
+    /// Storage's place beside the schedulers.
+    storage: BlockManagerMasterEndpoint,
+    executors: Executors,
     backend: Box<dyn Backend + Send>,
     clock: Clock,
-    executors: BTreeMap<usize, Arc<Executor>>,
-    blocks: Arc<BlockManagers>,
-    names: BTreeMap<usize, String>,
-    /// Chooses where replicas of `_2` blocks go.
-    replication_rng: StdRng,
-    specs: Vec<ExecutorSpec>,
     dfs: Arc<Dfs>,
     cost: CostModel,
     revive_interval: u64,
@@ -116,7 +121,7 @@ pub struct Runtime {
 
 impl Runtime {
     /// Starts the executors and registers them; posts their `ExecutorAdded` at time 0.
-    pub fn start(config: RuntimeConfig, mut bus: EventBus) -> Result<Self, ClusterError> {
+    pub fn start(config: RuntimeConfig, bus: EventBus) -> Result<Self, ClusterError> {
         static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let medium = match (config.clock, config.cluster.disk) {
             (Clock::Wall, Some(DiskMedium::Memory)) => {
@@ -149,83 +154,71 @@ impl Runtime {
             )
             .map_err(wd)?,
         );
-        let specs = config.cluster.executors();
-        let transfer = Arc::new(BlockTransferService::new(
+        let membership = Membership::new();
+        let events = EventSink::default();
+        let master = MasterRef::new();
+        let blocks = Arc::new(BlockManagers::new(membership.clone()));
+        let scheduler = Scheduler::new(
+            config.scheduler.clone(),
+            membership.clone(),
+            master.clone(),
+            events.clone(),
+        );
+        let storage = BlockManagerMasterEndpoint::new(
+            blocks.clone(),
+            master,
+            membership.clone(),
+            events.clone(),
+            config.seed,
+        );
+        let executors = Executors::new(
+            membership,
+            blocks,
+            dfs.clone(),
+            medium,
+            work_dir.clone(),
+            config.clock == Clock::Virtual,
             config.cluster.external_shuffle_service,
-        ));
-        let mut scheduler = Scheduler::new(config.scheduler.clone());
-        let mut executors = BTreeMap::new();
-        let blocks = Arc::new(BlockManagers::new());
-        let measure_sizes = config.clock == Clock::Virtual;
-        for s in &specs {
-            let dir = work_dir.join(&s.name);
-            let disk = Arc::new(
-                DiskStore::new(medium, dir.clone())
-                    .map_err(|error| ClusterError::WorkDir { path: dir, error })?,
-            );
-            transfer.register(s.id, &s.host, disk.clone());
-            blocks.register(
-                s.id,
-                &s.host,
-                &s.rack,
-                Arc::new(BlockManager::new(s.id, s.storage_memory, disk.clone())),
-            );
-            let e = Executor::new(ExecutorEnv {
-                executor: s.id,
-                host: Arc::from(s.host.as_str()),
-                rack: Arc::from(s.rack.as_str()),
-                disk,
-                transfer: transfer.clone(),
-                dfs: dfs.clone(),
-                blocks: blocks.clone(),
-                measure_sizes,
-            });
-            executors.insert(s.id, Arc::new(e));
-            scheduler.add_executor(
-                s.id,
-                s.name.clone(),
-                s.host.clone(),
-                s.rack.clone(),
-                s.cores,
-            );
-            bus.post(
-                0,
-                EventKind::ExecutorAdded {
-                    executor: s.name.clone(),
-                    host: s.host.clone(),
-                    rack: s.rack.clone(),
-                    cores: s.cores,
-                    storage_memory: s.storage_memory,
-                },
-            );
-        }
+        );
         let backend: Box<dyn Backend + Send> = match config.clock {
-            Clock::Virtual => Box::new(VirtualBackend::new(executors.clone(), config.cost.clone())),
-            Clock::Wall => Box::new(WallBackend::new(
-                specs
-                    .iter()
-                    .filter_map(|s| executors.get(&s.id).map(|e| (s.id, (e.clone(), s.cores))))
-                    .collect(),
-            )),
+            Clock::Virtual => Box::new(VirtualBackend::new(config.cost.clone())),
+            Clock::Wall => Box::new(WallBackend::new()),
         };
-        let names = specs.iter().map(|s| (s.id, s.name.clone())).collect();
-        Ok(Runtime {
+        let mut rt = Runtime {
             scheduler,
             bus,
+            events,
+            storage,
+            executors,
             backend,
             clock: config.clock,
-            executors,
-            blocks,
-            names,
-            replication_rng: StdRng::seed_from_u64(config.seed ^ 0x5eed_b10c),
-            specs,
             dfs,
             cost: config.cost,
             revive_interval: config.scheduler.revive_interval_us,
             steps: 0,
             work_dir,
             remove_work_dir,
-        })
+        };
+        for new in config.cluster.executors() {
+            rt.register_executor(0, new)?;
+        }
+        driver::pump(&rt.events, &mut rt.bus);
+        Ok(rt)
+    }
+
+    /// Registers and starts an executor at `now`.
+    fn register_executor(
+        &mut self,
+        now: u64,
+        new: NewExecutor,
+    ) -> Result<ExecutorInfo, ClusterError> {
+        let d = members::Driver {
+            sched: &mut self.scheduler,
+            storage: &mut self.storage,
+            backend: self.backend.as_mut(),
+            events: &self.events,
+        };
+        self.executors.register(now, new, d)
     }
 
     /// Microseconds since the run started, on the run's clock.
@@ -233,42 +226,58 @@ impl Runtime {
         self.backend.now()
     }
 
-    /// The executors the run started with.
-    pub fn executors(&self) -> &[ExecutorSpec] {
-        &self.specs
+    /// The cluster's membership: every executor that registered, alive or lost.
+    pub fn membership(&self) -> &Membership {
+        &self.executors.membership
     }
 
-    /// The disk store of executor `id`.
+    /// Every executor that registered so far, alive or lost, in id order.
+    pub fn executors(&self) -> Vec<ExecutorInfo> {
+        self.executors.membership.executors()
+    }
+
+    /// Has executor `new` register at `at_us` (µs on the run's clock), while jobs run: the
+    /// driver loop hears of it then, starts it and offers it tasks.
+    pub fn schedule_executor(&mut self, at_us: u64, new: NewExecutor) {
+        self.backend
+            .schedule(at_us, ClusterChange::ExecutorRegistered(new));
+    }
+
+    /// Has executor `executor` be lost at `at_us`, for `reason`.
+    pub fn schedule_executor_loss(&mut self, at_us: u64, executor: usize, reason: &str) {
+        self.backend.schedule(
+            at_us,
+            ClusterChange::ExecutorLost {
+                executor,
+                reason: reason.to_string(),
+            },
+        );
+    }
+
+    /// The master storage keeps, which the schedulers ask where blocks are.
+    pub fn block_master(&self) -> &MasterRef {
+        self.storage.master()
+    }
+
+    /// The disk store of executor `id`, while it runs.
     pub fn disk_store(&self, id: usize) -> Option<Arc<DiskStore>> {
-        self.executors.get(&id).map(|e| e.env().disk.clone())
+        self.executors
+            .running
+            .get(&id)
+            .map(|e| e.env().disk.clone())
     }
 
     /// What executor `id`'s block manager holds.
     pub fn store_status(&self, id: usize) -> Option<StoreStatus> {
-        self.blocks.get(id).map(|b| b.status())
+        self.executors.blocks.get(id).map(|b| b.status())
     }
 
     /// Removes every block of RDD `rdd` from every executor (`unpersist`), posting a
     /// `BlockRemoved` for each.
     pub fn unpersist(&mut self, rdd: usize) {
-        let names = &self.names;
-        let name = |e: usize| {
-            names
-                .get(&e)
-                .cloned()
-                .unwrap_or_else(|| format!("exec-{e}"))
-        };
-        let events = block_updates::StorageDriver {
-            blocks: &self.blocks,
-            master: &mut self.scheduler.dag.block_master,
-            rng: &mut self.replication_rng,
-            names: &name,
-        }
-        .unpersist(rdd);
         let now = self.backend.now();
-        for e in events {
-            self.bus.post(now, e);
-        }
+        self.storage.unpersist(now, rdd);
+        driver::pump(&self.events, &mut self.bus);
     }
 
     /// How many turns the driver loop has taken (each a wake: a task completion, a timer, an
@@ -291,10 +300,9 @@ impl Runtime {
     fn drive(&mut self, job: usize) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
         let done = move |s: &Scheduler| s.job_finished(job);
         let mut parts = driver::DriverParts {
-            executors: &self.executors,
-            blocks: &self.blocks,
-            names: &self.names,
-            rng: &mut self.replication_rng,
+            executors: &mut self.executors,
+            storage: &mut self.storage,
+            events: &self.events,
             revive_interval: self.revive_interval,
             steps: &mut self.steps,
         };

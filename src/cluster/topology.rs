@@ -1,6 +1,8 @@
-//! The shape of a cluster: racks of hosts of executors, named as CONTRACTS §2 fixes them
-//! (`rack-0`, `host-0` numbered rack by rack, `exec-0` numbered host by host).
+//! The shape of a scenario's cluster: racks of hosts of executors, named as CONTRACTS §2 fixes
+//! them (`rack-0`, `host-0` numbered rack by rack; executors register host by host, so that
+//! [`Membership`](crate::membership::Membership) names them `exec-0`, `exec-1`, ...).
 
+use crate::membership::NewExecutor;
 use crate::storage::DiskMedium;
 
 /// The `[cluster]` table of a scenario.
@@ -39,17 +41,6 @@ impl Default for ClusterSpec {
     }
 }
 
-/// One executor of a cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExecutorSpec {
-    pub id: usize,
-    pub name: String,
-    pub host: String,
-    pub rack: String,
-    pub cores: u32,
-    pub storage_memory: u64,
-}
-
 impl ClusterSpec {
     /// A cluster of `executors` executors of `cores` cores, one per host, on one rack.
     pub fn flat(executors: usize, cores: u32) -> Self {
@@ -62,30 +53,27 @@ impl ClusterSpec {
         }
     }
 
-    /// Every executor, in id order.
+    /// Every executor, in the order they register (host by host).
     ///
     /// ```
     /// use ember::cluster::ClusterSpec;
     /// let spec = ClusterSpec { racks: 2, hosts_per_rack: 2, executors_per_host: 2, ..Default::default() };
     /// let e = spec.executors();
     /// assert_eq!(e.len(), 8);
-    /// assert_eq!((e[5].name.as_str(), e[5].host.as_str(), e[5].rack.as_str()), ("exec-5", "host-2", "rack-1"));
+    /// assert_eq!((e[5].host.as_str(), e[5].rack.as_str()), ("host-2", "rack-1"));
     /// ```
-    pub fn executors(&self) -> Vec<ExecutorSpec> {
+    pub fn executors(&self) -> Vec<NewExecutor> {
         let mut out = Vec::new();
         for r in 0..self.racks {
             for h in 0..self.hosts_per_rack {
-                let host = r * self.hosts_per_rack + h;
+                let host = format!("host-{}", r * self.hosts_per_rack + h);
                 for _ in 0..self.executors_per_host {
-                    let id = out.len();
-                    out.push(ExecutorSpec {
-                        id,
-                        name: format!("exec-{id}"),
-                        host: format!("host-{host}"),
-                        rack: format!("rack-{r}"),
-                        cores: self.cores_per_executor,
-                        storage_memory: self.storage_memory,
-                    });
+                    out.push(NewExecutor::new(
+                        &host,
+                        &format!("rack-{r}"),
+                        self.cores_per_executor,
+                        self.storage_memory,
+                    ));
                 }
             }
         }

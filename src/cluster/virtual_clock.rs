@@ -6,9 +6,10 @@
 //! computed in batches, in parallel (rayon), just before the clock next moves, so a task sees
 //! the executors' state as it was when it was launched; the results are queued in launch order
 //! and completions at the same instant are delivered in that order, so nothing about thread
-//! timing reaches a decision.
+//! timing reaches a decision. Cluster changes are delivered at their time, after the
+//! completions due at the same instant.
 
-use super::backend::{Backend, Wake};
+use super::backend::{Backend, ChangeQueue, ClusterChange, Wake};
 use super::cost::CostModel;
 use super::executor::Executor;
 use crate::scheduler::{StatusUpdate, TaskDescription, TaskOutcome};
@@ -26,21 +27,25 @@ pub struct VirtualBackend {
     launched: Vec<TaskDescription>,
     /// Computed, waiting for their completion time: (time, seq).
     queue: BinaryHeap<Reverse<(u64, u64)>>,
+    /// Computed, by seq: a completion whose seq is no longer here was dropped (its executor
+    /// was lost) and is skipped when its time comes.
     done: BTreeMap<u64, StatusUpdate>,
+    changes: ChangeQueue,
     executors: BTreeMap<usize, Arc<Executor>>,
     cost: CostModel,
 }
 
 impl VirtualBackend {
-    /// A backend over `executors`, at time 0.
-    pub fn new(executors: BTreeMap<usize, Arc<Executor>>, cost: CostModel) -> Self {
+    /// A backend with no executors yet, at time 0.
+    pub fn new(cost: CostModel) -> Self {
         VirtualBackend {
             now: 0,
             seq: 0,
             launched: Vec::new(),
             queue: BinaryHeap::new(),
             done: BTreeMap::new(),
-            executors,
+            changes: ChangeQueue::default(),
+            executors: BTreeMap::new(),
             cost,
         }
     }
@@ -60,7 +65,7 @@ impl VirtualBackend {
                     task_id: t.task_id,
                     executor: t.executor,
                     outcome: TaskOutcome::Failed(TaskError::Exception(format!(
-                        "no executor exec-{}",
+                        "executor {} is not running",
                         t.executor
                     ))),
                     metrics: Default::default(),
@@ -77,7 +82,19 @@ impl VirtualBackend {
         }
     }
 
+    /// When the next completion still wanted is due (dropped ones are discarded on the way).
+    fn next_completion(&mut self) -> Option<u64> {
+        while let Some(Reverse((t, seq))) = self.queue.peek().copied() {
+            if self.done.contains_key(&seq) {
+                return Some(t);
+            }
+            self.queue.pop();
+        }
+        None
+    }
+
     fn pop(&mut self) -> Option<StatusUpdate> {
+        self.next_completion()?;
         let Reverse((at, seq)) = self.queue.pop()?;
         self.now = self.now.max(at);
         self.done.remove(&seq)
@@ -89,32 +106,54 @@ impl Backend for VirtualBackend {
         self.now
     }
 
+    fn add_executor(&mut self, id: usize, executor: Arc<Executor>, _cores: u32) {
+        self.executors.insert(id, executor);
+    }
+
+    fn remove_executor(&mut self, id: usize) {
+        self.executors.remove(&id);
+        self.launched.retain(|t| t.executor != id);
+        self.done.retain(|_, u| u.executor != id);
+    }
+
+    fn schedule(&mut self, at: u64, change: ClusterChange) {
+        self.changes.push(at, change);
+    }
+
     fn launch(&mut self, tasks: Vec<TaskDescription>) {
         self.launched.extend(tasks);
     }
 
     fn wait(&mut self, deadline: Option<u64>) -> Wake {
         // Completions due now go first: the launches they lead to are then computed together.
-        if self
-            .queue
-            .peek()
-            .is_some_and(|Reverse((t, _))| *t <= self.now)
-        {
+        if self.next_completion().is_some_and(|t| t <= self.now) {
             if let Some(u) = self.pop() {
                 return Wake::Completed(Box::new(u));
             }
         }
+        if let Some(c) = self.changes.pop_due(self.now) {
+            return Wake::Cluster(c);
+        }
         self.compute_launched();
-        let next = self.queue.peek().map(|Reverse((t, _))| *t);
+        let completion = self.next_completion();
+        let change = self.changes.next_at();
+        let next = [completion, change].into_iter().flatten().min();
         match (next, deadline) {
             (Some(t), Some(d)) if d < t => {
                 self.now = self.now.max(d);
                 Wake::Deadline
             }
-            (Some(_), _) => match self.pop() {
+            (Some(t), _) if completion == Some(t) => match self.pop() {
                 Some(u) => Wake::Completed(Box::new(u)),
                 None => Wake::Idle,
             },
+            (Some(t), _) => {
+                self.now = self.now.max(t);
+                match self.changes.pop_due(self.now) {
+                    Some(c) => Wake::Cluster(c),
+                    None => Wake::Idle,
+                }
+            }
             (None, Some(d)) => {
                 self.now = self.now.max(d);
                 Wake::Deadline
@@ -129,6 +168,6 @@ impl Backend for VirtualBackend {
     }
 
     fn has_running(&self) -> bool {
-        !self.launched.is_empty() || !self.queue.is_empty()
+        !self.launched.is_empty() || !self.done.is_empty()
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Each executor has one worker thread per core, fed through a channel of task descriptions;
 //! workers send status updates back on one channel, and a wait is a real wait on it, up to the
-//! driver's next deadline.
+//! driver's next deadline or the next scheduled cluster change. An executor registers by
+//! starting its pool; a lost one's pool is closed (a task it is running still reports, and the
+//! scheduler, which no longer counts it as running, discards the report).
 
-use super::backend::{Backend, Wake};
+use super::backend::{Backend, ChangeQueue, ClusterChange, Wake};
 use super::executor::Executor;
 use crate::scheduler::{StatusUpdate, TaskDescription};
 use std::collections::BTreeMap;
@@ -45,16 +47,39 @@ struct Pool {
 pub struct WallBackend {
     start: Instant,
     pools: BTreeMap<usize, Pool>,
+    /// Pools of lost executors, joined at the end.
+    closed: Vec<Pool>,
     updates: Receiver<StatusUpdate>,
+    report: Sender<StatusUpdate>,
+    changes: ChangeQueue,
     running: usize,
 }
 
+impl Default for WallBackend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl WallBackend {
-    /// Starts `cores` worker threads for each executor; time 0 is now.
-    pub fn new(executors: BTreeMap<usize, (Arc<Executor>, u32)>) -> Self {
-        let (tx, updates) = channel::<StatusUpdate>();
-        let mut pools = BTreeMap::new();
-        for (id, (exec, cores)) in executors {
+    /// A backend with no executors yet; time 0 is now.
+    pub fn new() -> Self {
+        let (report, updates) = channel::<StatusUpdate>();
+        WallBackend {
+            start: Instant::now(),
+            pools: BTreeMap::new(),
+            closed: Vec::new(),
+            updates,
+            report,
+            changes: ChangeQueue::default(),
+            running: 0,
+        }
+    }
+
+    /// Starts `cores` worker threads for `exec`.
+    fn start_pool(&self, exec: Arc<Executor>, cores: u32) -> Pool {
+        let tx = self.report.clone();
+        {
             let (task_tx, task_rx) = channel::<TaskDescription>();
             let task_rx = Arc::new(Mutex::new(task_rx));
             let threads = (0..cores.max(1))
@@ -77,19 +102,10 @@ impl WallBackend {
                     })
                 })
                 .collect();
-            pools.insert(
-                id,
-                Pool {
-                    tasks: Some(task_tx),
-                    threads,
-                },
-            );
-        }
-        WallBackend {
-            start: Instant::now(),
-            pools,
-            updates,
-            running: 0,
+            Pool {
+                tasks: Some(task_tx),
+                threads,
+            }
         }
     }
 }
@@ -97,6 +113,25 @@ impl WallBackend {
 impl Backend for WallBackend {
     fn now(&self) -> u64 {
         self.start.elapsed().as_micros() as u64
+    }
+
+    fn add_executor(&mut self, id: usize, executor: Arc<Executor>, cores: u32) {
+        let pool = self.start_pool(executor, cores);
+        if let Some(mut old) = self.pools.insert(id, pool) {
+            old.tasks = None;
+            self.closed.push(old);
+        }
+    }
+
+    fn remove_executor(&mut self, id: usize) {
+        if let Some(mut p) = self.pools.remove(&id) {
+            p.tasks = None;
+            self.closed.push(p);
+        }
+    }
+
+    fn schedule(&mut self, at: u64, change: ClusterChange) {
+        self.changes.push(at, change);
     }
 
     fn launch(&mut self, tasks: Vec<TaskDescription>) {
@@ -110,7 +145,12 @@ impl Backend for WallBackend {
     }
 
     fn wait(&mut self, deadline: Option<u64>) -> Wake {
-        let wait = match deadline {
+        if let Some(c) = self.changes.pop_due(self.now()) {
+            return Wake::Cluster(c);
+        }
+        let change = self.changes.next_at();
+        let until = [deadline, change].into_iter().flatten().min();
+        let wait = match until {
             Some(d) => Duration::from_micros(d.saturating_sub(self.now())),
             None if self.running == 0 => return Wake::Idle,
             None => Duration::from_secs(3600),
@@ -120,7 +160,10 @@ impl Backend for WallBackend {
                 self.running = self.running.saturating_sub(1);
                 Wake::Completed(Box::new(u))
             }
-            Err(RecvTimeoutError::Timeout) => Wake::Deadline,
+            Err(RecvTimeoutError::Timeout) => match self.changes.pop_due(self.now()) {
+                Some(c) => Wake::Cluster(c),
+                None => Wake::Deadline,
+            },
             Err(RecvTimeoutError::Disconnected) => Wake::Idle,
         }
     }
@@ -137,7 +180,7 @@ impl Drop for WallBackend {
         for p in self.pools.values_mut() {
             p.tasks = None;
         }
-        for p in self.pools.values_mut() {
+        for p in self.pools.values_mut().chain(self.closed.iter_mut()) {
             for t in p.threads.drain(..) {
                 let _ = t.join();
             }

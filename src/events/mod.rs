@@ -589,23 +589,27 @@ impl EventBus {
     }
 }
 
-/// Where the schedulers put events before the runtime stamps and posts them.
+/// The driver's one ordered stream of decisions: the schedulers and storage emit into it (each
+/// through its own handle: cloning shares the stream), and the driver drains it in order and
+/// posts the events to the [`EventBus`].
 ///
-/// The schedulers are state machines that take the current time as an argument; they collect
-/// what they decided here, and the driver posts it to the [`EventBus`].
-#[derive(Default, Debug)]
+/// The schedulers and stores are state machines that take the current time as an argument;
+/// what they decide is stamped here, in the order they decided it, whoever decided it.
+#[derive(Clone, Default, Debug)]
 pub struct EventSink {
-    pending: Vec<Event>,
+    pending: Arc<Mutex<Vec<Event>>>,
 }
 
 impl EventSink {
     /// Records `kind` as happening at `time_us`.
-    pub fn emit(&mut self, time_us: u64, kind: EventKind) {
-        self.pending.push(Event { kind, time_us });
+    pub fn emit(&self, time_us: u64, kind: EventKind) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.push(Event { kind, time_us });
     }
 
     /// Takes everything recorded so far, in order.
-    pub fn drain(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.pending)
+    pub fn drain(&self) -> Vec<Event> {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *p)
     }
 }

@@ -4,8 +4,10 @@
 //!
 //! Both are deterministic state machines (DESIGN principle 2): every entry point takes the
 //! current time and returns what to do; none reads a clock, sleeps or spawns a thread. The
-//! drivers in [`crate::cluster`] feed them, on the virtual clock or the wall clock. What they
-//! decide is recorded as events, drained with [`Scheduler::drain_events`].
+//! drivers in [`crate::cluster`] feed them, on the virtual clock or the wall clock. They read
+//! the cluster from its [`Membership`] and ask storage's master where blocks are; they do not
+//! hold either. What they decide is emitted into the driver's one [`EventSink`], in order with
+//! what storage decides.
 
 pub mod dag;
 pub mod stage;
@@ -19,9 +21,11 @@ pub use task::{ResultFunction, StatusUpdate, TaskBinary, TaskDescription, TaskOu
 use crate::events::{Event, EventKind, EventSink, TaskEndReason};
 pub use crate::lineage::TaskLocation;
 use crate::lineage::{RddNode, ShuffleDependency};
+use crate::membership::Membership;
+use crate::storage::MasterRef;
 use dag::{DagAction, DagScheduler};
 use std::sync::Arc;
-use task_scheduler::{CompletionResult, TaskScheduler};
+use task_scheduler::{Completion, CompletionResult, TaskScheduler};
 
 /// Why a job did not give an answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -93,7 +97,7 @@ impl Default for SchedulerConfig {
     }
 }
 
-/// The DAG scheduler and the task scheduler, and the events they emit.
+/// The DAG scheduler and the task scheduler, and the stream they emit into.
 pub struct Scheduler {
     /// Jobs, stages, map outputs.
     pub dag: DagScheduler,
@@ -104,28 +108,42 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler with no executors and no jobs.
-    pub fn new(config: SchedulerConfig) -> Self {
+    /// A scheduler with no jobs, over the executors that register in `membership`, asking
+    /// `master` where blocks are, emitting into `events` (a handle on the driver's stream).
+    pub fn new(
+        config: SchedulerConfig,
+        membership: Membership,
+        master: MasterRef,
+        events: EventSink,
+    ) -> Self {
         Scheduler {
-            dag: DagScheduler::new(config.clone()),
-            tasks: TaskScheduler::new(config),
-            events: EventSink::default(),
+            dag: DagScheduler::new(config.clone(), master, membership.clone()),
+            tasks: TaskScheduler::new(config, membership),
+            events,
             revive_requested: false,
         }
     }
 
-    /// Registers an executor (the driver posts its `ExecutorAdded`).
-    pub fn add_executor(
-        &mut self,
-        id: usize,
-        name: String,
-        host: String,
-        rack: String,
-        cores: u32,
-    ) {
-        self.dag.executor_added(id, &host);
-        self.tasks.add_executor(id, name, host, rack, cores);
+    /// Executor `id`, registered in the membership, offers its cores from now on (the driver
+    /// posts its `ExecutorAdded`).
+    pub fn executor_added(&mut self, id: usize) {
+        self.dag.executor_added(id);
+        self.tasks.executor_added(id);
         self.revive_requested = true;
+    }
+
+    /// Executor `id`, lost in the membership, is gone (Spark's `TaskSchedulerImpl.executorLost`
+    /// then the DAG scheduler's `handleExecutorLost`): the tasks it ran end `executor_lost`,
+    /// its cached blocks are forgotten, and its map outputs too when `files_lost` (no external
+    /// shuffle service keeps them).
+    pub fn executor_lost(&mut self, now: u64, id: usize, reason: &str, files_lost: bool) {
+        for c in self.tasks.executor_lost(now, id, reason) {
+            self.task_ended(now, c, Vec::new());
+        }
+        self.dag
+            .executor_lost(now, id, files_lost, &mut self.events);
+        self.revive_requested = true;
+        self.apply(now);
     }
 
     /// Submits a job; see [`DagScheduler::submit_job`].
@@ -186,11 +204,16 @@ impl Scheduler {
 
     /// Takes an executor's report on a task: posts `TaskEnd`, then moves the job on.
     pub fn status_update(&mut self, now: u64, mut update: StatusUpdate) {
-        let exec_name = self.tasks.executor_name(update.executor);
         let blocks_read = std::mem::take(&mut update.blocks_read);
         let Some(c) = self.tasks.status_update(now, update) else {
             return;
         };
+        self.task_ended(now, c, blocks_read);
+        self.apply(now);
+    }
+
+    /// Posts a finished attempt's `TaskEnd`, then tells the DAG scheduler.
+    fn task_ended(&mut self, now: u64, c: Completion, blocks_read: Vec<String>) {
         let error = match &c.result {
             CompletionResult::Failed(e) => Some(e.to_string()),
             _ => None,
@@ -205,7 +228,7 @@ impl Scheduler {
                 stage: c.stage_id,
                 attempt: c.stage_attempt,
                 partition: c.partition,
-                executor: exec_name,
+                executor: self.tasks.membership().name(c.executor),
                 reason: c.reason,
                 duration_us: c.duration_us,
                 metrics: c.metrics.clone(),
@@ -214,7 +237,6 @@ impl Scheduler {
             },
         );
         self.dag.handle_task_completion(now, c, &mut self.events);
-        self.apply(now);
     }
 
     /// When [`Self::on_timer`] is next due.
@@ -251,13 +273,8 @@ impl Scheduler {
         self.tasks.has_tasks_to_launch() && self.tasks.has_free_core()
     }
 
-    /// Records an event decided elsewhere (a block stored as a task completed) in order with
-    /// the schedulers' own.
-    pub fn emit(&mut self, now: u64, kind: EventKind) {
-        self.events.emit(now, kind);
-    }
-
-    /// Takes the events decided since the last call, in order.
+    /// Takes the events decided since the last call (by the schedulers and by whatever else
+    /// shares their stream), in order.
     pub fn drain_events(&mut self) -> Vec<Event> {
         self.events.drain()
     }

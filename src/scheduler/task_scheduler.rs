@@ -1,8 +1,9 @@
 //! `TaskScheduler`: offer rounds over executors' free cores (Spark's `TaskSchedulerImpl`).
 //!
-//! It owns the executors' free cores, every live [`TaskSetManager`] in FIFO order (job, then
-//! stage), the running tasks, the task id counter and the seeded RNG that shuffles offers. It
-//! decides which task goes to which core; it does not know about stages' parents or map
+//! It owns the live executors' free cores, every live [`TaskSetManager`] in FIFO order (job,
+//! then stage), the running tasks, the task id counter and the seeded RNG that shuffles offers.
+//! It decides which task goes to which core; it reads where executors are, and whether they are
+//! alive, from the cluster's [`Membership`]. It does not know about stages' parents or map
 //! outputs (the [`DagScheduler`](super::dag::DagScheduler)'s business). Reference §2.3.
 
 use super::task::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
@@ -11,6 +12,7 @@ use super::task_set_manager::{
 };
 use super::SchedulerConfig;
 use crate::events::{EventKind, EventSink, Locality, TaskEndReason, TaskMetrics};
+use crate::membership::{Membership, Roster};
 use crate::shuffle::{MapStatus, ShuffleInputs};
 use crate::task_context::TaskError;
 use rand::seq::SliceRandom;
@@ -32,15 +34,11 @@ pub struct TaskSet {
     pub shuffle_inputs: Arc<ShuffleInputs>,
 }
 
-/// An executor as the task scheduler sees it.
-#[derive(Clone, Debug)]
-pub struct ExecutorSlot {
-    pub name: String,
-    pub host: String,
-    pub rack: String,
-    pub cores: u32,
+/// A live executor's cores, as the task scheduler hands them out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cores {
+    pub total: u32,
     pub free: u32,
-    pub alive: bool,
 }
 
 struct Running {
@@ -104,7 +102,9 @@ pub enum CompletionResult {
 pub struct TaskScheduler {
     config: SchedulerConfig,
     rng: ChaCha8Rng,
-    executors: BTreeMap<usize, ExecutorSlot>,
+    membership: Membership,
+    /// The live executors' cores: an executor is here from its registration to its loss.
+    cores: BTreeMap<usize, Cores>,
     task_sets: BTreeMap<TsmKey, (TaskSetManager, TaskSet)>,
     no_rejects_since_reset: BTreeMap<TsmKey, bool>,
     running: BTreeMap<usize, Running>,
@@ -117,38 +117,36 @@ pub struct TaskScheduler {
 /// The cluster as task sets see it; with `racks` false, hosts have no rack (Spark without a
 /// cluster manager that knows racks: no RACK_LOCAL level).
 struct View<'a> {
-    executors: &'a BTreeMap<usize, ExecutorSlot>,
+    roster: &'a Roster,
     racks: bool,
 }
 
 impl ClusterView for View<'_> {
     fn executor_alive(&self, e: usize) -> bool {
-        self.executors.get(&e).is_some_and(|x| x.alive)
+        self.roster.is_alive(e)
     }
     fn host_alive(&self, host: &str) -> bool {
-        self.executors.values().any(|x| x.alive && x.host == host)
+        self.roster.host_alive(host)
     }
     fn rack_alive(&self, rack: &str) -> bool {
-        self.racks && self.executors.values().any(|x| x.alive && x.rack == rack)
+        self.racks && self.roster.rack_alive(rack)
     }
     fn rack_of(&self, host: &str) -> Option<String> {
         if !self.racks {
             return None;
         }
-        self.executors
-            .values()
-            .find(|x| x.host == host)
-            .map(|x| x.rack.clone())
+        self.roster.rack_of(host).map(str::to_string)
     }
 }
 
 impl TaskScheduler {
-    /// A scheduler with no executors.
-    pub fn new(config: SchedulerConfig) -> Self {
+    /// A scheduler over the executors of `membership` that register with it.
+    pub fn new(config: SchedulerConfig, membership: Membership) -> Self {
         TaskScheduler {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             config,
-            executors: BTreeMap::new(),
+            membership,
+            cores: BTreeMap::new(),
             task_sets: BTreeMap::new(),
             no_rejects_since_reset: BTreeMap::new(),
             running: BTreeMap::new(),
@@ -157,28 +155,27 @@ impl TaskScheduler {
         }
     }
 
-    /// Registers an executor with all its cores free.
-    pub fn add_executor(
-        &mut self,
-        id: usize,
-        name: String,
-        host: String,
-        rack: String,
-        cores: u32,
-    ) {
-        self.executors.insert(
+    /// Executor `id` (registered in the membership) offers its cores from now on; task sets
+    /// recompute their locality levels, as Spark's `executorAdded` makes them.
+    pub fn executor_added(&mut self, id: usize) {
+        let membership = self.membership.clone();
+        let roster = membership.read();
+        let Some(e) = roster.get(id).filter(|e| e.alive()) else {
+            return;
+        };
+        self.cores.insert(
             id,
-            ExecutorSlot {
-                name,
-                host,
-                rack,
-                cores,
-                free: cores,
-                alive: true,
+            Cores {
+                total: e.cores,
+                free: e.cores,
             },
         );
+        self.recompute_locality(&roster);
+    }
+
+    fn recompute_locality(&mut self, roster: &Roster) {
         let view = View {
-            executors: &self.executors,
+            roster,
             racks: self.config.rack_locality,
         };
         for (tsm, _) in self.task_sets.values_mut() {
@@ -186,9 +183,48 @@ impl TaskScheduler {
         }
     }
 
-    /// The executors known, alive or not.
-    pub fn executors(&self) -> &BTreeMap<usize, ExecutorSlot> {
-        &self.executors
+    /// Executor `id` is gone (the membership already says so): its cores are no longer
+    /// offered, and each task running on it fails with `executor_lost` (Spark's
+    /// `TaskSetManager.executorLost`; the loss does not count towards the task's failures, as
+    /// for an executor the driver lost rather than one a task crashed). Returns the failed
+    /// tasks' completions, for the DAG scheduler.
+    pub fn executor_lost(&mut self, now: u64, id: usize, reason: &str) -> Vec<Completion> {
+        self.cores.remove(&id);
+        self.killed.retain(|_, e| *e != id);
+        let on_it: Vec<usize> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.executor == id)
+            .map(|(t, _)| *t)
+            .collect();
+        let name = self.membership.name(id);
+        let mut out = Vec::new();
+        for task in on_it {
+            let update = StatusUpdate {
+                task_id: task,
+                executor: id,
+                outcome: TaskOutcome::Failed(TaskError::ExecutorLost(format!(
+                    "executor {name} lost: {reason}"
+                ))),
+                metrics: TaskMetrics::default(),
+                effects: Default::default(),
+                blocks_read: Vec::new(),
+            };
+            out.extend(self.status_update(now, update));
+        }
+        let membership = self.membership.clone();
+        self.recompute_locality(&membership.read());
+        out
+    }
+
+    /// The cluster this scheduler offers.
+    pub fn membership(&self) -> &Membership {
+        &self.membership
+    }
+
+    /// The live executors' cores, by executor id.
+    pub fn cores(&self) -> &BTreeMap<usize, Cores> {
+        &self.cores
     }
 
     /// Takes a stage attempt's tasks. Earlier attempts of the stage become zombies.
@@ -211,7 +247,7 @@ impl TaskScheduler {
             waits,
             self.config.max_task_failures,
             &View {
-                executors: &self.executors,
+                roster: &self.membership.read(),
                 racks: self.config.rack_locality,
             },
             now,
@@ -248,7 +284,7 @@ impl TaskScheduler {
                     stage: run.stage_id,
                     attempt: run.stage_attempt,
                     partition: run.partition,
-                    executor: self.executor_name(run.executor),
+                    executor: self.membership.name(run.executor),
                     reason: TaskEndReason::Killed,
                     duration_us: now.saturating_sub(run.launched_at),
                     metrics: TaskMetrics::default(),
@@ -304,7 +340,7 @@ impl TaskScheduler {
     /// launch something only then.
     pub fn has_free_core(&self) -> bool {
         let cpus = self.config.task_cpus.max(1);
-        self.executors.values().any(|e| e.alive && e.free >= cpus)
+        self.cores.values().any(|c| c.free >= cpus)
     }
 
     /// Whether any task is running.
@@ -323,29 +359,22 @@ impl TaskScheduler {
         let full = only.is_none();
         let mut offers: Vec<usize> = match only {
             // A partial offer: one executor, looked up rather than searched for.
-            Some(o) => self
-                .executors
-                .get(&o)
-                .filter(|e| e.alive)
-                .map(|_| vec![o])
-                .unwrap_or_default(),
-            None => self
-                .executors
-                .iter()
-                .filter(|(_, e)| e.alive)
-                .map(|(id, _)| *id)
-                .collect(),
+            Some(o) if self.cores.contains_key(&o) => vec![o],
+            Some(_) => Vec::new(),
+            None => self.cores.keys().copied().collect(),
         };
         offers.shuffle(&mut self.rng);
         let mut avail: Vec<u32> = offers
             .iter()
-            .map(|e| self.executors.get(e).map_or(0, |x| x.free))
+            .map(|e| self.cores.get(e).map_or(0, |c| c.free))
             .collect();
         let cpus = self.config.task_cpus.max(1);
         if avail.iter().all(|a| *a < cpus) {
             return Vec::new();
         }
         let mut launched = Vec::new();
+        let membership = self.membership.clone();
+        let roster = membership.read();
         let keys: Vec<TsmKey> = self.task_sets.keys().copied().collect();
         for key in keys {
             let Some(levels) = self
@@ -361,6 +390,7 @@ impl TaskScheduler {
             for max_loc in levels {
                 loop {
                     let round = self.resource_offer_single_task_set(
+                        &roster,
                         key,
                         max_loc,
                         &offers,
@@ -378,8 +408,8 @@ impl TaskScheduler {
             self.after_offers(key, full, &set, now);
         }
         for (i, exec) in offers.iter().enumerate() {
-            if let Some(e) = self.executors.get_mut(exec) {
-                e.free = avail[i];
+            if let Some(c) = self.cores.get_mut(exec) {
+                c.free = avail[i];
             }
         }
         launched
@@ -391,6 +421,7 @@ impl TaskScheduler {
     #[allow(clippy::too_many_arguments)]
     fn resource_offer_single_task_set(
         &mut self,
+        roster: &Roster,
         key: TsmKey,
         max_loc: Locality,
         offers: &[usize],
@@ -409,7 +440,9 @@ impl TaskScheduler {
             if avail[i] < cpus {
                 continue;
             }
-            let slot = &self.executors[exec];
+            let Some(slot) = roster.get(*exec) else {
+                continue;
+            };
             let (task, rejected) = tsm.resource_offer(
                 *exec,
                 &slot.host,
@@ -500,22 +533,21 @@ impl TaskScheduler {
     /// Takes an executor's report on a task. Returns `None` for a task it does not know (a
     /// report from an executor already declared lost).
     pub fn status_update(&mut self, now: u64, update: StatusUpdate) -> Option<Completion> {
+        let cpus = self.config.task_cpus.max(1);
         if let Some(exec) = self.killed.remove(&update.task_id) {
-            if let Some(e) = self.executors.get_mut(&exec) {
-                if e.alive {
-                    e.free = (e.free + self.config.task_cpus.max(1)).min(e.cores);
-                }
+            if let Some(c) = self.cores.get_mut(&exec) {
+                c.free = (c.free + cpus).min(c.total);
             }
             return None;
         }
         let run = self.running.remove(&update.task_id)?;
-        if let Some(e) = self.executors.get_mut(&run.executor) {
-            if e.alive {
-                e.free = (e.free + self.config.task_cpus.max(1)).min(e.cores);
-            }
+        if let Some(c) = self.cores.get_mut(&run.executor) {
+            c.free = (c.free + cpus).min(c.total);
         }
+        let membership = self.membership.clone();
+        let roster = membership.read();
         let view = View {
-            executors: &self.executors,
+            roster: &roster,
             racks: self.config.rack_locality,
         };
         let (reason, result, aborted) = match update.outcome {
@@ -525,17 +557,18 @@ impl TaskScheduler {
             TaskOutcome::Result(v) => (TaskEndReason::Success, CompletionResult::Value(v), None),
             TaskOutcome::Failed(e) => {
                 let fetch = matches!(e, TaskError::FetchFailed { .. });
+                let executor_lost = matches!(e, TaskError::ExecutorLost(_));
                 let reason = if fetch {
                     TaskEndReason::FetchFailed
+                } else if executor_lost {
+                    TaskEndReason::ExecutorLost
                 } else {
                     TaskEndReason::Exception
                 };
+                let counts = !fetch && !executor_lost;
                 let mut aborted = None;
-                let (host, name) = self
-                    .executors
-                    .get(&run.executor)
-                    .map(|x| (x.host.clone(), x.name.clone()))
-                    .unwrap_or_default();
+                let host = roster.host(run.executor).unwrap_or_default();
+                let name = roster.name(run.executor);
                 // Spark's wording, which the abort message quotes.
                 let lost = format!(
                     "Lost task {}.{} in stage {}.{} (TID {}) ({host} executor {name}): {e}",
@@ -543,7 +576,7 @@ impl TaskScheduler {
                 );
                 if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
                     if let FailureVerdict::Abort(msg) =
-                        tsm.handle_failure(run.index, update.task_id, !fetch, fetch, &lost, &view)
+                        tsm.handle_failure(run.index, update.task_id, counts, fetch, &lost, &view)
                     {
                         aborted = Some(msg);
                     }
@@ -570,13 +603,5 @@ impl TaskScheduler {
             result,
             aborted,
         })
-    }
-
-    /// The name of executor `id` (`exec-<id>` if unknown).
-    pub fn executor_name(&self, id: usize) -> String {
-        self.executors
-            .get(&id)
-            .map(|e| e.name.clone())
-            .unwrap_or_else(|| format!("exec-{id}"))
     }
 }

@@ -29,6 +29,7 @@
 pub mod layout;
 pub mod reader;
 
+use crate::membership::Membership;
 use crate::storage::{BlockId, DiskStore};
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -299,7 +300,6 @@ enum Serving {
 
 struct Endpoint {
     store: Arc<DiskStore>,
-    host: String,
     serving: Serving,
 }
 
@@ -314,27 +314,29 @@ pub struct FetchError(pub String);
 pub struct BlockTransferService {
     endpoints: RwLock<Vec<Option<Endpoint>>>,
     external_shuffle_service: bool,
+    /// Where executors live, and their names.
+    membership: Membership,
 }
 
 impl BlockTransferService {
-    /// A service with no executors; with `external_shuffle_service`, map outputs outlive their
-    /// executor (not their host).
-    pub fn new(external_shuffle_service: bool) -> Self {
+    /// A service with no executors yet, for the executors of `membership`; with
+    /// `external_shuffle_service`, map outputs outlive their executor (not their host).
+    pub fn new(external_shuffle_service: bool, membership: Membership) -> Self {
         BlockTransferService {
             endpoints: RwLock::new(Vec::new()),
             external_shuffle_service,
+            membership,
         }
     }
 
     /// Makes executor `executor`'s disk store reachable.
-    pub fn register(&self, executor: usize, host: &str, store: Arc<DiskStore>) {
+    pub fn register(&self, executor: usize, store: Arc<DiskStore>) {
         if let Ok(mut e) = self.endpoints.write() {
             if e.len() <= executor {
                 e.resize_with(executor + 1, || None);
             }
             e[executor] = Some(Endpoint {
                 store,
-                host: host.to_string(),
                 serving: Serving::Executor,
             });
         }
@@ -357,9 +359,12 @@ impl BlockTransferService {
 
     /// Host `host` is gone: every store on it is lost.
     pub fn host_lost(&self, host: &str) {
+        let roster = self.membership.read();
         if let Ok(mut e) = self.endpoints.write() {
-            for ep in e.iter_mut().flatten().filter(|ep| ep.host == host) {
-                ep.serving = Serving::Lost;
+            for (id, ep) in e.iter_mut().enumerate() {
+                if let Some(ep) = ep.as_mut().filter(|_| roster.host(id) == Some(host)) {
+                    ep.serving = Serving::Lost;
+                }
             }
         }
     }
@@ -372,8 +377,14 @@ impl BlockTransferService {
             .map_err(|_| FetchError("transfer service poisoned".into()))?;
         match e.get(executor) {
             Some(Some(ep)) if ep.serving != Serving::Lost => Ok(ep.store.clone()),
-            Some(Some(_)) => Err(FetchError(format!("executor exec-{executor} is lost"))),
-            _ => Err(FetchError(format!("executor exec-{executor} is unknown"))),
+            Some(Some(_)) => Err(FetchError(format!(
+                "executor {} is lost",
+                self.membership.name(executor)
+            ))),
+            _ => Err(FetchError(format!(
+                "executor {} is unknown",
+                self.membership.name(executor)
+            ))),
         }
     }
 
@@ -389,7 +400,8 @@ impl BlockTransferService {
         let io = |e: std::io::Error| FetchError(e.to_string());
         let missing = |what: &str| {
             FetchError(format!(
-                "shuffle_{shuffle}_{map}_0.{what} is missing on exec-{executor}"
+                "shuffle_{shuffle}_{map}_0.{what} is missing on {}",
+                self.membership.name(executor)
             ))
         };
         let index = store
@@ -412,8 +424,11 @@ mod tests {
     use crate::storage::DiskMedium;
 
     fn service(ess: bool) -> BlockTransferService {
-        let t = BlockTransferService::new(ess);
+        let members = Membership::new();
+        let t = BlockTransferService::new(ess, members.clone());
         for (e, host) in [(0, "host-0"), (1, "host-0"), (2, "host-1")] {
+            let info = members.register(0, crate::membership::NewExecutor::new(host, "r", 1, 1));
+            assert_eq!(info.id, e);
             let store = Arc::new(DiskStore::new(DiskMedium::Memory, "").unwrap());
             let mut b = layout::MapOutputBuilder::new();
             b.push(0, &(7u32, 8u32)).unwrap();
@@ -424,7 +439,7 @@ mod tests {
             store
                 .put(BlockId::ShuffleIndex { shuffle: 0, map: e }, out.index)
                 .unwrap();
-            t.register(e, host, store);
+            t.register(e, store);
         }
         t
     }

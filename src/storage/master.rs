@@ -4,6 +4,36 @@ use super::BlockId;
 use crate::events::RecomputeReason;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A handle on the driver's [`BlockManagerMaster`], as the DAG scheduler holds one (Spark's
+/// scheduler holds an RPC reference to it): it asks where blocks are and says when an
+/// executor is gone; storage, beside it in the driver, keeps the master up to date. Cloning
+/// shares the master.
+#[derive(Clone, Default, Debug)]
+pub struct MasterRef(std::sync::Arc<std::sync::Mutex<BlockManagerMaster>>);
+
+impl MasterRef {
+    /// A handle on a new, empty master.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `f` on the master.
+    pub fn with<R>(&self, f: impl FnOnce(&mut BlockManagerMaster) -> R) -> R {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut m)
+    }
+
+    /// The executors holding `block`, in id order.
+    pub fn locations(&self, block: BlockId) -> Vec<usize> {
+        self.with(|m| m.locations(block))
+    }
+
+    /// Forgets every block `executor` held (it is gone).
+    pub fn remove_executor(&self, executor: usize) {
+        self.with(|m| m.remove_executor(executor))
+    }
+}
+
 /// The driver's record of which executors hold which blocks (Spark's `BlockManagerMaster`).
 ///
 /// The DAG scheduler asks it where an RDD's partitions are cached: a stage whose RDD is cached

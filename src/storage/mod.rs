@@ -28,6 +28,6 @@ pub use block_manager::{
 pub use codec::{BlockCodec, CodecError, RecordBlock, RecordsCodec};
 pub use disk_store::{DiskMedium, DiskStore, StagedWrite};
 pub use level::StorageLevel;
-pub use master::BlockManagerMaster;
+pub use master::{BlockManagerMaster, MasterRef};
 pub use memory_manager::UnifiedMemoryManager;
 pub use registry::{BlockManagers, Distance};

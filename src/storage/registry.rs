@@ -1,14 +1,14 @@
 //! [`BlockManagers`]: every executor's [`BlockManager`], as the cluster reaches them: a task
 //! that misses a block locally fetches it from another executor that holds it, the nearest
 //! first (same host, then same rack, then the rest, as Spark's `sortLocations` orders them).
+//! Where each executor lives is the [`Membership`]'s to say; this registry holds the managers.
 
 use super::{BlockId, BlockManager};
+use crate::membership::Membership;
 use std::sync::{Arc, RwLock};
 
 struct Entry {
     manager: Arc<BlockManager>,
-    host: String,
-    rack: String,
     alive: bool,
 }
 
@@ -24,24 +24,26 @@ pub enum Distance {
 #[derive(Default)]
 pub struct BlockManagers {
     entries: RwLock<Vec<Option<Entry>>>,
+    membership: Membership,
 }
 
 impl BlockManagers {
-    /// No executors yet.
-    pub fn new() -> Self {
-        Self::default()
+    /// No block managers yet, for the executors of `membership`.
+    pub fn new(membership: Membership) -> Self {
+        BlockManagers {
+            entries: RwLock::default(),
+            membership,
+        }
     }
 
     /// Registers executor `id`'s block manager.
-    pub fn register(&self, id: usize, host: &str, rack: &str, manager: Arc<BlockManager>) {
+    pub fn register(&self, id: usize, manager: Arc<BlockManager>) {
         let mut e = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if e.len() <= id {
             e.resize_with(id + 1, || None);
         }
         e[id] = Some(Entry {
             manager,
-            host: host.to_string(),
-            rack: rack.to_string(),
             alive: true,
         });
     }
@@ -77,7 +79,9 @@ impl BlockManagers {
     /// distance from `reader`.
     pub fn holders(&self, block: BlockId, reader: usize) -> Vec<(Arc<BlockManager>, Distance)> {
         let e = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let Some(Some(me)) = e.get(reader) else {
+        let roster = self.membership.read();
+        let (Some(me), Some(_)) = (roster.get(reader), e.get(reader).and_then(|x| x.as_ref()))
+        else {
             return Vec::new();
         };
         let mut out: Vec<(usize, Distance, Arc<BlockManager>)> = e
@@ -86,9 +90,10 @@ impl BlockManagers {
             .filter_map(|(id, x)| x.as_ref().map(|x| (id, x)))
             .filter(|(id, x)| *id != reader && x.alive && x.manager.contains(&block))
             .map(|(id, x)| {
-                let d = if x.host == me.host {
+                let (host, rack) = (roster.host(id), roster.rack(id));
+                let d = if host == Some(me.host.as_str()) {
                     Distance::SameHost
-                } else if x.rack == me.rack {
+                } else if rack == Some(me.rack.as_str()) {
                     Distance::SameRack
                 } else {
                     Distance::OtherRack
@@ -104,17 +109,14 @@ impl BlockManagers {
     /// those on other hosts first (each group in id order; the caller shuffles them).
     pub fn replica_candidates(&self, from: usize) -> (Vec<usize>, Vec<usize>) {
         let e = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let host = e
-            .get(from)
-            .and_then(|x| x.as_ref())
-            .map(|x| x.host.clone())
-            .unwrap_or_default();
+        let roster = self.membership.read();
+        let host = roster.host(from);
         let mut other_hosts = Vec::new();
         let mut same_host = Vec::new();
         for (id, x) in e.iter().enumerate() {
             if let Some(x) = x {
                 if id != from && x.alive {
-                    if x.host == host {
+                    if roster.host(id) == host {
                         same_host.push(id);
                     } else {
                         other_hosts.push(id);

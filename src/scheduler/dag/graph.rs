@@ -181,14 +181,16 @@ impl DagScheduler {
             return None;
         }
         if !self.cache_locs.contains_key(&rdd.id()) {
-            let locs: Vec<Vec<usize>> = (0..rdd.num_partitions())
-                .map(|p| {
-                    self.block_master.locations(BlockId::Rdd {
-                        rdd: rdd.id(),
-                        partition: p,
+            let locs: Vec<Vec<usize>> = self.master.with(|m| {
+                (0..rdd.num_partitions())
+                    .map(|p| {
+                        m.locations(BlockId::Rdd {
+                            rdd: rdd.id(),
+                            partition: p,
+                        })
                     })
-                })
-                .collect();
+                    .collect()
+            });
             self.cache_locs.insert(rdd.id(), locs);
         }
         self.cache_locs.get(&rdd.id()).map(Vec::as_slice)
@@ -259,15 +261,14 @@ impl DagScheduler {
                 .and_then(|l| l.get(p).cloned())
                 .unwrap_or_default();
             if !cached.is_empty() {
+                let roster = self.membership.read();
                 return cached
                     .into_iter()
                     .filter_map(|e| {
-                        self.executor_hosts
-                            .get(&e)
-                            .map(|h| TaskLocation::ExecutorCache {
-                                host: h.clone(),
-                                executor: e,
-                            })
+                        roster.host(e).map(|h| TaskLocation::ExecutorCache {
+                            host: h.to_string(),
+                            executor: e,
+                        })
                     })
                     .collect();
             }

@@ -1,8 +1,10 @@
 //! `DagScheduler`: jobs into stages, stages into task sets, and recovery (reference §1, §4.3).
 //!
 //! It owns the stage graph (stages by id, shuffle → map stage), the active jobs, the waiting,
-//! running and failed stage sets, the [`MapOutputTracker`] and the driver's
-//! [`BlockManagerMaster`]. It cuts a job's lineage at shuffle dependencies (parents first, so
+//! running and failed stage sets and the [`MapOutputTracker`]; it asks the driver's
+//! [`BlockManagerMaster`](crate::storage::BlockManagerMaster) where blocks are cached (storage,
+//! beside it in the driver, keeps the master up to date) and the [`Membership`] where
+//! executors are. It cuts a job's lineage at shuffle dependencies (parents first, so
 //! they get smaller ids), submits only the stages whose outputs are missing, reuses map outputs
 //! across jobs (a reused stage is listed but skipped), and resubmits what a fetch failure lost.
 //! It does not pick executors: it hands [`TaskSet`]s to the task scheduler.
@@ -14,8 +16,9 @@ use super::task_set_manager::TaskTemplate;
 use super::SchedulerConfig;
 use crate::events::{EventKind, EventSink, Outcome, RddInfo, SkipReason, SubmitReason};
 use crate::lineage::{RddId, RddNode, ShuffleDependency, ShuffleId};
+use crate::membership::Membership;
 use crate::shuffle::{MapOutputTracker, ShuffleInputs, ShuffleReadPlan};
-use crate::storage::BlockManagerMaster;
+use crate::storage::MasterRef;
 use crate::task_context::TaskError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -57,13 +60,15 @@ pub struct DagScheduler {
     failed: BTreeSet<usize>,
     /// Where every map output is.
     pub tracker: MapOutputTracker,
-    /// Where every cached block is.
-    pub block_master: BlockManagerMaster,
+    /// Where every cached block is: the driver's master, which storage keeps up to date and
+    /// the DAG scheduler asks (Spark's `BlockManagerMaster`).
+    master: MasterRef,
+    /// Where executors are, and whether they are alive.
+    membership: Membership,
     cache_locs: BTreeMap<RddId, Vec<Vec<usize>>>,
     /// Every RDD as the last `JobStart` that described it said it: a job describes only the
     /// RDDs that are new or changed.
     described: BTreeMap<RddId, RddInfo>,
-    executor_hosts: BTreeMap<usize, String>,
     executor_failure_epoch: BTreeMap<usize, u64>,
     shuffle_file_lost_epoch: BTreeMap<usize, u64>,
     resubmit_at: Option<u64>,
@@ -77,8 +82,9 @@ pub(super) fn ptr_eq(a: &Arc<ShuffleDependency>, b: &Arc<ShuffleDependency>) -> 
 }
 
 impl DagScheduler {
-    /// A scheduler with no jobs.
-    pub fn new(config: SchedulerConfig) -> Self {
+    /// A scheduler with no jobs, asking `master` where blocks are and `membership` where
+    /// executors are.
+    pub fn new(config: SchedulerConfig, master: MasterRef, membership: Membership) -> Self {
         DagScheduler {
             config,
             next_job_id: 0,
@@ -94,10 +100,10 @@ impl DagScheduler {
             running: BTreeSet::new(),
             failed: BTreeSet::new(),
             tracker: MapOutputTracker::new(),
-            block_master: BlockManagerMaster::new(),
+            master,
+            membership,
             cache_locs: BTreeMap::new(),
             described: BTreeMap::new(),
-            executor_hosts: BTreeMap::new(),
             executor_failure_epoch: BTreeMap::new(),
             shuffle_file_lost_epoch: BTreeMap::new(),
             resubmit_at: None,
@@ -111,11 +117,30 @@ impl DagScheduler {
         std::mem::take(&mut self.actions)
     }
 
-    /// Learns an executor's host (for cache-location preferences).
-    pub fn executor_added(&mut self, executor: usize, host: &str) {
-        self.executor_hosts.insert(executor, host.to_string());
+    /// An executor registered (Spark's `handleExecutorAdded`): failures it had before, under
+    /// the same id, are forgotten.
+    pub fn executor_added(&mut self, executor: usize) {
         self.executor_failure_epoch.remove(&executor);
         self.shuffle_file_lost_epoch.remove(&executor);
+    }
+
+    /// An executor was lost (Spark's `handleExecutorLost`): its cached blocks are forgotten,
+    /// and its map outputs too unless `files_lost` is false (an external shuffle service
+    /// still serves them). Stages missing outputs are resubmitted as their jobs need them.
+    pub fn executor_lost(
+        &mut self,
+        now: u64,
+        executor: usize,
+        files_lost: bool,
+        ev: &mut EventSink,
+    ) {
+        let epoch = self.tracker.epoch();
+        self.remove_executor_and_unregister_outputs(now, executor, epoch, files_lost, ev);
+    }
+
+    /// The master this scheduler asks where blocks are.
+    pub fn block_master(&self) -> &MasterRef {
+        &self.master
     }
 
     /// Stages currently known, by id.
@@ -673,7 +698,7 @@ impl DagScheduler {
                 message,
                 ..
             }) => self.handle_fetch_failed(now, &meta, shuffle, map, executor, &message, ev),
-            CompletionResult::Failed(TaskError::Exception(_)) => {
+            CompletionResult::Failed(TaskError::Exception(_) | TaskError::ExecutorLost(_)) => {
                 if let Some(reason) = c.aborted {
                     self.abort_stage(now, c.stage_id, &reason, ev);
                 }

@@ -41,7 +41,7 @@ impl DagScheduler {
                     EventKind::MapOutputsLost {
                         shuffle,
                         maps: vec![map],
-                        executor: format!("exec-{e}"),
+                        executor: self.membership.name(e),
                     },
                 );
             }
@@ -65,17 +65,18 @@ impl DagScheduler {
             }
         }
         if let Some(e) = executor {
-            self.remove_executor_and_unregister_outputs(now, e, c.epoch, ev);
+            self.remove_executor_and_unregister_outputs(now, e, c.epoch, true, ev);
         }
     }
 
-    /// Spark's `removeExecutorAndUnregisterOutputs` with the shuffle files lost: forgets the
-    /// executor's cached blocks and map outputs, once per epoch.
+    /// Spark's `removeExecutorAndUnregisterOutputs`: forgets the executor's cached blocks and,
+    /// when `files_lost`, its map outputs, once per epoch.
     pub(super) fn remove_executor_and_unregister_outputs(
         &mut self,
         now: u64,
         exec: usize,
         epoch: u64,
+        files_lost: bool,
         ev: &mut EventSink,
     ) {
         if self
@@ -84,13 +85,14 @@ impl DagScheduler {
             .is_none_or(|e| *e < epoch)
         {
             self.executor_failure_epoch.insert(exec, epoch);
-            self.block_master.remove_executor(exec);
+            self.master.remove_executor(exec);
             self.clear_cache_locs();
         }
-        if self
-            .shuffle_file_lost_epoch
-            .get(&exec)
-            .is_none_or(|e| *e < epoch)
+        if files_lost
+            && self
+                .shuffle_file_lost_epoch
+                .get(&exec)
+                .is_none_or(|e| *e < epoch)
         {
             self.shuffle_file_lost_epoch.insert(exec, epoch);
             for (shuffle, maps) in self.tracker.remove_outputs_on_executor(exec) {
@@ -99,7 +101,7 @@ impl DagScheduler {
                     EventKind::MapOutputsLost {
                         shuffle,
                         maps,
-                        executor: format!("exec-{exec}"),
+                        executor: self.membership.name(exec),
                     },
                 );
             }
