@@ -46,6 +46,7 @@ fn lineage_layout_and_render(c: &mut Criterion) {
                 job,
                 scroll: (0, 0),
                 compact: false,
+                selected: None,
             }
             .render(&s, area, &mut buf);
             g.layout.crossings

@@ -1,18 +1,19 @@
-//! The UI as a whole: which view is showing, what is selected, playback, and what every key
-//! and mouse action does. Drawing is a function of this state and the log ([`App::draw`]),
-//! which is what the UI tests render into ratatui's `TestBackend`. The frame around the
-//! views (header, tabs, footer, help) is [`super::chrome`].
+//! The UI as a whole: the views (each owns its state, keys and drawing: [`super::view`]), the
+//! one shown, playback, the job shown, the footer's message, and what keys and the mouse do:
+//! a key becomes an [`Action`] through the view's table or the global one, the global actions
+//! are done here and the rest are handed to the view shown. Drawing is a function of this
+//! state and the log ([`App::draw`]), after each view's caches are brought up to date
+//! ([`App::update`]); the UI tests render it into ratatui's `TestBackend`. The frame around
+//! the views (header, tabs, footer, help) is [`super::chrome`].
 
-pub use super::chrome::View;
 use super::chrome::{self, Header, PlayStatus};
-use super::explain::{duration, Filter};
-use super::layout::Ordering;
-use super::lineage::{self, LineageGraph, LineageView};
+use super::explain::duration;
 use super::playback::{Boundary, Playback};
 use super::state::Log;
-use super::timeline::Window;
-use super::{events_view, jobs, storage_view, theme, timeline};
+use super::view::{self as view, action_for, views, Action, Ctx, Effect, Reply, VIEWS};
+use super::{events_view, text, theme};
 use crate::units::parse_duration;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
@@ -22,33 +23,36 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use ratatui::Frame;
 
+/// A view by its place in the tab order (from 0): which one [`App`] shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct View(pub usize);
+
+impl View {
+    /// Every view, in tab order.
+    pub const ALL: [View; VIEWS.len()] = {
+        let mut all = [View(0); VIEWS.len()];
+        let mut i = 0;
+        while i < VIEWS.len() {
+            all[i] = View(i);
+            i += 1;
+        }
+        all
+    };
+}
+
 /// The whole UI.
 pub struct App {
     pub log: Log,
     pub play: Playback,
+    /// Every view, in tab order ([`super::view::views`]).
+    views: Vec<Box<dyn view::View>>,
+    /// The view shown.
     pub view: View,
     pub help: bool,
-    /// The job chosen with `[ ]` (lineage colours, jobs view); `None`: the latest.
+    /// The job chosen with `[ ]`; `None`: the latest.
     pub job: Option<usize>,
-    pub collapse: bool,
-    /// Whether the lineage is drawn one line per RDD (it always is past
-    /// [`lineage::BOX_LIMIT`] RDDs).
-    pub lineage_compact: bool,
-    pub lineage_scroll: (i32, i32),
-    /// Whether the lineage view keeps the shown job's last RDD in sight (until the user
-    /// scrolls).
-    pub lineage_follow: bool,
-    pub jobs_scroll: (i32, i32),
-    /// Rows the storage view is scrolled by.
-    pub storage_scroll: usize,
-    /// Whether the jobs view draws every stage of the job (else it folds skipped ones).
-    pub jobs_all_stages: bool,
-    pub window: Window,
-    pub filter: Filter,
-    /// The event selected in the events view; `None`: follow the latest.
-    pub selected_event: Option<usize>,
-    /// Columns the events' sentences are scrolled by.
-    pub events_shift: usize,
+    /// The job the views were last told about.
+    job_seen: Option<usize>,
     /// Text typed after `g`.
     pub prompt: Option<String>,
     pub message: Option<String>,
@@ -61,52 +65,85 @@ pub struct App {
     pub speed_set: bool,
     /// The run's error, if the live run could not finish.
     pub run_error: Option<String>,
-    /// The size of the area the views were last drawn in, and of what the view drew there
-    /// (to stop scrolling at the content's end).
-    view_area: (i32, i32),
-    jobs_extent: (i32, i32),
-    storage_rows: usize,
-    lineage: Option<(usize, bool, LineageGraph)>,
+    /// The frame last drawn (a view is brought up to date for it before it handles a key).
+    frame: Rect,
 }
 
 impl App {
-    /// A UI over `log`, titled `title`, playing from the start.
+    /// A UI over `log`, titled `title`, playing from the start. With `NO_COLOR` set it draws
+    /// without colours ([`theme::set_plain`]).
     pub fn new(log: Log, title: impl Into<String>) -> App {
+        if theme::no_color_env() {
+            theme::set_plain(true);
+        }
         let mut app = App {
             live: !log.complete,
             log,
             play: Playback::default(),
-            view: View::Lineage,
+            views: views(),
+            view: View(0),
             help: false,
             job: None,
-            collapse: true,
-            lineage_compact: false,
-            lineage_scroll: (0, 0),
-            lineage_follow: true,
-            jobs_scroll: (0, 0),
-            storage_scroll: 0,
-            jobs_all_stages: false,
-            window: Window::default(),
-            filter: Filter::All,
-            selected_event: None,
-            events_shift: 0,
+            job_seen: None,
             prompt: None,
-            message: Some(
-                "playing the run: space pauses, → steps, Tab changes view, ? shows every key"
-                    .into(),
-            ),
+            message: None,
             quit: false,
             title: title.into(),
             speed_set: false,
             run_error: None,
-            view_area: (80, 20),
-            jobs_extent: (0, 0),
-            storage_rows: 0,
-            lineage: None,
+            frame: Rect::new(0, 0, 80, 24),
         };
         app.play.playing = true;
         app.fit_speed();
         app
+    }
+
+    /// The names of the views, in tab order.
+    pub fn view_names(&self) -> Vec<&'static str> {
+        self.views.iter().map(|v| v.name()).collect()
+    }
+
+    /// The view shown: its place in the tab order.
+    fn current(&self) -> usize {
+        self.view.0.min(self.views.len() - 1)
+    }
+
+    /// The view shown.
+    pub fn shown(&self) -> &dyn view::View {
+        self.views[self.current()].as_ref()
+    }
+
+    /// Shows the view at place `i` of the tab order.
+    pub fn show(&mut self, i: usize) {
+        self.view = View(i.min(self.views.len() - 1));
+    }
+
+    /// Shows the view named `name` (as its tab says it, any case).
+    pub fn show_named(&mut self, name: &str) {
+        if let Some(i) = self
+            .views
+            .iter()
+            .position(|v| v.name().eq_ignore_ascii_case(name))
+        {
+            self.view = View(i);
+        }
+    }
+
+    /// The state keys change, of the UI and every view (not the caches), for tests.
+    pub fn fingerprint(&self) -> String {
+        let views: Vec<String> = self.views.iter().map(|v| v.fingerprint()).collect();
+        format!(
+            "view {} help {} job {:?} prompt {:?} quit {} cursor {} playing {} speed {} | {}",
+            self.current(),
+            self.help,
+            self.job,
+            self.prompt,
+            self.quit,
+            self.play.cursor(),
+            self.play.playing,
+            self.play.speed,
+            views.join(" | ")
+        )
     }
 
     /// Fits the speed to the run, so that it plays in about 20 seconds.
@@ -170,6 +207,7 @@ impl App {
     fn select_job(&mut self, delta: isize) {
         let jobs = &self.play.state.jobs;
         if jobs.is_empty() {
+            self.message = Some("no job yet: jobs start with the first action".into());
             return;
         }
         let cur = self
@@ -177,71 +215,27 @@ impl App {
             .and_then(|j| jobs.iter().position(|x| x.job == j))
             .unwrap_or(jobs.len() - 1) as isize;
         let next = (cur + delta).clamp(0, jobs.len() as isize - 1) as usize;
-        self.job = Some(jobs[next].job);
-        if next + 1 == jobs.len() {
-            self.message = Some(format!("job {}: the latest", jobs[next].job));
-        } else {
-            self.message = Some(format!(
-                "job {} chosen: the views stay on it (Esc: follow the latest)",
-                jobs[next].job
-            ));
-        }
-        self.jobs_scroll = (0, 0);
-        self.lineage_follow = true;
-    }
-
-    /// Scrolls the lineage so that the shown job's last RDD is in sight, near the bottom of
-    /// a view `rows` high, with the view starting at the top of a box (not mid-edge).
-    fn scroll_lineage_to_job(&mut self, rows: i32, cols: i32) {
-        let Some(rdd) = self
-            .shown_job()
-            .and_then(|j| self.play.state.jobs.iter().find(|x| x.job == j))
-            .and_then(|j| j.rdd)
-        else {
-            return;
-        };
-        self.lineage_graph();
-        let compact = self.lineage_compact;
-        if let Some((_, _, g)) = &self.lineage {
-            if let Some((x, y, w, h)) = g.place_of(rdd, compact) {
-                let lowest = (y + h + 1 - rows).max(0);
-                // The first top of a layer at or below `lowest` (each line is one).
-                let top = if compact || !g.boxes {
-                    lowest
-                } else {
-                    g.layout
-                        .boxes
-                        .iter()
-                        .map(|b| b.y)
-                        .filter(|by| *by >= lowest && *by <= y)
-                        .min()
-                        .unwrap_or(lowest)
-                };
-                self.lineage_scroll.1 = top;
-                self.lineage_scroll.0 = (x + w + 2 - cols).max(0).min(x);
+        let job = jobs[next].job;
+        let last = next + 1 == jobs.len();
+        self.message = Some(if next as isize == cur {
+            if last {
+                format!("job {job} is the latest: no later job yet")
+            } else {
+                format!("job {job} is the first: no earlier job")
             }
-        }
+        } else if last {
+            format!("job {job}: the latest")
+        } else {
+            format!("job {job} chosen: the views stay on it (Esc: follow the latest)")
+        });
+        self.job = Some(job);
     }
 
-    /// The lineage graph of the state shown (laid out again only when RDDs were added).
-    pub fn lineage_graph(&mut self) -> &LineageGraph {
-        let n = self.play.state.rdds.len();
-        let fresh = matches!(&self.lineage, Some((k, c, _)) if *k == n && *c == self.collapse);
-        if !fresh {
-            let g = LineageGraph::build(&self.play.state, self.collapse, Ordering::Barycenter);
-            self.lineage = Some((n, self.collapse, g));
-        }
-        match &self.lineage {
-            Some((_, _, g)) => g,
-            None => unreachable!("the graph was just built"),
-        }
-    }
-
-    fn seek_selected(&mut self) {
-        if let Some(i) = self.selected_event {
-            self.play.seek(&self.log, i + 1);
-            self.play.playing = false;
-            self.say_where();
+    fn latest_job(&mut self) {
+        if self.job.take().is_some() {
+            self.message = Some("following the latest job".into());
+        } else if self.message.is_none() {
+            self.message = Some("already on the latest job".into());
         }
     }
 
@@ -256,105 +250,6 @@ impl App {
         );
     }
 
-    fn move_selection(&mut self, delta: isize) {
-        let rows = events_view::visible(&self.log, self.play.cursor(), self.filter);
-        if rows.is_empty() {
-            return;
-        }
-        let at = self
-            .selected_event
-            .and_then(|s| rows.iter().position(|i| *i >= s))
-            .unwrap_or(rows.len() - 1) as isize;
-        let next = (at + delta).clamp(0, rows.len() as isize - 1) as usize;
-        self.selected_event = Some(rows[next]);
-    }
-
-    /// How far a view of content `extent` can scroll in a view area of `area`.
-    fn max_scroll(extent: (i32, i32), area: (i32, i32)) -> (i32, i32) {
-        ((extent.0 - area.0).max(0), (extent.1 - area.1).max(0))
-    }
-
-    fn vertical(&mut self, delta: isize) {
-        match self.view {
-            View::Lineage => {
-                self.lineage_follow = false;
-                let (extent, step) = self.lineage_extent();
-                let max = Self::max_scroll(extent, (self.view_area.0, self.view_area.1 - 1)).1;
-                self.lineage_scroll.1 = (self.lineage_scroll.1 + delta as i32 * step).clamp(0, max)
-            }
-            View::Jobs if delta.abs() > 1 => {
-                let max = Self::max_scroll(self.jobs_extent, self.view_area).1;
-                let page = (self.view_area.1 / 2).max(4);
-                self.jobs_scroll.1 =
-                    (self.jobs_scroll.1 + delta.signum() as i32 * page).clamp(0, max)
-            }
-            View::Jobs => self.select_job(delta.signum()),
-            View::Timeline => {
-                let rows = timeline::lanes(&self.log, &self.play.state).len();
-                let shown = timeline::rows_shown(self.view_area.1 as u16);
-                let max = rows.saturating_sub(shown) as isize;
-                self.window.row = (self.window.row as isize + delta).clamp(0, max) as usize;
-            }
-            View::Events => self.move_selection(delta),
-            View::Storage => {
-                let max = self.storage_rows.saturating_sub(self.view_area.1 as usize);
-                let step = if delta.abs() > 1 { delta * 2 } else { delta };
-                self.storage_scroll =
-                    (self.storage_scroll as isize + step).clamp(0, max as isize) as usize;
-            }
-        }
-    }
-
-    /// The lineage's extent in cells (with a margin) and the rows one step scrolls.
-    fn lineage_extent(&self) -> ((i32, i32), i32) {
-        let compact = self.lineage_compact;
-        self.lineage.as_ref().map_or(((0, 0), 1), |(_, _, g)| {
-            let (w, h) = g.extent(compact);
-            let step = if compact || !g.boxes { 1 } else { 2 };
-            ((w + 2, h + 1), step)
-        })
-    }
-
-    fn horizontal(&mut self, delta: i32) {
-        match self.view {
-            View::Lineage => {
-                self.lineage_follow = false;
-                let max = Self::max_scroll(self.lineage_extent().0, self.view_area).0;
-                self.lineage_scroll.0 = (self.lineage_scroll.0 + delta * 8).clamp(0, max)
-            }
-            View::Jobs => {
-                let max = Self::max_scroll(self.jobs_extent, self.view_area).0;
-                self.jobs_scroll.0 = (self.jobs_scroll.0 + delta * 8).clamp(0, max)
-            }
-            View::Timeline => {
-                let step = 0.25 / self.window.zoom;
-                self.window.start = (self.window.start + step * delta as f64)
-                    .clamp(0.0, 1.0 - 1.0 / self.window.zoom);
-            }
-            View::Events => {
-                self.events_shift = (self.events_shift as i32 + delta * 16).max(0) as usize
-            }
-            View::Storage => {}
-        }
-    }
-
-    /// Zooms the timeline by `factor`, keeping the current time where it is on screen.
-    fn zoom(&mut self, factor: f64) {
-        let total = self.log.end_us().max(self.play.now_us()).max(1) as f64;
-        let now = self.play.now_us() as f64 / total;
-        let w = &mut self.window;
-        let old = w.zoom;
-        w.zoom = (w.zoom * factor).clamp(1.0, 4096.0);
-        // The cursor's place in the window, kept (or the window centred on it if it was out).
-        let at = ((now - w.start) * old).clamp(0.0, 1.0);
-        let at = if (now - w.start) * old > 1.0 || now < w.start {
-            0.5
-        } else {
-            at
-        };
-        w.start = (now - at / w.zoom).clamp(0.0, 1.0 - 1.0 / w.zoom);
-    }
-
     /// Handles a key.
     pub fn on_key(&mut self, k: KeyEvent) {
         if k.kind == KeyEventKind::Release {
@@ -364,60 +259,76 @@ impl App {
             self.quit = true;
             return;
         }
-        if let Some(p) = &mut self.prompt {
-            match k.code {
-                KeyCode::Enter => {
-                    let text = p.trim().to_string();
-                    self.prompt = None;
-                    match parse_duration(&text) {
-                        Ok(us) => {
-                            self.play.seek_time(&self.log, us.round() as u64);
-                            self.play.playing = false;
-                            let end = if us.round() as u64 > self.log.end_us() {
-                                format!(" (the run ends at {})", duration(self.log.end_us()))
-                            } else {
-                                String::new()
-                            };
-                            self.message = Some(format!(
-                                "at {}{end}, paused (space plays on)",
-                                duration(self.play.now_us())
-                            ));
-                        }
-                        Err(e) => self.message = Some(e),
-                    }
-                }
-                KeyCode::Esc => self.prompt = None,
-                KeyCode::Backspace => {
-                    p.pop();
-                }
-                KeyCode::Char(c) => p.push(c),
-                _ => {}
-            }
-            return;
+        if self.prompt.is_some() {
+            return self.on_prompt_key(k.code);
         }
+        let action = action_for(self.shown(), k.code);
         if self.help {
-            match k.code {
-                KeyCode::Char('?') | KeyCode::Esc | KeyCode::Char('q') => self.help = false,
-                KeyCode::Char('1'..='5') | KeyCode::Tab | KeyCode::BackTab => {
+            match (k.code, action) {
+                (KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q'), _) => self.help = false,
+                (_, Some(a @ (Action::ShowView(_) | Action::NextView | Action::PreviousView))) => {
                     self.help = false;
-                    self.on_key(k);
+                    self.act(a);
                 }
                 _ => {}
             }
             return;
         }
-        self.message = None;
-        let log = &self.log;
-        match k.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Char('?') => self.help = true,
-            KeyCode::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
-            KeyCode::BackTab => {
-                let n = View::ALL.len();
-                self.view = View::ALL[(self.view.index() + n - 1) % n]
+        if let Some(a) = action {
+            self.message = None;
+            self.act(a);
+        }
+    }
+
+    fn on_prompt_key(&mut self, code: KeyCode) {
+        let Some(p) = &mut self.prompt else { return };
+        match code {
+            KeyCode::Enter => {
+                let text = p.trim().to_string();
+                self.prompt = None;
+                match parse_duration(&text) {
+                    Ok(us) => {
+                        self.play.seek_time(&self.log, us.round() as u64);
+                        self.play.playing = false;
+                        let end = if us.round() as u64 > self.log.end_us() {
+                            format!(" (the run ends at {})", duration(self.log.end_us()))
+                        } else {
+                            String::new()
+                        };
+                        self.message = Some(format!(
+                            "at {}{end}, paused (space plays on)",
+                            duration(self.play.now_us())
+                        ));
+                    }
+                    Err(e) => self.message = Some(e),
+                }
             }
-            KeyCode::Char(c @ '1'..='5') => self.view = View::ALL[c as usize - '1' as usize],
-            KeyCode::Char(' ') => {
+            KeyCode::Esc => self.prompt = None,
+            KeyCode::Backspace => {
+                p.pop();
+            }
+            KeyCode::Char(c) => p.push(c),
+            _ => {}
+        }
+    }
+
+    /// Does what an action asks: the global ones here, the rest by the view shown.
+    pub fn act(&mut self, a: Action) {
+        let n = self.views.len();
+        let log = &self.log;
+        match a {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::NextView => self.view = View((self.current() + 1) % n),
+            Action::PreviousView => self.view = View((self.current() + n - 1) % n),
+            Action::ShowView(i) if i < n => {
+                if i == self.current() {
+                    self.message = Some(format!("already on {}", self.views[i].name()));
+                }
+                self.view = View(i);
+            }
+            Action::ShowView(i) => self.message = Some(format!("there is no view {}", i + 1)),
+            Action::PlayPause => {
                 if !self.play.playing
                     && self.play.cursor() >= self.log.events.len()
                     && self.log.complete
@@ -427,142 +338,112 @@ impl App {
                 }
                 self.play.playing = !self.play.playing;
             }
-            KeyCode::Right | KeyCode::Char('l') => {
+            Action::StepForward | Action::StepBack => {
                 self.play.playing = false;
-                self.play.step(log, 1);
+                self.play
+                    .step(log, if a == Action::StepForward { 1 } else { -1 });
                 self.say_where();
             }
-            KeyCode::Left | KeyCode::Char('h') => {
-                self.play.playing = false;
-                self.play.step(log, -1);
-                self.say_where();
-            }
-            KeyCode::Char(c @ ('t' | 'T' | 's' | 'S' | 'j' | 'J')) => {
-                let kind = match c.to_ascii_lowercase() {
-                    't' => Boundary::Task,
-                    's' => Boundary::Stage,
-                    _ => Boundary::Job,
+            Action::NextTask
+            | Action::PreviousTask
+            | Action::NextStage
+            | Action::PreviousStage
+            | Action::NextJob
+            | Action::PreviousJob => {
+                let (kind, forward) = match a {
+                    Action::NextTask => (Boundary::Task, true),
+                    Action::PreviousTask => (Boundary::Task, false),
+                    Action::NextStage => (Boundary::Stage, true),
+                    Action::PreviousStage => (Boundary::Stage, false),
+                    Action::NextJob => (Boundary::Job, true),
+                    _ => (Boundary::Job, false),
                 };
                 self.play.playing = false;
-                self.play.step_to(log, kind, c.is_ascii_lowercase());
+                self.play.step_to(log, kind, forward);
                 self.say_where();
             }
-            KeyCode::Char('+') | KeyCode::Char('=') => {
-                self.play.speed *= 2.0;
+            Action::Faster | Action::Slower => {
+                if a == Action::Faster {
+                    self.play.speed *= 2.0;
+                } else {
+                    self.play.speed /= 2.0;
+                }
                 self.speed_set = true;
                 self.message = Some(format!("speed: {}", chrome::speed(self.play.speed)));
             }
-            KeyCode::Char('-') => {
-                self.play.speed /= 2.0;
-                self.speed_set = true;
-                self.message = Some(format!("speed: {}", chrome::speed(self.play.speed)));
-            }
-            KeyCode::Home => {
+            Action::ToStart => {
                 self.play.seek(log, 0);
                 self.play.playing = false;
+                self.message = Some("the start: no event yet".into());
             }
-            KeyCode::End => {
+            Action::ToEnd => {
                 self.play.seek(log, log.events.len());
                 self.play.playing = false;
-                if !log.complete {
-                    self.message = Some(
-                        "at the latest event: the run is still being computed (End again for more)"
-                            .into(),
-                    );
-                }
+                self.message = Some(if log.complete {
+                    format!("the end: event {}", log.events.len())
+                } else {
+                    "at the latest event: the run is still being computed (End again for more)"
+                        .into()
+                });
             }
-            KeyCode::Char('g') => {
+            Action::GoToTime => {
                 self.play.playing = false;
                 self.prompt = Some(String::new());
             }
-            KeyCode::Char('c') if self.view == View::Lineage => self.toggle_fold(),
-            KeyCode::Char('b') if self.view == View::Lineage => self.toggle_compact(),
-            KeyCode::Char('c') if self.view == View::Jobs => {
-                self.jobs_all_stages = !self.jobs_all_stages;
-                self.jobs_scroll = (0, 0);
-                self.message = Some(if self.jobs_all_stages {
-                    "every stage of the job drawn (PgUp PgDn scroll; c folds skipped ones)".into()
-                } else {
-                    "skipped stages far up fold into one box when they do not fit".into()
-                });
-            }
-            KeyCode::Char('[') => self.select_job(-1),
-            KeyCode::Char(']') => self.select_job(1),
-            KeyCode::Char('z') => self.zoom(2.0),
-            KeyCode::Char('Z') => self.zoom(0.5),
-            KeyCode::Char('f') if self.view == View::Events => self.filter = self.filter.next(),
-            KeyCode::Enter if self.view == View::Events => self.seek_selected(),
-            KeyCode::Esc => {
-                self.selected_event = None;
-                if self.job.take().is_some() {
-                    self.lineage_follow = true;
-                    self.message = Some("following the latest job".into());
+            Action::EarlierJob => self.select_job(-1),
+            Action::LaterJob => self.select_job(1),
+            _ => {
+                self.update(self.frame);
+                let job = self.shown_job();
+                let ctx = Ctx {
+                    log: &self.log,
+                    state: &self.play.state,
+                    now_us: self.play.now_us(),
+                    job,
+                    chosen: self.job.is_some(),
+                };
+                let current = self.current();
+                let reply: Reply = self.views[current].handle(a, &ctx);
+                if let Some(m) = reply.message {
+                    self.message = Some(m);
+                }
+                match reply.effect {
+                    Effect::None => {}
+                    Effect::SelectJob(d) => self.select_job(d),
+                    Effect::LatestJob => self.latest_job(),
+                    Effect::Seek(i) => {
+                        self.play.seek(&self.log, i);
+                        self.play.playing = false;
+                        self.say_where();
+                    }
                 }
             }
-            KeyCode::Up => self.vertical(-1),
-            KeyCode::Down => self.vertical(1),
-            KeyCode::PageUp => self.vertical(-10),
-            KeyCode::PageDown => self.vertical(10),
-            KeyCode::Char('<') | KeyCode::Char(',') => self.horizontal(-1),
-            KeyCode::Char('>') | KeyCode::Char('.') => self.horizontal(1),
-            _ => {}
+        }
+        self.tell_job();
+    }
+
+    /// Tells the views when the job shown changed.
+    fn tell_job(&mut self) {
+        let job = self.shown_job();
+        if job != self.job_seen {
+            self.job_seen = job;
+            for v in &mut self.views {
+                v.job_changed();
+            }
         }
     }
 
-    fn toggle_compact(&mut self) {
-        let boxes = self.lineage_graph().boxes;
-        let n = self.play.state.rdds.len();
-        if !boxes {
-            self.message = Some(format!(
-                "{n} RDDs: one line each (boxes are drawn for up to {} RDDs)",
-                lineage::BOX_LIMIT
-            ));
-            return;
-        }
-        self.lineage_compact = !self.lineage_compact;
-        self.lineage_follow = true;
-        self.message = Some(if self.lineage_compact {
-            "one line per RDD, edges in the margin (b: boxes again)".into()
-        } else {
-            "one box per RDD (b: one line each)".into()
-        });
-    }
-
-    fn toggle_fold(&mut self) {
-        let unfolded = LineageGraph::build(&self.play.state, false, Ordering::IdOrder);
-        let folded = lineage::foldable_iterations(&self.play.state);
-        if folded == 0 {
-            self.message = Some(format!(
-                "nothing to fold: no three jobs in a row add the same operations ({} RDDs)",
-                unfolded.nodes.len()
-            ));
-            return;
-        }
-        self.collapse = !self.collapse;
-        self.lineage_follow = true;
-        self.message = Some(if self.collapse {
-            format!(
-                "{folded} repeated iteration{} folded into one box (c unfolds)",
-                if folded == 1 { "" } else { "s" }
-            )
-        } else {
-            format!(
-                "every RDD shown: {} boxes (c folds them again)",
-                unfolded.nodes.len()
-            )
-        });
-    }
-
-    /// Handles the mouse: the wheel scrolls or selects; a click on a tab shows its view.
+    /// Handles the mouse: the wheel is `↑` `↓` in the view; a click on a tab shows its view.
     pub fn on_mouse(&mut self, m: MouseEvent) {
         match m.kind {
-            MouseEventKind::ScrollUp => self.vertical(-1),
-            MouseEventKind::ScrollDown => self.vertical(1),
+            MouseEventKind::ScrollUp => self.act(Action::Up),
+            MouseEventKind::ScrollDown => self.act(Action::Down),
             MouseEventKind::Down(_) if m.row == 1 => {
-                for v in View::ALL {
-                    let (x, w) = chrome::tab_span(v);
+                let names = self.view_names();
+                for i in 0..names.len() {
+                    let (x, w) = chrome::tab_span(&names, i);
                     if m.column >= x && m.column < x + w {
-                        self.view = v;
+                        self.view = View(i);
                     }
                 }
             }
@@ -580,15 +461,48 @@ impl App {
         }
     }
 
-    /// Draws the whole UI.
+    /// The area the views are drawn in, in a frame of `area`.
+    fn main_area(area: Rect) -> Rect {
+        Rect {
+            y: area.y + 2,
+            height: area.height.saturating_sub(3),
+            ..area
+        }
+    }
+
+    /// Brings the view shown up to date with the state, for a frame of `area` (its caches,
+    /// such as the lineage's layout; what it follows, such as the job shown).
+    pub fn update(&mut self, area: Rect) {
+        self.frame = area;
+        self.tell_job();
+        let job = self.shown_job();
+        let ctx = Ctx {
+            log: &self.log,
+            state: &self.play.state,
+            now_us: self.play.now_us(),
+            job,
+            chosen: self.job.is_some(),
+        };
+        let current = self.current();
+        self.views[current].update(&ctx, Self::main_area(area));
+    }
+
+    /// Updates, then draws the whole UI.
     pub fn draw(&mut self, f: &mut Frame) {
         let area = f.area();
+        self.update(area);
+        self.render(area, f.buffer_mut());
+    }
+
+    /// Draws the whole UI into `buf` (reading state only: [`App::update`] comes first).
+    pub fn render(&self, area: Rect, buf: &mut Buffer) {
         if area.height < 6 || area.width < 30 {
             Paragraph::new("ember: the terminal is too small: 30×6 at least")
                 .wrap(ratatui::widgets::Wrap { trim: true })
-                .render(area, f.buffer_mut());
+                .render(area, buf);
             return;
         }
+        let width = area.width as usize;
         let header = Header {
             title: &self.title,
             live: self.live,
@@ -600,15 +514,15 @@ impl App {
             events: self.log.events.len(),
             running: !self.log.complete,
             cut_short: self.log.complete && !self.log.ended,
+            failed: self.play.state.failed(),
         }
-        .text(area.width as usize);
-        let buf = f.buffer_mut();
+        .text(width);
         Paragraph::new(Line::from(Span::styled(
-            format!("{header:<width$}", width = area.width as usize),
+            format!("{header:<width$}"),
             theme::bar(),
         )))
         .render(Rect { height: 1, ..area }, buf);
-        Paragraph::new(chrome::tabs(self.view)).render(
+        Paragraph::new(chrome::tabs(&self.view_names(), self.current(), width)).render(
             Rect {
                 y: area.y + 1,
                 height: 1,
@@ -616,129 +530,55 @@ impl App {
             },
             buf,
         );
-        let main = Rect {
-            y: area.y + 2,
-            height: area.height - 3,
-            ..area
-        };
+        let main = Self::main_area(area);
         let foot = Rect {
             y: area.y + area.height - 1,
             height: 1,
             ..area
         };
-        self.view_area = (main.width as i32, main.height as i32);
-        match self.view {
-            View::Lineage => self.draw_lineage(main, f),
-            View::Jobs => {
-                let s = &self.play.state;
-                self.jobs_extent = jobs::render(
-                    s,
-                    self.shown_job(),
-                    self.jobs_all_stages,
-                    self.jobs_scroll,
-                    main,
-                    f.buffer_mut(),
-                )
-            }
-            View::Timeline => timeline::render(
-                &self.log,
-                &self.play.state,
-                self.play.now_us(),
-                self.window,
-                main,
-                f.buffer_mut(),
-            ),
-            View::Storage => {
-                self.storage_rows = storage_view::render(
-                    &self.play.state,
-                    self.storage_scroll,
-                    main,
-                    f.buffer_mut(),
-                )
-            }
-            View::Events => events_view::render(
-                &self.log,
-                &self.play.state,
-                events_view::Selection {
-                    filter: self.filter,
-                    selected: self.selected_event,
-                    shift: self.events_shift,
-                },
-                main,
-                f.buffer_mut(),
-            ),
-        }
+        let job = self.shown_job();
+        let ctx = Ctx {
+            log: &self.log,
+            state: &self.play.state,
+            now_us: self.play.now_us(),
+            job,
+            chosen: self.job.is_some(),
+        };
+        self.shown().draw(&ctx, main, buf);
+        let failure = self.run_error.clone().or_else(|| {
+            let s = &self.play.state;
+            s.failed().then(|| {
+                let why = s
+                    .end
+                    .as_ref()
+                    .and_then(|e| e.error.clone())
+                    .or_else(|| s.job_error.clone())
+                    .unwrap_or_default();
+                format!("the run failed: {why}")
+            })
+        });
         let foot_text = if let Some(p) = &self.prompt {
             Line::from(vec![
                 Span::styled(" go to time: ", theme::key()),
                 Span::raw(format!("{p}▏")),
                 Span::styled("  (e.g. 12ms, 1.5s; Enter goes, Esc cancels)", theme::dim()),
             ])
-        } else if let Some(e) = &self.run_error {
-            Line::from(Span::styled(format!(" {e}"), theme::failure()))
         } else if let Some(m) = &self.message {
             Line::from(Span::styled(
-                format!(" {m}"),
+                text::fit(&format!(" {m}"), width),
                 Style::default().add_modifier(Modifier::ITALIC),
             ))
+        } else if let Some(e) = failure {
+            Line::from(Span::styled(
+                text::fit(&format!(" ✗ {e}"), width),
+                theme::failure(),
+            ))
         } else {
-            chrome::hints(self.view, self.play.playing)
+            chrome::hints(self.shown(), self.play.playing, width)
         };
-        Paragraph::new(foot_text).render(foot, f.buffer_mut());
+        Paragraph::new(foot_text).render(foot, buf);
         if self.help {
-            chrome::help_overlay(area, f.buffer_mut());
-        }
-    }
-
-    fn draw_lineage(&mut self, main: Rect, f: &mut Frame) {
-        let job = self.shown_job();
-        if self.lineage_follow {
-            self.scroll_lineage_to_job(main.height as i32 - 1, main.width as i32);
-        }
-        let scroll = self.lineage_scroll;
-        self.lineage_graph();
-        let chosen = self.job.is_some();
-        let s = &self.play.state;
-        let Some((_, _, g)) = &self.lineage else {
-            return;
-        };
-        let folded = g.folded_iterations();
-        let legend = lineage::legend(s, job, chosen, folded, self.lineage_compact || !g.boxes);
-        Paragraph::new(legend).render(Rect { height: 1, ..main }, f.buffer_mut());
-        let area = Rect {
-            y: main.y + 1,
-            height: main.height.saturating_sub(1),
-            ..main
-        };
-        let compact = self.lineage_compact;
-        LineageView {
-            graph: g,
-            job,
-            scroll,
-            compact,
-        }
-        .render(s, area, f.buffer_mut());
-        // Say when there is more above or below.
-        let buf = f.buffer_mut();
-        let mark = |buf: &mut ratatui::buffer::Buffer, y: u16, text: &str| {
-            let w = text.chars().count() as u16;
-            if area.width > w {
-                Paragraph::new(Span::styled(text.to_string(), theme::key())).render(
-                    Rect {
-                        x: area.x + area.width - w,
-                        y,
-                        width: w,
-                        height: 1,
-                    },
-                    buf,
-                );
-            }
-        };
-        if scroll.1 > 0 && job.is_some() {
-            mark(buf, area.y, " ↑ more ");
-        }
-        if g.extent(compact).1 - scroll.1 > area.height as i32 && area.height > 0 {
-            mark(buf, area.y + area.height - 1, " ↓ more ");
+            chrome::help_overlay(self.shown(), self.current(), area, buf);
         }
     }
 }

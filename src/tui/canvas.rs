@@ -48,6 +48,9 @@ pub struct Canvas<'a> {
     lines: BTreeMap<(i32, i32), (u8, bool, Style)>,
     /// Arrowheads: position, style, whether the edge is a shuffle.
     arrows: Vec<(i32, i32, Style, bool)>,
+    /// Rows of the area where something was drawn past its left or right edge.
+    cut_left: Vec<bool>,
+    cut_right: Vec<bool>,
 }
 
 impl<'a> Canvas<'a> {
@@ -60,13 +63,23 @@ impl<'a> Canvas<'a> {
             off_y,
             lines: BTreeMap::new(),
             arrows: Vec::new(),
+            cut_left: vec![false; area.height as usize],
+            cut_right: vec![false; area.height as usize],
         }
     }
 
     fn cell(&mut self, x: i32, y: i32) -> Option<&mut ratatui::buffer::Cell> {
         let sx = x - self.off_x;
         let sy = y - self.off_y;
-        if sx < 0 || sy < 0 || sx >= self.area.width as i32 || sy >= self.area.height as i32 {
+        if sy < 0 || sy >= self.area.height as i32 {
+            return None;
+        }
+        if sx < 0 {
+            self.cut_left[sy as usize] = true;
+            return None;
+        }
+        if sx >= self.area.width as i32 {
+            self.cut_right[sy as usize] = true;
             return None;
         }
         self.buf
@@ -80,10 +93,36 @@ impl<'a> Canvas<'a> {
         }
     }
 
-    /// Writes `text` from `(x, y)`, at most `max` characters.
+    /// Writes `text` from `(x, y)` in at most `max` cells, cut at a word with `…`
+    /// ([`super::text::fit`]).
     pub fn text(&mut self, x: i32, y: i32, text: &str, style: Style, max: i32) {
-        for (i, c) in text.chars().take(max.max(0) as usize).enumerate() {
+        let room = max.max(0) as usize;
+        let fitted = if super::text::width(text) <= room {
+            text.to_string()
+        } else {
+            super::text::fit(text, room)
+        };
+        for (i, c) in fitted.chars().enumerate() {
             self.put(x + i as i32, y, c, style);
+        }
+    }
+
+    /// Marks with `…` the rows where the drawing goes on past the area's left or right edge
+    /// (it scrolls sideways), so that nothing is cut without a mark.
+    pub fn mark_cuts(&mut self, style: Style) {
+        let (x0, x1) = (self.area.x, self.area.x + self.area.width.saturating_sub(1));
+        for row in 0..self.area.height as usize {
+            let y = self.area.y + row as u16;
+            if self.cut_left[row] {
+                if let Some(c) = self.buf.cell_mut((x0, y)) {
+                    c.set_char('…').set_style(style);
+                }
+            }
+            if self.cut_right[row] {
+                if let Some(c) = self.buf.cell_mut((x1, y)) {
+                    c.set_char('…').set_style(style);
+                }
+            }
         }
     }
 

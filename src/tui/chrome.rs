@@ -1,125 +1,16 @@
 //! The frame around the views: the header (what is shown, playback, where in the run), the
-//! tabs, the footer's key hints and messages, and the help overlay with every key. It owns
-//! no state: [`super::app::App`] says what to draw.
+//! tabs, the footer's key hints, and the help overlay; the hints and the help are made from
+//! the key tables ([`super::view`]). It owns no state: [`super::app::App`] says what to draw.
 
 use super::explain::duration;
+use super::text::{self, Part};
 use super::theme;
+use super::view::{Action, KeyBinding, View, GLOBAL};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
-
-/// The views, in tab order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Lineage,
-    Jobs,
-    Timeline,
-    Events,
-    Storage,
-}
-
-impl View {
-    /// Every view, in tab order.
-    pub const ALL: [View; 5] = [
-        View::Lineage,
-        View::Jobs,
-        View::Timeline,
-        View::Events,
-        View::Storage,
-    ];
-
-    /// Its name on its tab.
-    pub fn name(self) -> &'static str {
-        match self {
-            View::Lineage => "Lineage",
-            View::Jobs => "Jobs",
-            View::Timeline => "Timeline",
-            View::Events => "Events",
-            View::Storage => "Storage",
-        }
-    }
-
-    /// Its place in the tab order.
-    pub fn index(self) -> usize {
-        View::ALL.iter().position(|v| *v == self).unwrap_or(0)
-    }
-}
-
-/// Every key, for the help overlay: (keys, what they do), by group; the first three groups
-/// go in the left column.
-pub const KEYS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "Anywhere",
-        &[
-            ("?", "this help"),
-            ("q  Ctrl-C", "quit"),
-            ("1-5 Tab S-Tab", "the views"),
-            ("wheel, click", "scroll, pick a tab"),
-        ],
-    ),
-    (
-        "Playback",
-        &[
-            ("space", "play, pause"),
-            ("→ ←  l h", "step one event"),
-            ("t T", "next, previous task"),
-            ("s S", "next, previous stage"),
-            ("j J", "next, previous job"),
-            ("+ -", "faster, slower"),
-            ("Home End", "the start, the end"),
-            ("g", "go to a time (12ms ⏎)"),
-        ],
-    ),
-    (
-        "Words",
-        &[
-            ("s4  4p", "stage 4; 4 partitions"),
-            ("┆ ▽   │ ▼", "shuffle, narrow edge"),
-            ("3/8", "partitions cached"),
-            ("↻2", "computed again"),
-            ("✓cp", "checkpointed"),
-        ],
-    ),
-    (
-        "1 Lineage",
-        &[
-            ("↑ ↓ PgUp PgDn", "scroll"),
-            ("< >", "scroll sideways"),
-            ("[ ]  Esc", "job shown; the latest"),
-            ("c", "fold, unfold iterations"),
-            ("b", "boxes or lines"),
-        ],
-    ),
-    (
-        "2 Jobs",
-        &[
-            ("↑ ↓  [ ]  Esc", "job shown; the latest"),
-            ("PgUp PgDn < >", "scroll the stages"),
-            ("c", "all stages, folded"),
-        ],
-    ),
-    (
-        "3 Timeline",
-        &[
-            ("z Z", "zoom in, out (at now)"),
-            ("< >", "scroll in time"),
-            ("↑ ↓ PgUp PgDn", "scroll the cores"),
-        ],
-    ),
-    (
-        "4 Events",
-        &[
-            ("↑ ↓ PgUp PgDn", "select an event"),
-            ("Enter", "go to it"),
-            ("f", "next filter"),
-            ("< >", "scroll sideways"),
-            ("Esc", "follow the latest"),
-        ],
-    ),
-    ("5 Storage", &[("↑ ↓ PgUp PgDn", "scroll the executors")]),
-];
 
 /// What playback is doing, for the header.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -147,6 +38,8 @@ pub struct Header<'a> {
     pub running: bool,
     /// The log was read whole but has no `AppEnd`: it was cut short.
     pub cut_short: bool,
+    /// A job of the run failed (by the cursor).
+    pub failed: bool,
 }
 
 /// A speed for people: run time shown per second of wall time.
@@ -177,65 +70,73 @@ impl Header<'_> {
         } else {
             ""
         };
-        // (text, priority to keep: higher stays longer). The title is cut before it goes.
-        const TITLE: u8 = 4;
-        let mut parts: Vec<(String, u8)> = vec![
+        let failed = if self.failed { "✗ failed" } else { "" };
+        // (text, priority to keep: higher stays longer). The title is cut, never dropped.
+        let parts: Vec<(String, u8)> = vec![
             ("ember".into(), 1),
-            (self.title.to_string(), TITLE),
             (source.into(), 2),
             (clock, 0),
             (status, 7),
             (time, 6),
             (events, 5),
+            (failed.into(), 7),
             (extra.into(), 6),
         ];
-        let join = |parts: &[(String, u8)], floor: u8| -> String {
-            let kept: Vec<&str> = parts
+        let join = |title: &str, floor: u8| -> String {
+            let mut kept: Vec<&str> = parts
                 .iter()
                 .filter(|(t, p)| !t.is_empty() && *p >= floor)
                 .map(|(t, _)| t.as_str())
                 .collect();
+            let at = usize::from(kept.first() == Some(&"ember"));
+            kept.insert(at, title);
             format!(" {} ", kept.join(" │ "))
         };
-        for floor in 0..=7u8 {
-            let t = join(&parts, floor);
-            let over = t.chars().count().saturating_sub(width);
+        let title_len = text::width(self.title);
+        for floor in 0..=8u8 {
+            let t = join(self.title, floor);
+            let over = text::width(&t).saturating_sub(width.saturating_sub(1));
             if over == 0 {
                 return t;
             }
-            let title_len = self.title.chars().count();
-            if floor == TITLE && title_len > over + 8 {
-                let cut: String = self.title.chars().take(title_len - over - 1).collect();
-                parts[1].0 = format!("{cut}…");
-                return join(&parts, floor);
+            // Past the parts that matter least, the title is cut rather than the rest dropped.
+            if floor >= 3 && title_len > over + 10 {
+                let cut = text::fit(self.title, title_len - over);
+                return join(&cut, floor);
             }
         }
-        join(&parts, 7).chars().take(width).collect()
+        text::fit(&join(self.title, 8), width)
     }
 }
 
-/// The tab line.
-pub fn tabs(current: View) -> Line<'static> {
+/// The tab line: each view's number and name, the one shown reversed.
+pub fn tabs(names: &[&str], current: usize, width: usize) -> Line<'static> {
     let mut tabs = vec![Span::raw(" ")];
-    for v in View::ALL {
-        let label = format!(" {} {} ", v.index() + 1, v.name());
-        tabs.push(if v == current {
+    for (i, name) in names.iter().enumerate() {
+        let label = format!(" {} {name} ", i + 1);
+        tabs.push(if i == current {
             Span::styled(label, theme::selected().add_modifier(Modifier::BOLD))
         } else {
             Span::raw(label)
         });
         tabs.push(Span::raw(" "));
     }
-    tabs.push(Span::styled("  ? help  q quit", theme::dim()));
-    Line::from(tabs)
+    let parts = vec![
+        Part {
+            spans: tabs,
+            priority: 9,
+        },
+        Part::new("? help  q quit", theme::dim(), 1),
+    ];
+    text::fit_parts(parts, Span::raw(" "), width).0
 }
 
-/// The column where the tab of `v` starts and its width, as [`tabs`] draws them.
-pub fn tab_span(v: View) -> (u16, u16) {
+/// The column where tab `i` starts and its width, as [`tabs`] draws them.
+pub fn tab_span(names: &[&str], i: usize) -> (u16, u16) {
     let mut x = 1u16;
-    for w in View::ALL {
-        let width = w.name().len() as u16 + 4;
-        if w == v {
+    for (k, name) in names.iter().enumerate() {
+        let width = text::width(name) as u16 + 4;
+        if k == i {
             return (x, width);
         }
         x += width + 1;
@@ -243,72 +144,82 @@ pub fn tab_span(v: View) -> (u16, u16) {
     (x, 0)
 }
 
-/// The footer's key hints for a view.
-pub fn hints(view: View, playing: bool) -> Line<'static> {
-    let play = if playing { "pause" } else { "play" };
-    let pairs: &[(&str, &str)] = match view {
-        View::Lineage => &[
-            ("→←", "step"),
-            ("[ ]", "job"),
-            ("↑↓<>", "scroll"),
-            ("c", "fold"),
-            ("?", "help"),
-        ],
-        View::Jobs => &[
-            ("→←", "step"),
-            ("↑↓", "job"),
-            ("s S", "stage"),
-            ("c", "all stages"),
-            ("?", "help"),
-        ],
-        View::Timeline => &[
-            ("→←", "step"),
-            ("t T", "task"),
-            ("z Z", "zoom"),
-            ("<>↑↓", "scroll"),
-            ("?", "help"),
-        ],
-        View::Events => &[
-            ("↑↓", "select"),
-            ("Enter", "go there"),
-            ("f", "filter"),
-            ("?", "help"),
-        ],
-        View::Storage => &[("→←", "step"), ("↑↓", "scroll"), ("?", "help")],
+/// The footer's key hints, from the tables: the global keys with a hint, then the view's;
+/// what does not fit is left out whole.
+pub fn hints(view: &dyn View, playing: bool, width: usize) -> Line<'static> {
+    let mut parts = Vec::new();
+    let mut add = |b: &KeyBinding, priority: u8| {
+        let Some(hint) = b.hint else { return };
+        let hint = if b.keys.first().map(|k| k.1) == Some(Action::PlayPause) && playing {
+            "pause"
+        } else {
+            hint
+        };
+        parts.push(Part {
+            spans: vec![
+                Span::styled(b.label.to_string(), theme::key()),
+                Span::raw(format!(" {hint}")),
+            ],
+            priority,
+        });
     };
-    let mut spans = vec![
-        Span::raw(" "),
-        Span::styled("space", theme::key()),
-        Span::raw(format!(" {play}  ")),
-    ];
-    for (k, what) in pairs {
-        spans.push(Span::styled(k.to_string(), theme::key()));
-        spans.push(Span::raw(format!(" {what}  ")));
+    let later = |b: &&KeyBinding| matches!(b.keys[0].1, Action::Help | Action::EarlierJob);
+    for b in GLOBAL.iter().filter(|b| !later(b)) {
+        add(b, 8);
     }
+    for (i, b) in view.keys().iter().enumerate() {
+        add(b, 7u8.saturating_sub(i as u8));
+    }
+    // Choosing a job matters less than playback and the view's own keys.
+    for b in GLOBAL.iter().filter(|b| b.keys[0].1 == Action::EarlierJob) {
+        add(b, 3);
+    }
+    if let Some(help) = GLOBAL.iter().find(|b| b.keys[0].1 == Action::Help) {
+        add(help, 9);
+    }
+    let (line, _) = text::fit_parts(parts, Span::raw("  "), width.saturating_sub(1));
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(line.spans);
     Line::from(spans)
 }
 
-/// The help overlay, centred on `area`.
-pub fn help_overlay(area: Rect, buf: &mut Buffer) {
-    let column = |groups: &[(&str, &[(&str, &str)])]| -> Vec<Line<'static>> {
-        let mut lines = Vec::new();
-        for (group, keys) in groups {
-            lines.push(Line::from(Span::styled(
-                group.to_string(),
-                Style::default().add_modifier(Modifier::BOLD),
-            )));
-            for (k, what) in *keys {
-                lines.push(Line::from(vec![
-                    Span::styled(format!(" {k:<14}"), theme::key()),
-                    Span::raw(what.to_string()),
-                ]));
-            }
+/// The help overlay for `view`, centred on `area`: the global keys on the left, the view's
+/// keys and what its symbols mean on the right, all from the tables.
+pub fn help_overlay(view: &dyn View, index: usize, area: Rect, buf: &mut Buffer) {
+    let w = 78.min(area.width.saturating_sub(2));
+    if w < 20 || area.height < 5 {
+        return;
+    }
+    let half = (w - 2) / 2;
+    let group = |title: String, rows: Vec<(&str, &str)>, room: usize| -> Vec<Line<'static>> {
+        let mut lines = vec![Line::from(Span::styled(
+            text::fit(&title, room),
+            Style::default().add_modifier(Modifier::BOLD),
+        ))];
+        for (k, what) in rows {
+            let key = format!(" {k:<10}");
+            let room_left = room.saturating_sub(text::width(&key));
+            lines.push(Line::from(vec![
+                Span::styled(key, theme::key()),
+                Span::raw(text::fit(what, room_left)),
+            ]));
         }
         lines
     };
-    let left = column(&KEYS[..3]);
-    let right = column(&KEYS[3..]);
-    let w = 78.min(area.width.saturating_sub(2));
+    let rows = |table: &[KeyBinding]| -> Vec<(&'static str, &'static str)> {
+        table.iter().map(|b| (b.label, b.help)).collect()
+    };
+    let room = half.saturating_sub(1) as usize;
+    let mut left = group("Anywhere".into(), rows(&GLOBAL[..5]), room);
+    left.extend(group("Playback".into(), rows(&GLOBAL[5..]), room));
+    let mut right = group(
+        format!("{} {} (this view)", index + 1, view.name()),
+        rows(view.keys()),
+        room,
+    );
+    if !view.words().is_empty() {
+        right.extend(group("What you see".into(), view.words().to_vec(), room));
+    }
     let h = (left.len().max(right.len()) as u16 + 2).min(area.height.saturating_sub(1));
     let r = Rect {
         x: area.x + (area.width - w) / 2,
@@ -317,12 +228,13 @@ pub fn help_overlay(area: Rect, buf: &mut Buffer) {
         height: h,
     };
     Clear.render(r, buf);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" every key (? or Esc closes; a view's number shows it) ");
+    let title = text::fit(
+        " every key (? or Esc closes; each view's ? lists its own) ",
+        w.saturating_sub(2) as usize,
+    );
+    let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(r);
     block.render(r, buf);
-    let half = inner.width / 2;
     Paragraph::new(left).render(
         Rect {
             width: half.saturating_sub(1),
@@ -356,6 +268,7 @@ mod tests {
             events: 57,
             running: false,
             cut_short: false,
+            failed: false,
         }
     }
 

@@ -192,12 +192,31 @@ fn topological(n: usize, parents: &[Vec<usize>], children: &[Vec<usize>]) -> Vec
 }
 
 /// The compact form: one line per RDD (the lines in view only), its margin of lanes, then
-/// what the RDD is, coloured by the stage of the shown job that computes it.
+/// what the RDD is, coloured by the stage of the shown job that computes it. The selected line
+/// is reversed, and the lines of its parents and children underlined; a line longer than the
+/// view ends in `…` (`<` `>` scroll it).
 pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut Buffer) {
     let g = view.graph;
     let job = view.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
     let in_job: BTreeSet<usize> = job
         .map(|j| j.rdds.iter().copied().collect())
+        .unwrap_or_default();
+    let relatives: BTreeSet<usize> = view
+        .selected
+        .map(|sel| {
+            g.edges
+                .iter()
+                .filter_map(|&(p, c)| {
+                    if p == sel {
+                        Some(c)
+                    } else if c == sel {
+                        Some(p)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let (dx, dy) = (view.scroll.0.max(0) as usize, view.scroll.1.max(0) as usize);
     let text_x = g.compact.margin_width + 1;
@@ -210,7 +229,7 @@ pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut 
         .enumerate()
     {
         let n = &g.nodes[row.node];
-        let (style, tag) = match (n, job) {
+        let (mut style, tag) = match (n, job) {
             (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => {
                 let t = stage_tag(s, j, *id);
                 let mut st = match t.as_ref().and_then(|t| t.ran) {
@@ -225,6 +244,11 @@ pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut 
             (LineageNode::Rdd(_), _) => (theme::dim(), None),
             (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), None),
         };
+        if view.selected == Some(row.node) {
+            style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        } else if relatives.contains(&row.node) {
+            style = style.add_modifier(Modifier::UNDERLINED);
+        }
         let mut line = format!("{:<w$} ", row.margin, w = g.compact.margin_width);
         line.push_str(title(s, n).trim());
         let body = body(s, n);
@@ -237,10 +261,14 @@ pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut 
         if let Some(t) = tag {
             line.push_str(&format!("  {t}"));
         }
+        let mut shown: String = line.chars().skip(dx).collect();
+        if dx > 0 && !shown.is_empty() {
+            shown = format!("…{}", shown.chars().skip(1).collect::<String>());
+        }
+        let shown = super::text::fit(&shown, area.width as usize);
         let y = area.y + i as u16;
-        let cells = line.chars().enumerate().skip(dx).take(area.width as usize);
-        for (x, (col, ch)) in (area.x..).zip(cells) {
-            let st = if col < text_x {
+        let edge_style = |col: usize, ch: char| {
+            if col < text_x {
                 if matches!(ch, '╌' | '┆') {
                     theme::shuffle_edge(true)
                 } else {
@@ -248,6 +276,15 @@ pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut 
                 }
             } else {
                 style
+            }
+        };
+        for (k, ch) in shown.chars().enumerate() {
+            let x = area.x + k as u16;
+            let col = k + dx;
+            let st = if ch == '…' && (k == 0 || k + 1 == area.width as usize) {
+                theme::key()
+            } else {
+                edge_style(col, ch)
             };
             if let Some(cell) = buf.cell_mut((x, y)) {
                 cell.set_char(ch).set_style(st);

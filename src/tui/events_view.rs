@@ -3,6 +3,7 @@
 
 use super::explain::{duration, explain, Filter};
 use super::state::{Log, UiState};
+use super::text::{fit, fit_parts, wrap, Part};
 use super::theme;
 use crate::events::EventKind;
 use ratatui::buffer::Buffer;
@@ -60,21 +61,25 @@ pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buff
         shift,
     } = sel;
     let rows = visible(log, cursor, filter);
-    let header = Line::from(vec![
-        Span::styled(format!(" filter: {} ", filter.name()), theme::selected()),
-        Span::styled(
-            format!(
-                "  {} of {} events so far  (f filter, ↑↓ select, ⏎ go, <> sideways)",
-                rows.len(),
-                cursor
+    let (header, _) = fit_parts(
+        vec![
+            Part::new(format!(" filter: {} ", filter.name()), theme::selected(), 9),
+            Part::new(
+                format!("{} of {} events so far", rows.len(), cursor),
+                theme::dim(),
+                8,
             ),
-            theme::dim(),
-        ),
-    ]);
+            Part::new("(f filter, ↑↓ select, ⏎ go, <> sideways)", theme::dim(), 3),
+        ],
+        Span::raw("  "),
+        area.width as usize,
+    );
     Paragraph::new(header).render(Rect { height: 1, ..area }, buf);
+    // The event in focus (selected, else the latest), whole, in the last two rows.
+    let detail_rows: u16 = if area.height >= 8 { 2 } else { 0 };
     let list = Rect {
         y: area.y + 1,
-        height: area.height.saturating_sub(1),
+        height: area.height.saturating_sub(1 + detail_rows),
         ..area
     };
     let h = list.height as usize;
@@ -90,13 +95,14 @@ pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buff
             let e = &log.events[*i];
             let said: String = sentence(e, s).chars().skip(shift).collect();
             let more = if shift > 0 { "…" } else { "" };
-            let text = format!("{:>9}  {:<19} {more}{said}", duration(e.time_us), name(e));
+            let text = fit(
+                &format!("{:>9}  {:<19} {more}{said}", duration(e.time_us), name(e)),
+                area.width as usize,
+            );
             let style = if Some(*i) == selected {
                 theme::selected()
             } else if *i + 1 == cursor {
-                Style::default()
-                    .fg(ratatui::style::Color::White)
-                    .add_modifier(ratatui::style::Modifier::BOLD)
+                theme::bold()
             } else {
                 Style::default()
             };
@@ -104,4 +110,195 @@ pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buff
         })
         .collect();
     Paragraph::new(lines).render(list, buf);
+    let focused = selected.or_else(|| rows.last().copied());
+    if let (Some(i), true) = (focused, detail_rows > 0) {
+        let e = &log.events[i];
+        let text = format!(
+            " event {} at {}: {}",
+            i + 1,
+            duration(e.time_us),
+            sentence(e, s)
+        );
+        let detail: Vec<Line> = wrap(&text, area.width as usize, detail_rows as usize)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme::key())))
+            .collect();
+        Paragraph::new(detail).render(
+            Rect {
+                y: area.y + area.height - detail_rows,
+                height: detail_rows,
+                ..area
+            },
+            buf,
+        );
+    }
+}
+
+/// The events view.
+#[derive(Debug)]
+pub struct EventsTab {
+    filter: Filter,
+    /// The event selected; `None`: follow the latest.
+    selected: Option<usize>,
+    /// Columns the sentences are scrolled by.
+    shift: usize,
+}
+
+impl Default for EventsTab {
+    fn default() -> Self {
+        EventsTab {
+            filter: Filter::All,
+            selected: None,
+            shift: 0,
+        }
+    }
+}
+
+use super::view::{bind, Action, Ctx, Effect, KeyBinding, Reply, View};
+use ratatui::crossterm::event::KeyCode;
+
+const EVENTS_KEYS: &[KeyBinding] = &[
+    bind(
+        &[
+            (KeyCode::Up, Action::Up),
+            (KeyCode::Down, Action::Down),
+            (KeyCode::PageUp, Action::PageUp),
+            (KeyCode::PageDown, Action::PageDown),
+        ],
+        "↑ ↓ PgUp PgDn",
+        "select an event",
+        Some("select"),
+    ),
+    bind(
+        &[(KeyCode::Enter, Action::Go)],
+        "Enter",
+        "go to the event selected",
+        Some("go there"),
+    ),
+    bind(
+        &[(KeyCode::Char('f'), Action::Filter)],
+        "f",
+        "the next filter",
+        Some("filter"),
+    ),
+    bind(
+        &[
+            (KeyCode::Char('<'), Action::Left),
+            (KeyCode::Char('>'), Action::Right),
+        ],
+        "< >",
+        "scroll sideways",
+        None,
+    ),
+    bind(
+        &[(KeyCode::Esc, Action::Latest)],
+        "Esc",
+        "follow the latest",
+        None,
+    ),
+];
+
+const EVENTS_WORDS: &[(&str, &str)] = &[
+    ("bold", "the event the cursor has reached"),
+    ("reversed", "the event selected"),
+    ("…", "a sentence goes on: < > scroll"),
+];
+
+impl EventsTab {
+    fn move_selection(&mut self, delta: isize, ctx: &Ctx) -> Reply {
+        let rows = visible(ctx.log, ctx.state.applied, self.filter);
+        if rows.is_empty() {
+            return Reply::say(format!(
+                "no event so far passes the filter `{}` (f: the next filter)",
+                self.filter.name()
+            ));
+        }
+        let at = self
+            .selected
+            .and_then(|s| rows.iter().position(|i| *i >= s))
+            .unwrap_or(rows.len() - 1) as isize;
+        let next = (at + delta).clamp(0, rows.len() as isize - 1) as usize;
+        if self.selected == Some(rows[next]) {
+            return Reply::say(if delta < 0 {
+                "the first event is selected"
+            } else {
+                "the latest event so far is selected (space or → plays on)"
+            });
+        }
+        self.selected = Some(rows[next]);
+        Reply::done()
+    }
+}
+
+impl View for EventsTab {
+    fn name(&self) -> &'static str {
+        "Events"
+    }
+
+    fn keys(&self) -> &'static [KeyBinding] {
+        EVENTS_KEYS
+    }
+
+    fn words(&self) -> &'static [(&'static str, &'static str)] {
+        EVENTS_WORDS
+    }
+
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Reply {
+        match action {
+            Action::Up => self.move_selection(-1, ctx),
+            Action::Down => self.move_selection(1, ctx),
+            Action::PageUp => self.move_selection(-10, ctx),
+            Action::PageDown => self.move_selection(10, ctx),
+            Action::Go => match self.selected {
+                Some(i) => Reply::effect(Effect::Seek(i + 1)),
+                None => Reply::say("no event selected: ↑ ↓ select one"),
+            },
+            Action::Filter => {
+                self.filter = self.filter.next();
+                Reply::done()
+            }
+            Action::Left => {
+                if self.shift == 0 {
+                    return Reply::say("the sentences are at their start");
+                }
+                self.shift = self.shift.saturating_sub(16);
+                Reply::done()
+            }
+            Action::Right => {
+                self.shift += 16;
+                Reply::done()
+            }
+            Action::Latest => {
+                let had = self.selected.take().is_some();
+                let reply = Reply::effect(Effect::LatestJob);
+                if had {
+                    Reply {
+                        message: Some("following the latest event".into()),
+                        ..reply
+                    }
+                } else {
+                    reply
+                }
+            }
+            _ => Reply::default(),
+        }
+    }
+
+    fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        render(
+            ctx.log,
+            ctx.state,
+            Selection {
+                filter: self.filter,
+                selected: self.selected,
+                shift: self.shift,
+            },
+            area,
+            buf,
+        );
+    }
+
+    fn fingerprint(&self) -> String {
+        format!("{self:?}")
+    }
 }

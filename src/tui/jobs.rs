@@ -6,6 +6,7 @@ use super::canvas::Canvas;
 use super::explain::{duration, ranges};
 use super::layout::{layout, NodeSize, Ordering};
 use super::state::{JobState, JobStatus, StageState, StageStatus, UiState};
+use super::text::{fit, wrap};
 use super::theme;
 use crate::events::{SkipReason, SubmitReason};
 use ratatui::buffer::Buffer;
@@ -16,19 +17,6 @@ use ratatui::widgets::{Paragraph, Widget};
 
 const STAGE_W: u16 = 26;
 const STAGE_H: u16 = 4;
-
-/// `text` in at most `room` characters, cut with `…`.
-fn fit(text: &str, room: usize) -> String {
-    if text.chars().count() <= room {
-        text.to_string()
-    } else if room == 0 {
-        String::new()
-    } else {
-        let mut t: String = text.chars().take(room - 1).collect();
-        t.push('…');
-        t
-    }
-}
 
 /// A progress bar of `width` cells: done, running, the rest.
 pub fn progress(done: usize, running: usize, total: usize, width: usize) -> String {
@@ -81,28 +69,9 @@ fn status_line(s: &StageState, job: &JobState) -> (String, Style) {
     }
 }
 
-/// Draws the view; `selected` is the job shown on the right, with every stage if `all` (else
-/// the skipped stages far up fold into one box when they do not fit). Returns the size of its
-/// stage DAG (what scrolling can reach).
-pub fn render(
-    s: &UiState,
-    selected: Option<usize>,
-    all_stages: bool,
-    scroll: (i32, i32),
-    area: Rect,
-    buf: &mut Buffer,
-) -> (i32, i32) {
-    let list_w = (area.width / 3).clamp(18, 32).min(area.width);
-    let list = Rect {
-        width: list_w,
-        ..area
-    };
-    let right = Rect {
-        x: area.x + list_w + 1,
-        width: area.width.saturating_sub(list_w + 1),
-        ..area
-    };
-    // The job list.
+/// The job list, on the left: one line per job, the one shown reversed.
+fn render_list(s: &UiState, selected: Option<usize>, list: Rect, buf: &mut Buffer) {
+    let list_w = list.width as usize;
     let sel_idx = selected.and_then(|j| s.jobs.iter().position(|x| x.job == j));
     let first = sel_idx
         .map(|i| i.saturating_sub(list.height.saturating_sub(1) as usize))
@@ -124,9 +93,8 @@ pub fn render(
                 .map_or(String::new(), |e| duration(e.saturating_sub(j.start_us)));
             // `job 3 count      4.6 ms`, the action cut to fit the column.
             let head = format!("job {:<3} ", j.job);
-            let room = (list_w as usize)
-                .saturating_sub(2 + head.chars().count() + took.chars().count() + 1);
-            let action = fit(&j.action, room);
+            let room = list_w.saturating_sub(3 + head.chars().count() + took.chars().count() + 1);
+            let action = fit(&j.action, room + 1);
             let line = Line::from(vec![
                 Span::styled(format!("{mark} "), style),
                 Span::raw(format!("{head}{action:<room$} {took}")),
@@ -144,15 +112,11 @@ pub fn render(
         lines
     };
     Paragraph::new(header).render(list, buf);
-    for y in area.y..area.y + area.height {
-        if let Some(c) = buf.cell_mut((area.x + list_w, y)) {
-            c.set_char('│').set_style(theme::dim());
-        }
-    }
-    let Some(job) = sel_idx.map(|i| &s.jobs[i]) else {
-        return (0, 0);
-    };
-    // The selected job's heading.
+}
+
+/// The heading of the job shown: what it is, its stages, and why it failed, in words that
+/// wrap (up to three lines). Returns the lines.
+fn heading(job: &JobState, width: usize) -> Vec<String> {
     let skipped = job.skipped.len();
     let mut heading = format!(
         "job {} ({}): {} stage{}, {skipped} skipped",
@@ -164,18 +128,18 @@ pub fn render(
     if let JobStatus::Failed(m) = &job.status {
         heading.push_str(&format!(" · failed: {m}"));
     }
-    Paragraph::new(Line::from(Span::styled(
-        heading,
-        Style::default().add_modifier(Modifier::BOLD),
-    )))
-    .render(Rect { height: 1, ..right }, buf);
-    let dag = Rect {
-        y: right.y + 2,
-        height: right.height.saturating_sub(2),
-        ..right
-    };
-    // The stage DAG: every stage of the job if it fits; else the stages that ran or run in
-    // this job, the skipped stages they read, and one box for the skipped stages further up.
+    wrap(&heading, width, 3)
+}
+
+/// The stages of `job` laid out, with those folded away: (layout, stages drawn, folded).
+fn dag<'a>(
+    s: &'a UiState,
+    job: &JobState,
+    all_stages: bool,
+    height: i32,
+) -> (super::layout::Layout, Vec<&'a StageState>, Vec<usize>) {
+    // Every stage of the job if it fits; else the stages that ran or run in this job, the
+    // skipped stages they read, and one box for the skipped stages further up.
     let all: Vec<&StageState> = job
         .stages
         .iter()
@@ -187,26 +151,52 @@ pub fn render(
         .filter(|st| ran(st))
         .flat_map(|st| st.info.parents.iter().copied())
         .collect();
-    let (l, stages, folded) = {
+    if all_stages || all.len() <= 6 {
+        return (dag_layout(&all, &[]), all, Vec::new());
+    }
+    // Laying out hundreds of stages only to see that they do not fit costs seconds: past a
+    // few dozen, they are folded without trying.
+    if all.len() <= 60 {
         let full = dag_layout(&all, &[]);
-        if all_stages || full.height <= dag.height as i32 || all.len() <= 6 {
-            (full, all.clone(), Vec::new())
-        } else {
-            let stages: Vec<&StageState> = all
-                .iter()
-                .copied()
-                .filter(|st| ran(st) || read_by_ran.contains(&st.info.stage))
-                .collect();
-            let folded: Vec<usize> = all
-                .iter()
-                .filter(|st| !stages.iter().any(|x| x.info.stage == st.info.stage))
-                .map(|st| st.info.stage)
-                .collect();
-            (dag_layout(&stages, &folded), stages, folded)
+        if full.height <= height {
+            return (full, all, Vec::new());
         }
-    };
-    let extent = (l.width + 1, l.height + 2);
-    let mut c = Canvas::new(buf, dag, scroll.0, scroll.1);
+    }
+    let stages: Vec<&StageState> = all
+        .iter()
+        .copied()
+        .filter(|st| ran(st) || read_by_ran.contains(&st.info.stage))
+        .collect();
+    let folded: Vec<usize> = all
+        .iter()
+        .filter(|st| !stages.iter().any(|x| x.info.stage == st.info.stage))
+        .map(|st| st.info.stage)
+        .collect();
+    (dag_layout(&stages, &folded), stages, folded)
+}
+
+/// A job's stage DAG laid out: the layout, the stages drawn (by id), those folded into one box.
+#[derive(Clone, Debug, PartialEq)]
+struct Dag {
+    layout: super::layout::Layout,
+    stages: Vec<usize>,
+    folded: Vec<usize>,
+}
+
+/// Draws the stage DAG `d` of `job` into `area`, `selected` stage reversed.
+fn render_dag(
+    s: &UiState,
+    job: &JobState,
+    d: &Dag,
+    scroll: (i32, i32),
+    selected: Option<usize>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let (l, folded) = (&d.layout, &d.folded);
+    let stages: Vec<&StageState> = d.stages.iter().filter_map(|id| s.stages.get(id)).collect();
+    let ran = |st: &StageState| s.ran_in(job, st.info.stage);
+    let mut c = Canvas::new(buf, area, scroll.0, scroll.1);
     for r in &l.routes {
         c.route(&r.points, true, theme::shuffle_edge(true));
     }
@@ -220,7 +210,7 @@ pub fn render(
                 if folded.len() == 1 { "" } else { "s" }
             ),
             &[
-                format!("{}: skipped", ranges(&folded)),
+                format!("{}: skipped", ranges(folded)),
                 "c shows them all".into(),
             ],
             theme::dim(),
@@ -248,11 +238,14 @@ pub fn render(
         } else {
             lines.push(format!("{} tasks", st.info.tasks));
         }
-        let border = if ran_here {
+        let mut border = if ran_here {
             theme::stage(st.info.stage)
         } else {
             theme::dim()
         };
+        if selected == Some(st.info.stage) {
+            border = border.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        }
         let attempts = if st.attempts.len() > 1 {
             format!(" · {} tries", st.attempts.len())
         } else {
@@ -266,7 +259,7 @@ pub fn render(
             style,
         );
     }
-    extent
+    c.mark_cuts(theme::key());
 }
 
 /// Lays out `stages` (and a box for `folded` ones, after them, if any) as a DAG.
@@ -298,4 +291,326 @@ fn dag_layout(stages: &[&StageState], folded: &[usize]) -> super::layout::Layout
         stages.len() + usize::from(!folded.is_empty())
     ];
     layout(&sizes, &edges, Ordering::Barycenter)
+}
+
+/// The jobs view's state, as keys change it.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct JobsKeys {
+    /// Every stage of the job drawn (else the skipped ones far up fold into one box).
+    all_stages: bool,
+    scroll: (i32, i32),
+    /// The right side shows the selected stage's summary metrics instead of the DAG.
+    metrics: bool,
+    /// The stage selected (`n` `N`); `None`: the job's latest stage that ran.
+    stage: Option<usize>,
+}
+
+/// The jobs-and-stages view.
+pub struct JobsTab {
+    keys: JobsKeys,
+    /// The DAG of the job shown, laid out for (job, its stages, all stages, rows).
+    dag: Option<((usize, usize, bool, i32), Dag)>,
+    /// The area it was last drawn in, and the size of its stage DAG there.
+    area: Rect,
+    extent: (i32, i32),
+    /// The cost model of the run (for the parts of a task's time), once the log says it.
+    cost: Option<(crate::cluster::CostModel, bool)>,
+}
+
+impl Default for JobsTab {
+    fn default() -> Self {
+        JobsTab {
+            keys: JobsKeys::default(),
+            area: Rect::new(0, 0, 80, 21),
+            extent: (0, 0),
+            cost: None,
+            dag: None,
+        }
+    }
+}
+
+use super::view::{bind, Action, Ctx, Effect, KeyBinding, Reply, View};
+use ratatui::crossterm::event::KeyCode;
+
+const JOBS_KEYS: &[KeyBinding] = &[
+    bind(
+        &[(KeyCode::Up, Action::Up), (KeyCode::Down, Action::Down)],
+        "↑ ↓",
+        "job shown: earlier, later",
+        Some("job"),
+    ),
+    bind(
+        &[
+            (KeyCode::Char('n'), Action::NextItem),
+            (KeyCode::Char('N'), Action::PreviousItem),
+        ],
+        "n N",
+        "next, previous stage",
+        Some("stage"),
+    ),
+    bind(
+        &[(KeyCode::Char('m'), Action::Metrics)],
+        "m",
+        "stage metrics or DAG",
+        Some("metrics"),
+    ),
+    bind(
+        &[(KeyCode::Char('c'), Action::Fold)],
+        "c",
+        "all stages, or folded",
+        Some("all stages"),
+    ),
+    bind(
+        &[
+            (KeyCode::PageUp, Action::PageUp),
+            (KeyCode::PageDown, Action::PageDown),
+        ],
+        "PgUp PgDn",
+        "scroll the stages",
+        None,
+    ),
+    bind(
+        &[
+            (KeyCode::Char('<'), Action::Left),
+            (KeyCode::Char('>'), Action::Right),
+        ],
+        "< >",
+        "scroll sideways",
+        None,
+    ),
+    bind(
+        &[(KeyCode::Esc, Action::Latest)],
+        "Esc",
+        "the latest job",
+        None,
+    ),
+];
+
+const JOBS_WORDS: &[(&str, &str)] = &[
+    ("✓ ✗ ▶", "done, failed, running"),
+    ("█ ▒ ░", "tasks done, running, left"),
+    ("┆ ▽", "a shuffle between stages"),
+    ("min … max", "quantiles of its tasks"),
+];
+
+impl JobsTab {
+    fn right(&self) -> Rect {
+        let area = self.area;
+        let list_w = (area.width / 3).clamp(18, 32).min(area.width);
+        Rect {
+            x: area.x + list_w + 1,
+            width: area.width.saturating_sub(list_w + 1),
+            ..area
+        }
+    }
+
+    /// The stage the metrics are of: the one selected, else the job's latest that ran.
+    fn stage(&self, ctx: &Ctx) -> Option<usize> {
+        let job = ctx.state.job(ctx.job?)?;
+        self.keys
+            .stage
+            .filter(|s| job.stages.contains(s))
+            .or_else(|| {
+                job.stages
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|st| ctx.state.submitted_in(job, *st))
+            })
+            .or_else(|| job.stages.last().copied())
+    }
+
+    fn scroll_by(&mut self, dx: i32, dy: i32) -> Reply {
+        if self.keys.metrics {
+            return Reply::say("the metrics fit the view: m shows the stages again");
+        }
+        let r = self.right();
+        let max = (
+            (self.extent.0 - r.width as i32).max(0),
+            (self.extent.1 - r.height as i32).max(0),
+        );
+        let (x, y) = self.keys.scroll;
+        let next = ((x + dx).clamp(0, max.0), (y + dy).clamp(0, max.1));
+        if next == (x, y) {
+            return Reply::say(if max == (0, 0) {
+                "every stage is in sight: nothing to scroll"
+            } else {
+                "at the end of the stages that way"
+            });
+        }
+        self.keys.scroll = next;
+        Reply::done()
+    }
+
+    fn select_stage(&mut self, delta: isize, ctx: &Ctx) -> Reply {
+        let Some(job) = ctx.job.and_then(|j| ctx.state.job(j)) else {
+            return Reply::say("no job yet: jobs start with the first action");
+        };
+        let stages = &job.stages;
+        let at = self
+            .stage(ctx)
+            .and_then(|s| stages.iter().position(|x| *x == s))
+            .unwrap_or(0) as isize;
+        let next = at + delta;
+        if next < 0 || next >= stages.len() as isize {
+            return Reply::say(format!(
+                "stage {} is the job's {} stage",
+                stages[at as usize],
+                if delta < 0 { "first" } else { "last" }
+            ));
+        }
+        let st = stages[next as usize];
+        self.keys.stage = Some(st);
+        let what = match ctx.state.stages.get(&st) {
+            Some(_) if !ctx.state.ran_in(job, st) => {
+                format!("stage {st}: skipped in job {}", job.job)
+            }
+            Some(s) => format!("stage {st}: {} of {} tasks done", s.done, s.total()),
+            None => format!("stage {st}"),
+        };
+        Reply::say(format!("{what} (m: its summary metrics)"))
+    }
+}
+
+impl View for JobsTab {
+    fn name(&self) -> &'static str {
+        "Jobs"
+    }
+
+    fn keys(&self) -> &'static [KeyBinding] {
+        JOBS_KEYS
+    }
+
+    fn words(&self) -> &'static [(&'static str, &'static str)] {
+        JOBS_WORDS
+    }
+
+    fn update(&mut self, ctx: &Ctx, area: Rect) {
+        self.area = area;
+        if self.cost.is_none() && ctx.state.app.is_some() {
+            self.cost = Some(super::metrics::cost_model(ctx.state.scenario.as_deref()));
+        }
+        let r = self.right();
+        let head = ctx
+            .job
+            .and_then(|j| ctx.state.job(j))
+            .map_or(1, |j| heading(j, r.width as usize).len() as u16);
+        let Some(j) = ctx.job.and_then(|j| ctx.state.job(j)) else {
+            self.extent = (0, 0);
+            return;
+        };
+        let rows = r.height.saturating_sub(head + 1) as i32;
+        let key = (j.job, j.stages.len(), self.keys.all_stages, rows);
+        if self.dag.as_ref().is_none_or(|(k, _)| *k != key) {
+            let (layout, stages, folded) = dag(ctx.state, j, self.keys.all_stages, rows);
+            let stages = stages.iter().map(|st| st.info.stage).collect();
+            self.dag = Some((
+                key,
+                Dag {
+                    layout,
+                    stages,
+                    folded,
+                },
+            ));
+        }
+        if let Some((_, d)) = &self.dag {
+            self.extent = (d.layout.width + 1, d.layout.height + 2);
+        }
+    }
+
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Reply {
+        let page = (self.area.height as i32 / 2).max(4);
+        match action {
+            Action::Up => Reply::effect(Effect::SelectJob(-1)),
+            Action::Down => Reply::effect(Effect::SelectJob(1)),
+            Action::PageUp => self.scroll_by(0, -page),
+            Action::PageDown => self.scroll_by(0, page),
+            Action::Left => self.scroll_by(-8, 0),
+            Action::Right => self.scroll_by(8, 0),
+            Action::NextItem => self.select_stage(1, ctx),
+            Action::PreviousItem => self.select_stage(-1, ctx),
+            Action::Metrics => {
+                self.keys.metrics = !self.keys.metrics;
+                Reply::say(if self.keys.metrics {
+                    "the stage's summary metrics (n N: another stage; m: the DAG)"
+                } else {
+                    "the job's stages (m: the selected stage's metrics)"
+                })
+            }
+            Action::Fold => {
+                self.keys.all_stages = !self.keys.all_stages;
+                self.keys.scroll = (0, 0);
+                Reply::say(if self.keys.all_stages {
+                    "every stage of the job drawn (PgUp PgDn scroll; c folds skipped ones)"
+                } else {
+                    "skipped stages far up fold into one box when they do not fit"
+                })
+            }
+            Action::Latest => Reply::effect(Effect::LatestJob),
+            _ => Reply::default(),
+        }
+    }
+
+    fn job_changed(&mut self) {
+        self.keys.scroll = (0, 0);
+        self.keys.stage = None;
+    }
+
+    fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let s = ctx.state;
+        let list_w = (area.width / 3).clamp(18, 32).min(area.width);
+        render_list(
+            s,
+            ctx.job,
+            Rect {
+                width: list_w,
+                ..area
+            },
+            buf,
+        );
+        for y in area.y..area.y + area.height {
+            if let Some(c) = buf.cell_mut((area.x + list_w, y)) {
+                c.set_char('│').set_style(theme::dim());
+            }
+        }
+        let right = Rect {
+            x: area.x + list_w + 1,
+            width: area.width.saturating_sub(list_w + 1),
+            ..area
+        };
+        let Some(job) = ctx.job.and_then(|j| s.job(j)) else {
+            return;
+        };
+        let head = heading(job, right.width as usize);
+        let style = if matches!(job.status, JobStatus::Failed(_)) {
+            theme::failure()
+        } else {
+            theme::bold()
+        };
+        let n = head.len() as u16;
+        Paragraph::new(
+            head.into_iter()
+                .map(|l| Line::from(Span::styled(l, style)))
+                .collect::<Vec<_>>(),
+        )
+        .render(Rect { height: n, ..right }, buf);
+        let below = Rect {
+            y: right.y + n + 1,
+            height: right.height.saturating_sub(n + 1),
+            ..right
+        };
+        let stage = self.stage(ctx);
+        if self.keys.metrics {
+            if let Some(st) = stage {
+                let cost = self.cost.clone().unwrap_or_default();
+                super::metrics::render(ctx, st, &cost, below, buf);
+            }
+        } else if let Some((_, d)) = self.dag.as_ref().filter(|(k, _)| k.0 == job.job) {
+            render_dag(s, job, d, self.keys.scroll, self.keys.stage, below, buf);
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        format!("{:?}", self.keys)
+    }
 }

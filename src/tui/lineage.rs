@@ -188,28 +188,40 @@ pub fn foldable_iterations(s: &UiState) -> usize {
 }
 
 /// The line above the lineage: the job shown, the stages it runs and skips, what the edges
-/// mean, and what is folded.
+/// mean, what is folded, and whether there is more above or below. What does not fit is left
+/// out whole, the least useful first.
 pub fn legend(
     s: &UiState,
     job: Option<usize>,
     chosen: bool,
     folded: usize,
     compact: bool,
+    more: (bool, bool),
+    width: usize,
 ) -> ratatui::text::Line<'static> {
     use super::explain::ranges;
+    use super::text::{fit_parts, Part};
     use ratatui::text::Span;
-    let mut spans = Vec::new();
-    match job.and_then(|j| s.jobs.iter().find(|x| x.job == j)) {
+    let mut parts = Vec::new();
+    match job.and_then(|j| s.job(j)) {
         Some(j) => {
             let which = if chosen { "chosen" } else { "latest" };
-            spans.push(Span::styled(
-                format!(" job {} ({}, {which}) ", j.job, j.action),
-                Style::default().add_modifier(Modifier::BOLD),
+            parts.push(Part::new(
+                format!(" job {} ({}, {which})", j.job, j.action),
+                theme::bold(),
+                9,
             ));
-            spans.push(Span::raw("runs "));
+            let mut runs = vec![Span::raw("stages run: ")];
             for st in j.stages.iter().filter(|st| s.ran_in(j, **st)) {
-                spans.push(Span::styled(format!("■{st} "), theme::stage(*st)));
+                runs.push(Span::styled(format!("s{st} "), theme::stage(*st)));
             }
+            if let Some(last) = runs.last_mut() {
+                last.content = last.content.trim_end().to_string().into();
+            }
+            parts.push(Part {
+                spans: runs,
+                priority: 8,
+            });
             let skipped: Vec<usize> = j
                 .stages
                 .iter()
@@ -217,35 +229,48 @@ pub fn legend(
                 .filter(|st| !s.ran_in(j, *st))
                 .collect();
             if !skipped.is_empty() {
-                spans.push(Span::styled(
-                    format!("· skips {} ", ranges(&skipped)),
+                parts.push(Part::new(
+                    format!("skipped: s{}", ranges(&skipped)),
                     theme::dim(),
+                    6,
                 ));
             }
-            spans.push(Span::styled(
+            parts.push(Part::new(
                 if compact {
-                    "│ ◎ reads a shuffle  ╌ shuffle  ─ narrow "
+                    "◎ reads a shuffle  ╌ shuffle  ─ narrow"
                 } else {
-                    "│ ┆▽ shuffle  │▼ narrow "
+                    "┆▽ shuffle  │▼ narrow"
                 },
                 theme::dim(),
+                4,
             ));
             if folded > 0 {
-                spans.push(Span::styled(
+                parts.push(Part::new(
                     format!(
-                        "│ ⋯ {folded} iteration{} folded (c)",
+                        "⋯ {folded} iteration{} folded (c)",
                         if folded == 1 { "" } else { "s" }
                     ),
                     theme::collapsed(),
+                    7,
                 ));
             }
         }
-        None => spans.push(Span::styled(
+        None => parts.push(Part::new(
             " no job yet: the lineage appears with the first action",
             theme::dim(),
+            9,
         )),
     }
-    ratatui::text::Line::from(spans)
+    let arrows = match more {
+        (true, true) => "↑↓ more",
+        (true, false) => "↑ more",
+        (false, true) => "↓ more",
+        (false, false) => "",
+    };
+    if !arrows.is_empty() {
+        parts.push(Part::new(arrows, theme::key(), 10));
+    }
+    fit_parts(parts, Span::styled(" │ ", theme::dim()), width).0
 }
 
 impl LineageGraph {
@@ -391,6 +416,8 @@ pub struct LineageView<'a> {
     pub scroll: (i32, i32),
     /// Draw one line per RDD instead of boxes.
     pub compact: bool,
+    /// The node selected: its box is reversed and its edges stand out.
+    pub selected: Option<usize>,
 }
 
 impl LineageView<'_> {
@@ -406,13 +433,24 @@ impl LineageView<'_> {
             .map(|j| j.rdds.iter().copied().collect())
             .unwrap_or_default();
         let mut c = Canvas::new(buf, area, self.scroll.0, self.scroll.1);
-        for r in &g.layout.routes {
+        let touches =
+            |r: &super::layout::Route| self.selected.is_some_and(|n| r.from == n || r.to == n);
+        // The selected node's edges last, so that they stand out where lines share cells.
+        let routes = g
+            .layout
+            .routes
+            .iter()
+            .filter(|r| !touches(r))
+            .chain(g.layout.routes.iter().filter(|r| touches(r)));
+        for r in routes {
             let dashed = g.shuffle.contains(&(r.from, r.to));
             let child_in = match &g.nodes[r.to] {
                 LineageNode::Rdd(id) => in_job.contains(id),
                 LineageNode::Collapsed { .. } => false,
             };
-            let style = if dashed {
+            let style = if touches(r) {
+                theme::selected_edge()
+            } else if dashed {
                 theme::shuffle_edge(child_in)
             } else {
                 theme::narrow_edge(child_in)
@@ -440,6 +478,11 @@ impl LineageView<'_> {
                 (LineageNode::Rdd(_), None) => (theme::dim(), theme::dim()),
                 (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), theme::collapsed()),
             };
+            let border = if self.selected == Some(i) {
+                border.add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                border
+            };
             c.boxed(b, &title(s, n), &[body(s, n)], border, text);
             let storage_w = match storage(s, n) {
                 Some(st) => {
@@ -458,6 +501,7 @@ impl LineageView<'_> {
                 c.text(b.x + 1, b.y + b.height - 1, &text, style, room);
             }
         }
+        c.mark_cuts(theme::key());
     }
 }
 

@@ -6,28 +6,37 @@
 //! background thread whose events stream in as it goes, so the first frame is drawn at once;
 //! an event log is read whole (a log cut short replays up to its last whole line).
 //!
-//! Views, one widget each: the lineage ([`lineage`], laid out by [`layout`] and painted by
-//! [`canvas`]), jobs and stages ([`jobs`]), the timeline ([`timeline`]) and the events
-//! ([`events_view`], in words by [`explain`]); [`playback`] moves through the log. The
-//! terminal is restored when the UI ends, on an error, on a panic and on a signal
-//! ([`terminal`]).
+//! The UI is built from views ([`view`]): each owns its state, its keys and its drawing, in a
+//! file of its own: the lineage ([`lineage`], laid out by [`layout`] and painted by
+//! [`canvas`], or one line per RDD by [`compact`]), jobs and stages ([`jobs`], with a stage's
+//! summary metrics from [`metrics`]), the timeline ([`timeline`]), the events ([`events_view`],
+//! in words by [`explain`]), storage ([`storage_view`]) and the executors ([`executors`]).
+//! Keys map to actions through one table per view and one global table, which also make the
+//! help, the hints and the README's keys. Every line of text is fitted by [`text`];
+//! [`playback`] moves through the log. The terminal is restored when the UI ends, on an error,
+//! on a panic and on a signal ([`terminal`]).
 
 pub mod app;
 pub mod canvas;
 pub mod chrome;
 pub mod compact;
 pub mod events_view;
+pub mod executors;
 pub mod explain;
 pub mod jobs;
 pub mod layout;
 pub mod lineage;
+pub mod lineage_tab;
+pub mod metrics;
 pub mod playback;
 pub mod state;
 pub mod storage_state;
 pub mod storage_view;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod timeline;
+pub mod view;
 
 use crate::cluster::Clock;
 use crate::events::log::parse_event_log;

@@ -31,9 +31,24 @@ pub struct ExecutorStorage {
     /// The latest evictions, oldest first.
     pub evictions: VecDeque<Eviction>,
     pub evicted_total: usize,
-    /// The latest puts that stored nothing: (block, bytes, why).
-    pub not_stored: VecDeque<(String, u64, String)>,
+    /// The latest puts that stored nothing.
+    pub not_stored: VecDeque<NotStored>,
     pub not_stored_total: usize,
+    /// Evictions made for a task's execution memory (a shuffle read's reservation): how
+    /// many, and the latest.
+    pub for_execution: usize,
+}
+
+/// A put that stored nothing, and the memory it met.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotStored {
+    pub block: String,
+    pub bytes: u64,
+    pub reason: String,
+    /// The unroll memory the block needed at the step memory refused, if memory refused it.
+    pub unroll_bytes: Option<u64>,
+    /// The executor's storage memory in use then.
+    pub used: u64,
 }
 
 impl ExecutorStorage {
@@ -110,6 +125,9 @@ impl StorageState {
                 let x = self.executors.entry(executor.clone()).or_default();
                 x.lru.retain(|(b, _)| b != block);
                 x.evicted_total += 1;
+                if for_block.ends_with("execution memory") {
+                    x.for_execution += 1;
+                }
                 x.evictions.push_back(Eviction {
                     time_us: e.time_us,
                     block: block.clone(),
@@ -134,12 +152,18 @@ impl StorageState {
                 executor,
                 bytes,
                 reason,
-                ..
+                unroll_bytes,
             } => {
                 let x = self.executors.entry(executor.clone()).or_default();
                 x.not_stored_total += 1;
-                x.not_stored
-                    .push_back((block.clone(), *bytes, reason.clone()));
+                let used = x.memory_used();
+                x.not_stored.push_back(NotStored {
+                    block: block.clone(),
+                    bytes: *bytes,
+                    reason: reason.clone(),
+                    unroll_bytes: *unroll_bytes,
+                    used,
+                });
                 while x.not_stored.len() > RECENT_EVICTIONS {
                     x.not_stored.pop_front();
                 }

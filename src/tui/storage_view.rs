@@ -5,14 +5,18 @@
 //! computed again.
 
 use super::explain::{bytes, duration};
+use super::state::Log;
 use super::state::UiState;
 use super::storage_state::rdd_block;
+use super::text::{fit_parts, fit_spans, glue, wrap, Part};
 use super::theme;
+use crate::events::EventKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
+use std::collections::BTreeMap;
 
 /// A bar of `width` cells, `used` of `capacity` filled.
 fn bar(used: u64, capacity: u64, width: usize) -> (String, String) {
@@ -25,8 +29,40 @@ fn bar(used: u64, capacity: u64, width: usize) -> (String, String) {
     ("█".repeat(filled), "░".repeat(width - filled))
 }
 
-/// The lines of the view.
-pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
+/// Execution memory by executor, at the cursor: (tasks running that read a shuffle and
+/// whose `TaskEnd` the log holds, the shuffle bytes they read, running tasks whose end is not
+/// in the log yet). The events do not say a task's reservation: a task that reads a shuffle
+/// asks, at its launch, for as many bytes as it reads (and holds what it is granted until
+/// it ends), so its shuffle read stands for it; the log gives it at the task's end.
+pub fn execution_now(log: &Log, cursor: usize) -> BTreeMap<String, (usize, u64, usize)> {
+    let mut out: BTreeMap<String, (usize, u64, usize)> = BTreeMap::new();
+    for t in log.tasks.iter().take_while(|t| t.start_idx < cursor) {
+        match t.end {
+            Some((i, _, _)) if i < cursor => {}
+            Some((i, _, _)) => {
+                if let Some(EventKind::TaskEnd { metrics, .. }) = log.events.get(i).map(|e| &e.kind)
+                {
+                    let b = metrics.shuffle_local_bytes + metrics.shuffle_remote_bytes;
+                    if b > 0 {
+                        let x = out.entry(t.executor.clone()).or_default();
+                        x.0 += 1;
+                        x.1 += b;
+                    }
+                }
+            }
+            None => out.entry(t.executor.clone()).or_default().2 += 1,
+        }
+    }
+    out
+}
+
+/// The lines of the view; `execution` is [`execution_now`]'s.
+pub fn lines(
+    s: &UiState,
+    execution: &BTreeMap<String, (usize, u64, usize)>,
+    width: u16,
+    height: u16,
+) -> Vec<Line<'static>> {
     let st = &s.storage;
     let mut out = Vec::new();
     let mem_blocks: usize = st.executors.values().map(|x| x.lru.len()).sum();
@@ -41,20 +77,29 @@ pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
     let evicted: usize = st.executors.values().map(|x| x.evicted_total).sum();
     let recomputed: usize = st.recomputed.keys().map(|r| st.recomputations(*r)).sum();
     let bold = Style::default().add_modifier(Modifier::BOLD);
-    out.push(Line::from(vec![
-        Span::styled(" memory ", bold),
-        Span::raw(format!(
-            "{mem_blocks} blocks, {} of {}",
-            bytes(mem_bytes),
-            bytes(capacity)
-        )),
-        Span::styled(" · disk ", bold),
-        Span::raw(format!("{disk_blocks}")),
-        Span::styled(" · evicted ", bold),
-        Span::raw(format!("{evicted}")),
-        Span::styled(" · computed again ", bold),
-        Span::raw(format!("{recomputed}")),
-    ]));
+    let part = |name: &str, value: String, priority: u8| Part {
+        spans: vec![Span::styled(name.to_string(), bold), Span::raw(value)],
+        priority,
+    };
+    let (totals, _) = fit_parts(
+        vec![
+            part(
+                " memory ",
+                format!(
+                    "{mem_blocks} blocks, {} of {}",
+                    bytes(mem_bytes),
+                    bytes(capacity)
+                ),
+                9,
+            ),
+            part("disk ", format!("{disk_blocks}"), 6),
+            part("evicted ", format!("{evicted}"), 8),
+            part("computed again ", format!("{recomputed}"), 7),
+        ],
+        Span::raw(" · "),
+        width as usize,
+    );
+    out.push(totals);
     if !st.recomputed.is_empty() {
         let parts: Vec<String> = st
             .recomputed
@@ -77,7 +122,7 @@ pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
     }
     if s.executors.is_empty() {
         out.push(Line::from(Span::styled(" no executor yet", theme::dim())));
-        return out;
+        return fitted(out, width);
     }
     let bar_w = (width as usize / 4).clamp(8, 24);
     // Rows the LRU list of each executor may take: one, and more when the screen has room.
@@ -88,7 +133,8 @@ pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
                 let x = st.executors.get(&e.name);
                 3 + x.map_or(0, |x| {
                     usize::from(!x.disk.is_empty())
-                        + usize::from(!x.not_stored.is_empty())
+                        + 2 * usize::from(!x.not_stored.is_empty())
+                        + usize::from(x.for_execution > 0 || execution.contains_key(&e.name))
                         + usize::from(!x.evictions.is_empty())
                 })
             })
@@ -128,12 +174,49 @@ pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
             );
             out.push(Line::from(Span::styled(fit(&text, width), theme::dim())));
         }
-        if let Some((b, size, why)) = x.not_stored.back() {
-            let mut text = format!("   not stored: {b} ({}): {why}", bytes(*size));
-            if x.not_stored_total > 1 {
-                text.push_str(&format!(" · {} in all", x.not_stored_total));
+        if let Some(n) = x.not_stored.back() {
+            // What memory held when the put was refused, and the unroll memory it needed.
+            let mut text = format!(
+                "   {} ({}): {} of {} used, yet not stored: {}",
+                n.block,
+                glue(&bytes(n.bytes)),
+                glue(&bytes(n.used)),
+                glue(&bytes(e.storage_memory)),
+                n.reason
+            );
+            if let Some(u) = n.unroll_bytes {
+                text.push_str(&format!(" (its unroll needed {})", glue(&bytes(u))));
             }
-            out.push(Line::from(Span::styled(fit(&text, width), theme::dim())));
+            if x.not_stored_total > 1 {
+                text.push_str(&format!(" · {} not stored in all", x.not_stored_total));
+            }
+            for l in wrap(&text, width as usize, 3) {
+                out.push(Line::from(Span::styled(l, theme::dim())));
+            }
+        }
+        let (tasks, asked, unknown) = execution.get(&e.name).copied().unwrap_or_default();
+        if tasks + unknown > 0 || x.for_execution > 0 {
+            let mut text = format!(
+                "   execution memory: {tasks} task{} reading a shuffle asked for {}",
+                if tasks == 1 { "" } else { "s" },
+                glue(&bytes(asked))
+            );
+            if unknown > 0 {
+                text.push_str(&format!(
+                    "; {unknown} running task{} not ended in the log yet",
+                    if unknown == 1 { "" } else { "s" }
+                ));
+            }
+            if x.for_execution > 0 {
+                text.push_str(&format!(
+                    "; it evicted {} block{} to get room",
+                    x.for_execution,
+                    if x.for_execution == 1 { "" } else { "s" }
+                ));
+            }
+            for l in wrap(&text, width as usize, 2) {
+                out.push(Line::from(Span::styled(l, theme::dim())));
+            }
         }
         if let Some(ev) = x.evictions.back() {
             out.push(Line::from(vec![
@@ -150,7 +233,15 @@ pub fn lines(s: &UiState, width: u16, height: u16) -> Vec<Line<'static>> {
             ]));
         }
     }
-    out
+    fitted(out, width)
+}
+
+/// Every line fitted to `width` ([`fit_spans`]).
+fn fitted(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .map(|l| fit_spans(l.spans, width as usize))
+        .collect()
 }
 
 /// The blocks in memory, least recently used first (the first an eviction would take), on at
@@ -204,14 +295,8 @@ fn lru_lines(lru: &[(String, u64)], width: u16, rows: usize) -> Vec<Line<'static
     lines
 }
 
-/// `text` cut to `width` columns with `…`.
 fn fit(text: &str, width: u16) -> String {
-    let w = width as usize;
-    if text.chars().count() <= w {
-        text.to_string()
-    } else {
-        text.chars().take(w.saturating_sub(1)).collect::<String>() + "…"
-    }
+    super::text::fit(text, width as usize)
 }
 
 /// Blocks of the same RDD share a colour.
@@ -223,10 +308,100 @@ fn stage_like(block: &str) -> Style {
 }
 
 /// Draws the view scrolled down by `scroll` rows; returns how many rows it has.
-pub fn render(s: &UiState, scroll: usize, area: Rect, buf: &mut Buffer) -> usize {
-    let all = lines(s, area.width, area.height);
+pub fn render(
+    s: &UiState,
+    execution: &BTreeMap<String, (usize, u64, usize)>,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) -> usize {
+    let all = lines(s, execution, area.width, area.height);
     let n = all.len();
     let shown: Vec<Line> = all.into_iter().skip(scroll).collect();
     Paragraph::new(shown).render(area, buf);
     n
+}
+
+/// The storage view.
+#[derive(Debug, Default)]
+pub struct StorageTab {
+    scroll: usize,
+    /// Execution memory at the cursor ([`execution_now`]), updated before drawing.
+    execution: BTreeMap<String, (usize, u64, usize)>,
+    /// Rows it has, and rows shown, when last drawn.
+    rows: (usize, usize),
+}
+
+use super::view::{bind, Action, Ctx, KeyBinding, Reply, View};
+use ratatui::crossterm::event::KeyCode;
+
+const STORAGE_KEYS: &[KeyBinding] = &[bind(
+    &[
+        (KeyCode::Up, Action::Up),
+        (KeyCode::Down, Action::Down),
+        (KeyCode::PageUp, Action::PageUp),
+        (KeyCode::PageDown, Action::PageDown),
+    ],
+    "↑ ↓ PgUp PgDn",
+    "scroll the executors",
+    Some("scroll"),
+)];
+
+const STORAGE_WORDS: &[(&str, &str)] = &[
+    ("█░", "storage memory used, free"),
+    ("rdd_2_5", "partition 5 of RDD 2"),
+    ("first", "next to evict (LRU)"),
+    ("unroll", "memory to build a block"),
+];
+
+impl View for StorageTab {
+    fn name(&self) -> &'static str {
+        "Storage"
+    }
+
+    fn keys(&self) -> &'static [KeyBinding] {
+        STORAGE_KEYS
+    }
+
+    fn words(&self) -> &'static [(&'static str, &'static str)] {
+        STORAGE_WORDS
+    }
+
+    fn update(&mut self, ctx: &Ctx, area: Rect) {
+        self.execution = execution_now(ctx.log, ctx.state.applied);
+        let n = lines(ctx.state, &self.execution, area.width, area.height).len();
+        self.rows = (n, area.height as usize);
+        self.scroll = self.scroll.min(n.saturating_sub(area.height as usize));
+    }
+
+    fn handle(&mut self, action: Action, _ctx: &Ctx) -> Reply {
+        let step: isize = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -10,
+            Action::PageDown => 10,
+            _ => return Reply::default(),
+        };
+        let max = self.rows.0.saturating_sub(self.rows.1);
+        let next = (self.scroll as isize + step).clamp(0, max as isize) as usize;
+        if next == self.scroll {
+            return Reply::say(if max == 0 {
+                "every executor is in sight: nothing to scroll"
+            } else if step < 0 {
+                "at the top"
+            } else {
+                "at the bottom"
+            });
+        }
+        self.scroll = next;
+        Reply::done()
+    }
+
+    fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        render(ctx.state, &self.execution, self.scroll, area, buf);
+    }
+
+    fn fingerprint(&self) -> String {
+        format!("{}", self.scroll)
+    }
 }

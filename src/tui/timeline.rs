@@ -5,6 +5,7 @@
 
 use super::explain::duration;
 use super::state::{Log, UiState};
+use super::text::{fit_parts, Part};
 use super::theme;
 use crate::events::TaskEndReason;
 use ratatui::buffer::Buffer;
@@ -119,7 +120,7 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
     while x < plot_w as i64 {
         let us = t0 + span * x as f64 / plot_w as f64;
         let label = format!("|{}", duration(us as u64));
-        if x + label.chars().count() as i64 <= plot_w as i64 {
+        if x + (label.chars().count() as i64) < plot_w as i64 {
             for (k, ch) in label.chars().enumerate() {
                 let cx = label_w + (x as u16) + k as u16;
                 put(buf, area.x + cx, area.y, ch, theme::dim());
@@ -148,19 +149,32 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
             } else {
                 Style::default().fg(theme::stage_color(b.stage))
             };
-            let label = format!("{}", b.task);
+            // The task's id and its stage's label (`12 s3`), as room allows: stages are told
+            // apart by their labels too, not by colour alone.
+            let width = x2 - x1;
+            let full = format!("{} s{}", b.task, b.stage);
+            let label = if width > full.len() as i64 + 1 {
+                full
+            } else {
+                format!("{}", b.task)
+            };
             for x in x1.max(0)..x2.min(plot_w as i64) {
                 let k = (x - x1) as usize;
                 let ch = if b.failed && x == x2 - 1 {
                     '✗'
-                } else if x2 - x1 > label.len() as i64 + 1 && k >= 1 && k <= label.len() {
+                } else if x2 - x1 > label.len() as i64 + 1
+                    && x1 >= 0
+                    && x1 + 1 + (label.len() as i64) < plot_w as i64
+                    && k >= 1
+                    && k <= label.len()
+                {
                     label.as_bytes()[k - 1] as char
                 } else if b.end_us.is_none() {
                     '▒'
                 } else {
                     '█'
                 };
-                let st = if ch.is_ascii_digit() {
+                let st = if ch.is_ascii_alphanumeric() || ch == ' ' {
                     Style::default()
                         .fg(theme::stage_color(b.stage))
                         .add_modifier(Modifier::REVERSED)
@@ -173,24 +187,34 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
     }
     // The legend, with the rows shown when they do not all fit.
     let legend_y = area.y + area.height - 1;
-    let mut spans = Vec::new();
+    let mut parts = Vec::new();
     if rows.len() > shown {
-        spans.push(Span::styled(
+        parts.push(Part::new(
             format!(
-                " cores {}–{} of {} (↑↓) ",
+                "cores {}–{} of {} (↑↓)",
                 first + 1,
                 (first + shown).min(rows.len()),
                 rows.len()
             ),
             theme::key(),
+            9,
         ));
     }
-    spans.push(Span::styled(
-        " bar: a task (id, stage colour) · ▒ running · ",
+    parts.push(Part::new(
+        "bar: a task, `12 s3`: task 12 of stage 3",
         theme::dim(),
+        8,
     ));
-    spans.push(Span::styled("✗", theme::failure()));
-    spans.push(Span::styled(" failed · │ now", theme::dim()));
+    parts.push(Part::new("▒ running", theme::dim(), 6));
+    parts.push(Part::new("✗ failed", theme::failure(), 7));
+    parts.push(Part::new("│ now", theme::dim(), 5));
+    let (legend, _) = fit_parts(
+        parts,
+        Span::styled(" · ", theme::dim()),
+        area.width as usize,
+    );
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(legend.spans);
     Paragraph::new(Line::from(spans)).render(
         Rect {
             y: legend_y,
@@ -212,5 +236,157 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
                 c.set_style(st);
             }
         }
+    }
+}
+
+/// The timeline view.
+#[derive(Default)]
+pub struct TimelineTab {
+    window: Window,
+    /// The height of the area it was last drawn in.
+    height: u16,
+}
+
+use super::view::{bind, Action, Ctx, KeyBinding, Reply, View};
+use ratatui::crossterm::event::KeyCode;
+
+const TIMELINE_KEYS: &[KeyBinding] = &[
+    bind(
+        &[
+            (KeyCode::Char('z'), Action::ZoomIn),
+            (KeyCode::Char('Z'), Action::ZoomOut),
+        ],
+        "z Z",
+        "zoom in, out at now",
+        Some("zoom"),
+    ),
+    bind(
+        &[
+            (KeyCode::Char('<'), Action::Left),
+            (KeyCode::Char('>'), Action::Right),
+        ],
+        "< >",
+        "move in time",
+        Some("move"),
+    ),
+    bind(
+        &[
+            (KeyCode::Up, Action::Up),
+            (KeyCode::Down, Action::Down),
+            (KeyCode::PageUp, Action::PageUp),
+            (KeyCode::PageDown, Action::PageDown),
+        ],
+        "↑ ↓ PgUp PgDn",
+        "scroll the cores",
+        None,
+    ),
+];
+
+const TIMELINE_WORDS: &[(&str, &str)] = &[
+    ("12 s3", "task 12, of stage 3"),
+    ("█ ▒", "a task ended; running"),
+    ("✗", "a task that failed or was killed"),
+    ("│", "now: the cursor"),
+];
+
+impl TimelineTab {
+    /// Zooms by `factor`, keeping the current time where it is on screen.
+    fn zoom(&mut self, factor: f64, ctx: &Ctx) -> Reply {
+        let total = ctx.log.end_us().max(ctx.now_us).max(1) as f64;
+        let now = ctx.now_us as f64 / total;
+        let w = &mut self.window;
+        let old = w.zoom;
+        let zoom = (w.zoom * factor).clamp(1.0, 4096.0);
+        if zoom == old {
+            return Reply::say(if factor > 1.0 {
+                "zoomed in as far as it goes (4096×)"
+            } else {
+                "zoomed out: the whole run is in sight"
+            });
+        }
+        w.zoom = zoom;
+        // The cursor's place in the window, kept (or the window centred on it if it was out).
+        let at = ((now - w.start) * old).clamp(0.0, 1.0);
+        let at = if (now - w.start) * old > 1.0 || now < w.start {
+            0.5
+        } else {
+            at
+        };
+        w.start = (now - at / w.zoom).clamp(0.0, 1.0 - 1.0 / w.zoom);
+        Reply::say(format!("zoom {}×", w.zoom))
+    }
+}
+
+impl View for TimelineTab {
+    fn name(&self) -> &'static str {
+        "Timeline"
+    }
+
+    fn keys(&self) -> &'static [KeyBinding] {
+        TIMELINE_KEYS
+    }
+
+    fn words(&self) -> &'static [(&'static str, &'static str)] {
+        TIMELINE_WORDS
+    }
+
+    fn update(&mut self, _ctx: &Ctx, area: Rect) {
+        self.height = area.height;
+    }
+
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Reply {
+        match action {
+            Action::ZoomIn => self.zoom(2.0, ctx),
+            Action::ZoomOut => self.zoom(0.5, ctx),
+            Action::Left | Action::Right => {
+                let delta = if action == Action::Left { -1.0 } else { 1.0 };
+                let step = 0.25 / self.window.zoom;
+                let start =
+                    (self.window.start + step * delta).clamp(0.0, 1.0 - 1.0 / self.window.zoom);
+                if start == self.window.start {
+                    return Reply::say(if self.window.zoom == 1.0 {
+                        "the whole run is in sight: z zooms in"
+                    } else if delta < 0.0 {
+                        "at the run's start"
+                    } else {
+                        "at the run's end"
+                    });
+                }
+                self.window.start = start;
+                Reply::done()
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                let delta: isize = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -10,
+                    _ => 10,
+                };
+                let rows = lanes(ctx.log, ctx.state).len();
+                let shown = rows_shown(self.height);
+                let max = rows.saturating_sub(shown) as isize;
+                let row = (self.window.row as isize + delta).clamp(0, max) as usize;
+                if row == self.window.row {
+                    return Reply::say(if max == 0 {
+                        format!("all {rows} cores are in sight")
+                    } else if delta < 0 {
+                        "at the first core".into()
+                    } else {
+                        "at the last core".into()
+                    });
+                }
+                self.window.row = row;
+                Reply::done()
+            }
+            _ => Reply::default(),
+        }
+    }
+
+    fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        render(ctx.log, ctx.state, ctx.now_us, self.window, area, buf);
+    }
+
+    fn fingerprint(&self) -> String {
+        format!("{:?}", self.window)
     }
 }

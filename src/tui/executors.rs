@@ -1,0 +1,265 @@
+//! The executors view (Spark's executors page): per executor, its cores, the tasks it runs,
+//! ran and failed, the time they took, the storage memory and disk its blocks use, and the
+//! input and shuffle bytes its tasks read and wrote; a line of totals; and the selected
+//! executor in words. Folded from `TaskStart`, `TaskEnd` and the block events
+//! ([`crate::events::status::ExecutorSummary`]).
+
+use super::state::{ExecutorSummary, UiState};
+use super::text::{fit, glue, wrap};
+use super::theme;
+use super::view::{bind, Action, Ctx, KeyBinding, Reply, View};
+use crate::human::{bytes, duration};
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+fn short_bytes(b: u64) -> String {
+    super::text::short_bytes(b as f64)
+}
+
+fn short_time(us: u64) -> String {
+    super::text::short_time(us as f64)
+}
+
+/// The table's heading.
+const HEAD: &str = "executor cores  run  done  fail    time    memory   disk  input  sh.rd  sh.wr";
+
+/// One row of the table.
+fn row(name: &str, cores: String, x: &ExecutorSummary, memory: String) -> String {
+    format!(
+        "{:<8} {:>5} {:>4} {:>5} {:>5} {:>7} {:>9} {:>6} {:>6} {:>6} {:>6}",
+        fit(name, 9),
+        cores,
+        x.tasks_running(),
+        x.tasks_succeeded,
+        x.tasks_failed,
+        short_time(x.task_time_us),
+        memory,
+        short_bytes(x.disk_bytes()),
+        short_bytes(x.input_bytes),
+        short_bytes(x.shuffle_read_bytes),
+        short_bytes(x.shuffle_write_bytes),
+    )
+}
+
+/// The lines of the view: the table (its rows `shift` columns to the left), then the selected
+/// executor in words.
+pub fn lines(s: &UiState, selected: usize, shift: usize, width: usize) -> Vec<Line<'static>> {
+    let cut = |t: &str| -> String {
+        let shown: String = t.chars().skip(shift).collect();
+        let shown = if shift > 0 && !shown.is_empty() {
+            format!("…{}", shown.chars().skip(1).collect::<String>())
+        } else {
+            shown
+        };
+        fit(&format!(" {shown}"), width)
+    };
+    let mut out = vec![Line::from(Span::styled(cut(HEAD), theme::bold()))];
+    if s.executors.is_empty() {
+        out.push(Line::from(Span::styled(" no executor yet", theme::dim())));
+        return out;
+    }
+    let none = ExecutorSummary::default();
+    let mut total = ExecutorSummary::default();
+    let (mut cores, mut capacity, mut used) = (0u32, 0u64, 0u64);
+    for (i, e) in s.executors.iter().enumerate() {
+        let x = s.executor_summary(&e.name).unwrap_or(&none);
+        let memory = format!(
+            "{}/{}",
+            short_bytes(x.memory_bytes()),
+            short_bytes(e.storage_memory)
+        );
+        let text = row(&e.name, e.cores.to_string(), x, memory);
+        let mut style = if !e.alive {
+            theme::dim().add_modifier(Modifier::CROSSED_OUT)
+        } else if x.tasks_running() > 0 {
+            theme::running()
+        } else {
+            Style::default()
+        };
+        if i == selected {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        out.push(Line::from(Span::styled(cut(&text), style)));
+        total.tasks_started += x.tasks_started;
+        total.tasks_ended += x.tasks_ended;
+        total.tasks_succeeded += x.tasks_succeeded;
+        total.tasks_failed += x.tasks_failed;
+        total.task_time_us += x.task_time_us;
+        total.input_bytes += x.input_bytes;
+        total.shuffle_read_bytes += x.shuffle_read_bytes;
+        total.shuffle_write_bytes += x.shuffle_write_bytes;
+        cores += e.cores;
+        if e.alive {
+            capacity += e.storage_memory;
+        }
+        used += x.memory_bytes();
+    }
+    let disk: u64 = s
+        .executor_summaries
+        .values()
+        .map(ExecutorSummary::disk_bytes)
+        .sum();
+    let totals = format!(
+        "{:<8} {:>5} {:>4} {:>5} {:>5} {:>7} {:>9} {:>6} {:>6} {:>6} {:>6}",
+        "all",
+        cores,
+        total.tasks_running(),
+        total.tasks_succeeded,
+        total.tasks_failed,
+        short_time(total.task_time_us),
+        format!("{}/{}", short_bytes(used), short_bytes(capacity)),
+        short_bytes(disk),
+        short_bytes(total.input_bytes),
+        short_bytes(total.shuffle_read_bytes),
+        short_bytes(total.shuffle_write_bytes),
+    );
+    out.push(Line::from(Span::styled(cut(&totals), theme::bold())));
+    out.push(Line::raw(""));
+    // The selected executor, in words.
+    if let Some(e) = s.executors.get(selected) {
+        let x = s.executor_summary(&e.name).unwrap_or(&none);
+        let mut text = format!(
+            "{} on {} ({}): {} cores, {} of storage memory{}. {} task{} done, {} failed, {} running, {} in tasks; its blocks: {} in memory, {} on disk; its tasks read {} of input and {} of shuffle, and wrote {} of shuffle.",
+            e.name,
+            e.host,
+            e.rack,
+            e.cores,
+            glue(&bytes(e.storage_memory)),
+            if e.alive { "" } else { " (lost)" },
+            x.tasks_succeeded,
+            if x.tasks_succeeded == 1 { "" } else { "s" },
+            x.tasks_failed,
+            x.tasks_running(),
+            glue(&duration(x.task_time_us)),
+            glue(&bytes(x.memory_bytes())),
+            glue(&bytes(x.disk_bytes())),
+            glue(&bytes(x.input_bytes)),
+            glue(&bytes(x.shuffle_read_bytes)),
+            glue(&bytes(x.shuffle_write_bytes)),
+        );
+        if x.tasks_ended > 0 {
+            text.push_str(&format!(
+                " A task took {} on average.",
+                glue(&duration(x.task_time_us / x.tasks_ended as u64))
+            ));
+        }
+        for l in wrap(&text, width.saturating_sub(1), 4) {
+            out.push(Line::from(format!(" {l}")));
+        }
+    }
+    out.push(Line::raw(""));
+    let key = "run: tasks running · done, fail: tasks that succeeded, failed · time: time in tasks · memory: storage memory its blocks use, of its capacity · sh.rd, sh.wr: shuffle bytes read, written";
+    for l in wrap(key, width.saturating_sub(1), 3) {
+        out.push(Line::from(Span::styled(format!(" {l}"), theme::dim())));
+    }
+    out
+}
+
+/// The executors view.
+#[derive(Debug, Default)]
+pub struct ExecutorsTab {
+    /// The executor selected, by its place in the list.
+    selected: usize,
+    /// Columns the table is scrolled by.
+    shift: usize,
+}
+
+const EXECUTORS_KEYS: &[KeyBinding] = &[
+    bind(
+        &[(KeyCode::Up, Action::Up), (KeyCode::Down, Action::Down)],
+        "↑ ↓",
+        "select an executor",
+        Some("select"),
+    ),
+    bind(
+        &[
+            (KeyCode::Char('<'), Action::Left),
+            (KeyCode::Char('>'), Action::Right),
+        ],
+        "< >",
+        "scroll sideways",
+        None,
+    ),
+];
+
+const EXECUTORS_WORDS: &[(&str, &str)] = &[
+    ("run", "tasks running"),
+    ("done fail", "tasks succeeded, failed"),
+    ("memory", "blocks / storage memory"),
+    ("sh.rd", "shuffle bytes read"),
+    ("sh.wr", "shuffle bytes written"),
+    ("K M G", "KiB, MiB, GiB"),
+];
+
+impl View for ExecutorsTab {
+    fn name(&self) -> &'static str {
+        "Executors"
+    }
+
+    fn keys(&self) -> &'static [KeyBinding] {
+        EXECUTORS_KEYS
+    }
+
+    fn words(&self) -> &'static [(&'static str, &'static str)] {
+        EXECUTORS_WORDS
+    }
+
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Reply {
+        let n = ctx.state.executors.len();
+        match action {
+            Action::Up | Action::Down => {
+                if n == 0 {
+                    return Reply::say("no executor yet");
+                }
+                let next = if action == Action::Up {
+                    self.selected.checked_sub(1)
+                } else {
+                    Some(self.selected + 1).filter(|i| *i < n)
+                };
+                match next {
+                    Some(i) => {
+                        self.selected = i;
+                        Reply::say(format!("{} selected", ctx.state.executors[i].name))
+                    }
+                    None => Reply::say(if action == Action::Up {
+                        "the first executor is selected"
+                    } else {
+                        "the last executor is selected"
+                    }),
+                }
+            }
+            Action::Left => {
+                if self.shift == 0 {
+                    return Reply::say("the table is at its left edge");
+                }
+                self.shift = self.shift.saturating_sub(8);
+                Reply::done()
+            }
+            Action::Right => {
+                let widest = HEAD.chars().count() + 2;
+                if self.shift + 8 >= widest {
+                    return Reply::say("the table is at its right edge");
+                }
+                self.shift += 8;
+                Reply::done()
+            }
+            _ => Reply::default(),
+        }
+    }
+
+    fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let selected = self
+            .selected
+            .min(ctx.state.executors.len().saturating_sub(1));
+        Paragraph::new(lines(ctx.state, selected, self.shift, area.width as usize))
+            .render(area, buf);
+    }
+
+    fn fingerprint(&self) -> String {
+        format!("{self:?}")
+    }
+}
