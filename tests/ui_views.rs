@@ -209,8 +209,9 @@ fn the_executors_view_draws_each_executors_tasks_memory_and_shuffle() {
     assert!(has(&s, "executor cores  run  done  fail"), "{s:#?}");
     assert!(has(&s, "sh.rd  sh.wr"), "{s:#?}");
     let st = &a.play.state;
+    let tally = ember::tui::executors::tally(&a.log, st.applied);
     for e in &st.executors {
-        let x = st.executor_summary(&e.name).unwrap();
+        let x = &tally[&e.name];
         let row = s.iter().find(|l| l.starts_with(&format!(" {} ", e.name)));
         let row = row.unwrap_or_else(|| panic!("{}: {s:#?}", e.name));
         assert!(
@@ -218,12 +219,13 @@ fn the_executors_view_draws_each_executors_tasks_memory_and_shuffle() {
             "{row}: {x:?}"
         );
     }
-    let done: usize = st
-        .executor_summaries
-        .values()
-        .map(|x| x.tasks_succeeded)
-        .sum();
-    assert_eq!(done, st.tasks_ended);
+    let done: usize = tally.values().map(|x| x.tasks_succeeded).sum();
+    let failed: usize = tally.values().map(|x| x.tasks_failed).sum();
+    assert_eq!(
+        done + failed,
+        st.tasks_ended,
+        "every task that ended is in a row"
+    );
     assert!(has(&s, " all "), "{s:#?}");
     key(&mut a, KeyCode::Down);
     let s = screen(&mut a, 80, 24);

@@ -27,57 +27,6 @@ pub struct ExecutorInfo {
     pub alive: bool,
 }
 
-/// What an executor's tasks did and what its block manager holds, as the events tell it
-/// (Spark's executors page): folded from `TaskStart`, `TaskEnd` (its duration and metrics)
-/// and the block events.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ExecutorSummary {
-    pub tasks_started: usize,
-    pub tasks_succeeded: usize,
-    /// Task attempts that ended in failure (a kill included; `resubmitted` is not one).
-    pub tasks_failed: usize,
-    /// Task attempts that ended, however.
-    pub tasks_ended: usize,
-    /// The time its tasks took, added up.
-    pub task_time_us: u64,
-    pub input_bytes: u64,
-    /// Shuffle bytes its tasks read (from this host and fetched).
-    pub shuffle_read_bytes: u64,
-    pub shuffle_write_bytes: u64,
-    /// Its blocks: (block, on disk) and their sizes.
-    blocks: BTreeMap<(String, bool), u64>,
-}
-
-impl ExecutorSummary {
-    /// Tasks running now.
-    pub fn tasks_running(&self) -> usize {
-        self.tasks_started.saturating_sub(self.tasks_ended)
-    }
-
-    /// Bytes of blocks in its memory.
-    pub fn memory_bytes(&self) -> u64 {
-        self.blocks
-            .iter()
-            .filter(|((_, disk), _)| !disk)
-            .map(|(_, b)| b)
-            .sum()
-    }
-
-    /// Bytes of blocks on its disk.
-    pub fn disk_bytes(&self) -> u64 {
-        self.blocks
-            .iter()
-            .filter(|((_, disk), _)| *disk)
-            .map(|(_, b)| b)
-            .sum()
-    }
-
-    /// How many blocks it holds.
-    pub fn blocks(&self) -> usize {
-        self.blocks.len()
-    }
-}
-
 /// Where a job is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobStatus {
@@ -199,8 +148,6 @@ pub struct AppStatus {
     pub seed: Option<u64>,
     pub scenario: Option<String>,
     pub executors: Vec<ExecutorInfo>,
-    /// What each executor's tasks did and its blocks, by executor name.
-    pub executor_summaries: BTreeMap<String, ExecutorSummary>,
     /// Every RDD described so far, as its latest description says.
     pub rdds: BTreeMap<usize, RddInfo>,
     pub jobs: Vec<JobState>,
@@ -210,9 +157,9 @@ pub struct AppStatus {
     pub tasks_ended: usize,
     /// Task ends other than success (and other than `resubmitted`, which is not a failure).
     pub task_failures: usize,
-    /// Tasks launched at each level (a task with no preference counts as `PROCESS_LOCAL`, as
-    /// Spark counts it).
-    pub locality: BTreeMap<Locality, usize>,
+    /// Tasks launched at each level, by [`Locality`] in order (a task with no preference
+    /// counts as `PROCESS_LOCAL`, as Spark counts it); see [`Self::launched_at`].
+    pub locality: [usize; 5],
     pub blocks_stored: usize,
     pub blocks_evicted: usize,
     pub blocks_not_stored: usize,
@@ -253,16 +200,15 @@ impl AppStatus {
                 .is_some_and(|e| e.result == AppResult::Failed)
     }
 
-    /// What executor `name` did, as far as the events say.
-    pub fn executor_summary(&self, name: &str) -> Option<&ExecutorSummary> {
-        self.executor_summaries.get(name)
+    /// Tasks launched at `level`.
+    pub fn launched_at(&self, level: Locality) -> usize {
+        self.locality[level as usize]
     }
 
     /// Folds the next event.
     pub fn apply(&mut self, e: &Event) {
         self.events += 1;
         self.time_us = self.time_us.max(e.time_us);
-        self.fold_executor(e);
         match &e.kind {
             EventKind::AppStart {
                 app,
@@ -376,7 +322,7 @@ impl AppStatus {
                     Locality::NoPref => Locality::ProcessLocal,
                     l => *l,
                 };
-                *self.locality.entry(level).or_insert(0) += 1;
+                self.locality[level as usize] += 1;
                 if let Some(s) = self.stages.get_mut(stage) {
                     s.launched += 1;
                     if s.attempts.last().is_some_and(|a| a.attempt == *attempt) {
@@ -438,64 +384,6 @@ impl AppStatus {
                     error: error.clone(),
                 })
             }
-            _ => {}
-        }
-    }
-
-    /// Folds what an event says of an executor's tasks and blocks.
-    fn fold_executor(&mut self, e: &Event) {
-        fn entry<'a>(
-            all: &'a mut BTreeMap<String, ExecutorSummary>,
-            name: &str,
-        ) -> &'a mut ExecutorSummary {
-            all.entry(name.to_string()).or_default()
-        }
-        let all = &mut self.executor_summaries;
-        match &e.kind {
-            EventKind::TaskStart { executor, .. } => entry(all, executor).tasks_started += 1,
-            EventKind::TaskEnd {
-                executor,
-                reason,
-                duration_us,
-                metrics,
-                ..
-            } => {
-                let x = entry(all, executor);
-                x.tasks_ended += 1;
-                match reason {
-                    TaskEndReason::Success => x.tasks_succeeded += 1,
-                    TaskEndReason::Resubmitted => {}
-                    _ => x.tasks_failed += 1,
-                }
-                x.task_time_us += duration_us;
-                x.input_bytes += metrics.input_bytes;
-                x.shuffle_read_bytes += metrics.shuffle_local_bytes + metrics.shuffle_remote_bytes;
-                x.shuffle_write_bytes += metrics.shuffle_bytes_written;
-            }
-            EventKind::BlockStored {
-                block,
-                executor,
-                storage,
-                bytes,
-            } => {
-                let disk = *storage == super::BlockStore::Disk;
-                entry(all, executor)
-                    .blocks
-                    .insert((block.clone(), disk), *bytes);
-            }
-            EventKind::BlockEvicted {
-                block, executor, ..
-            } => {
-                entry(all, executor).blocks.remove(&(block.clone(), false));
-            }
-            EventKind::BlockRemoved {
-                block, executor, ..
-            } => {
-                let x = entry(all, executor);
-                x.blocks.remove(&(block.clone(), false));
-                x.blocks.remove(&(block.clone(), true));
-            }
-            EventKind::ExecutorRemoved { executor, .. } => entry(all, executor).blocks.clear(),
             _ => {}
         }
     }

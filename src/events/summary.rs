@@ -186,12 +186,7 @@ impl RunSummary {
             task_failures: s.task_failures,
             locality: LEVELS
                 .iter()
-                .map(|l| {
-                    (
-                        l.name().to_string(),
-                        s.locality.get(l).copied().unwrap_or(0),
-                    )
-                })
+                .map(|l| (l.name().to_string(), s.launched_at(*l)))
                 .collect(),
             blocks_stored: s.blocks_stored,
             blocks_evicted: s.blocks_evicted,

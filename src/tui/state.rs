@@ -99,7 +99,7 @@ impl Log {
 }
 
 pub use crate::events::status::{
-    AttemptState, ExecutorInfo, ExecutorSummary, JobState, JobStatus, StageState, StageStatus,
+    AttemptState, ExecutorInfo, JobState, JobStatus, StageState, StageStatus,
 };
 
 /// What the views draw at one point of the log: the one fold over events every reader shares
@@ -140,12 +140,6 @@ impl UiState {
             + self.status.jobs.len()
             + self.status.executors.len()
             + self.status.iterations.len()
-            + self
-                .status
-                .executor_summaries
-                .values()
-                .map(|x| x.blocks())
-                .sum::<usize>()
             + self.storage.size()
     }
 

@@ -57,6 +57,11 @@ impl ExecutorStorage {
         self.lru.iter().map(|(_, b)| b).sum()
     }
 
+    /// Bytes held on disk.
+    pub fn disk_used(&self) -> u64 {
+        self.disk.values().sum()
+    }
+
     fn touch(&mut self, block: &str) {
         if let Some(i) = self.lru.iter().position(|(b, _)| b == block) {
             let e = self.lru.remove(i);
@@ -184,7 +189,7 @@ impl StorageState {
                 executor,
                 blocks_read,
                 ..
-            } => {
+            } if !blocks_read.is_empty() => {
                 if let Some(x) = self.executors.get_mut(executor) {
                     for b in blocks_read {
                         x.touch(b);
