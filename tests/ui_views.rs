@@ -210,7 +210,7 @@ fn the_executors_view_draws_each_executors_tasks_memory_and_shuffle() {
     assert!(has(&s, "sh.rd  sh.wr"), "{s:#?}");
     let st = &a.play.state;
     let tally = ember::tui::executors::tally(&a.log, st.applied);
-    for e in &st.executors {
+    for e in st.executors.iter() {
         let x = &tally[&e.name];
         let row = s.iter().find(|l| l.starts_with(&format!(" {} ", e.name)));
         let row = row.unwrap_or_else(|| panic!("{}: {s:#?}", e.name));

@@ -50,30 +50,33 @@ impl VirtualBackend {
         }
     }
 
-    /// Computes every launched task (in parallel) and queues its completion.
+    /// Computes every launched task (in parallel when there are several: handing one task to
+    /// the thread pool costs more than a small task) and queues its completion.
     fn compute_launched(&mut self) {
         if self.launched.is_empty() {
             return;
         }
         let tasks = std::mem::take(&mut self.launched);
         let execs = &self.executors;
-        let updates: Vec<StatusUpdate> = tasks
-            .into_par_iter()
-            .map(|t| match execs.get(&t.executor) {
-                Some(e) => e.run_task(t),
-                None => StatusUpdate {
-                    task_id: t.task_id,
-                    executor: t.executor,
-                    outcome: TaskOutcome::Failed(TaskError::Exception(format!(
-                        "executor {} is not running",
-                        t.executor
-                    ))),
-                    metrics: Default::default(),
-                    effects: Default::default(),
-                    blocks_read: Vec::new(),
-                },
-            })
-            .collect();
+        let run = |t: TaskDescription| match execs.get(&t.executor) {
+            Some(e) => e.run_task(t),
+            None => StatusUpdate {
+                task_id: t.task_id,
+                executor: t.executor,
+                outcome: TaskOutcome::Failed(TaskError::Exception(format!(
+                    "executor {} is not running",
+                    t.executor
+                ))),
+                metrics: Default::default(),
+                effects: Default::default(),
+                blocks_read: Vec::new(),
+            },
+        };
+        let updates: Vec<StatusUpdate> = if tasks.len() == 1 {
+            tasks.into_iter().map(run).collect()
+        } else {
+            tasks.into_par_iter().map(run).collect()
+        };
         for u in updates {
             let at = self.now + self.cost.task_duration_us(&u.metrics);
             self.queue.push(Reverse((at, self.seq)));

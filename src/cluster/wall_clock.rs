@@ -76,6 +76,13 @@ impl WallBackend {
         }
     }
 
+    /// The next cluster change, if it is due (the clock is read only when one is scheduled).
+    fn due_change(&mut self) -> Option<ClusterChange> {
+        self.changes.next_at()?;
+        let now = self.now();
+        self.changes.pop_due(now)
+    }
+
     /// Starts `cores` worker threads for `exec`.
     fn start_pool(&self, exec: Arc<Executor>, cores: u32) -> Pool {
         let tx = self.report.clone();
@@ -145,7 +152,7 @@ impl Backend for WallBackend {
     }
 
     fn wait(&mut self, deadline: Option<u64>) -> Wake {
-        if let Some(c) = self.changes.pop_due(self.now()) {
+        if let Some(c) = self.due_change() {
             return Wake::Cluster(c);
         }
         let change = self.changes.next_at();
@@ -160,7 +167,7 @@ impl Backend for WallBackend {
                 self.running = self.running.saturating_sub(1);
                 Wake::Completed(Box::new(u))
             }
-            Err(RecvTimeoutError::Timeout) => match self.changes.pop_due(self.now()) {
+            Err(RecvTimeoutError::Timeout) => match self.due_change() {
                 Some(c) => Wake::Cluster(c),
                 None => Wake::Deadline,
             },

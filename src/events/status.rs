@@ -15,6 +15,7 @@ use super::{
     SubmitReason, TaskEndReason,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// An executor as the events describe it.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,7 +148,9 @@ pub struct AppStatus {
     pub clock: Option<String>,
     pub seed: Option<u64>,
     pub scenario: Option<String>,
-    pub executors: Vec<ExecutorInfo>,
+    /// Shared between copies until one changes it (executors come and go rarely, and the
+    /// UI's snapshots copy the status often).
+    pub executors: Arc<Vec<ExecutorInfo>>,
     /// Every RDD described so far, as its latest description says.
     pub rdds: BTreeMap<usize, RddInfo>,
     pub jobs: Vec<JobState>,
@@ -228,7 +231,7 @@ impl AppStatus {
                 rack,
                 cores,
                 storage_memory,
-            } => self.executors.push(ExecutorInfo {
+            } => Arc::make_mut(&mut self.executors).push(ExecutorInfo {
                 name: executor.clone(),
                 host: host.clone(),
                 rack: rack.clone(),
@@ -237,7 +240,8 @@ impl AppStatus {
                 alive: true,
             }),
             EventKind::ExecutorRemoved { executor, .. } => {
-                if let Some(x) = self.executors.iter_mut().find(|x| &x.name == executor) {
+                let executors = Arc::make_mut(&mut self.executors);
+                if let Some(x) = executors.iter_mut().find(|x| &x.name == executor) {
                     x.alive = false;
                 }
             }

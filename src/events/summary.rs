@@ -236,8 +236,14 @@ impl RunSummary {
 
     /// The keys an `[expect]` table may name: every number and string of the object (but the
     /// error's text), each locality count as `locality.<LEVEL>`, and the per-job lists of
-    /// stage ids. Read off the object itself, so the list cannot drift from it.
-    pub fn expect_keys() -> Vec<String> {
+    /// stage ids. Read off the object itself, so the list cannot drift from it (once, on the
+    /// first call: `check` asks for every key of every `[expect]`).
+    pub fn expect_keys() -> &'static [String] {
+        static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        KEYS.get_or_init(RunSummary::read_expect_keys)
+    }
+
+    fn read_expect_keys() -> Vec<String> {
         let mut full = RunSummary::from_status(&AppStatus::default());
         full.scenario = Some(String::new());
         full.clock = Some(String::new());

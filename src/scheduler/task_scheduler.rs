@@ -105,6 +105,10 @@ pub struct TaskScheduler {
     membership: Membership,
     /// The live executors' cores: an executor is here from its registration to its loss.
     cores: BTreeMap<usize, Cores>,
+    /// How many of them have a task's cores free (`free >= task_cpus`), kept as cores are
+    /// taken and given back, so that the driver's question of every step ("could a task
+    /// launch?") is not a scan of the cluster.
+    with_free_core: usize,
     task_sets: BTreeMap<TsmKey, (TaskSetManager, TaskSet)>,
     no_rejects_since_reset: BTreeMap<TsmKey, bool>,
     running: BTreeMap<usize, Running>,
@@ -147,6 +151,7 @@ impl TaskScheduler {
             config,
             membership,
             cores: BTreeMap::new(),
+            with_free_core: 0,
             task_sets: BTreeMap::new(),
             no_rejects_since_reset: BTreeMap::new(),
             running: BTreeMap::new(),
@@ -163,14 +168,44 @@ impl TaskScheduler {
         let Some(e) = roster.get(id).filter(|e| e.alive()) else {
             return;
         };
+        self.remove_cores(id);
         self.cores.insert(
             id,
             Cores {
                 total: e.cores,
-                free: e.cores,
+                free: 0,
             },
         );
+        self.set_free(id, e.cores);
         self.recompute_locality(&roster);
+    }
+
+    /// Sets executor `id`'s free cores (at most its total), keeping the count of executors
+    /// with a task's cores free.
+    fn set_free(&mut self, id: usize, free: u32) {
+        let cpus = self.config.task_cpus.max(1);
+        if let Some(c) = self.cores.get_mut(&id) {
+            let was = c.free >= cpus;
+            c.free = free.min(c.total);
+            match (was, c.free >= cpus) {
+                (false, true) => self.with_free_core += 1,
+                (true, false) => self.with_free_core -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// Gives `cpus` cores back to executor `id` (a task on it ended).
+    fn give_back(&mut self, id: usize, cpus: u32) {
+        if let Some(free) = self.cores.get(&id).map(|c| c.free) {
+            self.set_free(id, free + cpus);
+        }
+    }
+
+    /// Forgets executor `id`'s cores.
+    fn remove_cores(&mut self, id: usize) {
+        self.set_free(id, 0);
+        self.cores.remove(&id);
     }
 
     fn recompute_locality(&mut self, roster: &Roster) {
@@ -189,7 +224,7 @@ impl TaskScheduler {
     /// for an executor the driver lost rather than one a task crashed). Returns the failed
     /// tasks' completions, for the DAG scheduler.
     pub fn executor_lost(&mut self, now: u64, id: usize, reason: &str) -> Vec<Completion> {
-        self.cores.remove(&id);
+        self.remove_cores(id);
         self.killed.retain(|_, e| *e != id);
         let on_it: Vec<usize> = self
             .running
@@ -339,8 +374,13 @@ impl TaskScheduler {
     /// Whether some live executor has the cores for one more task: an offer round could
     /// launch something only then.
     pub fn has_free_core(&self) -> bool {
-        let cpus = self.config.task_cpus.max(1);
-        self.cores.values().any(|c| c.free >= cpus)
+        debug_assert_eq!(
+            self.with_free_core,
+            (self.cores.values())
+                .filter(|c| c.free >= self.config.task_cpus.max(1))
+                .count()
+        );
+        self.with_free_core > 0
     }
 
     /// Whether any task is running.
@@ -408,9 +448,7 @@ impl TaskScheduler {
             self.after_offers(key, full, &set, now);
         }
         for (i, exec) in offers.iter().enumerate() {
-            if let Some(c) = self.cores.get_mut(exec) {
-                c.free = avail[i];
-            }
+            self.set_free(*exec, avail[i]);
         }
         launched
     }
@@ -535,15 +573,11 @@ impl TaskScheduler {
     pub fn status_update(&mut self, now: u64, update: StatusUpdate) -> Option<Completion> {
         let cpus = self.config.task_cpus.max(1);
         if let Some(exec) = self.killed.remove(&update.task_id) {
-            if let Some(c) = self.cores.get_mut(&exec) {
-                c.free = (c.free + cpus).min(c.total);
-            }
+            self.give_back(exec, cpus);
             return None;
         }
         let run = self.running.remove(&update.task_id)?;
-        if let Some(c) = self.cores.get_mut(&run.executor) {
-            c.free = (c.free + cpus).min(c.total);
-        }
+        self.give_back(run.executor, cpus);
         let membership = self.membership.clone();
         let roster = membership.read();
         let view = View {

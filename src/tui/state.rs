@@ -146,7 +146,7 @@ impl UiState {
     /// Applies the next event.
     pub fn apply(&mut self, e: &Event) {
         self.applied += 1;
-        self.storage.apply(e);
         self.status.apply(e);
+        self.storage.apply(e);
     }
 }

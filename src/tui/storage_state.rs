@@ -105,6 +105,7 @@ impl StorageState {
     }
 
     /// Applies an event (the others are ignored).
+    #[inline]
     pub fn apply(&mut self, e: &Event) {
         match &e.kind {
             EventKind::BlockStored {

@@ -141,7 +141,7 @@ pub fn lines(
             .sum::<usize>();
     let spare = (height as usize).saturating_sub(fixed);
     let lru_rows = (1 + spare / s.executors.len()).min(8);
-    for e in &s.executors {
+    for e in s.executors.iter() {
         out.push(Line::raw(""));
         let x = st.executors.get(&e.name).cloned().unwrap_or_default();
         let used = x.memory_used();
