@@ -154,7 +154,7 @@ impl Default for EventsTab {
     }
 }
 
-use super::view::{bind, Action, Ctx, Effect, KeyBinding, Reply, View};
+use super::view::{bind, Action, Ctx, Effect, KeyBinding, Reply, View, SCROLL_SIDEWAYS};
 use ratatui::crossterm::event::KeyCode;
 
 const EVENTS_KEYS: &[KeyBinding] = &[
@@ -181,15 +181,7 @@ const EVENTS_KEYS: &[KeyBinding] = &[
         "the next filter",
         Some("filter"),
     ),
-    bind(
-        &[
-            (KeyCode::Char('<'), Action::Left),
-            (KeyCode::Char('>'), Action::Right),
-        ],
-        "< >",
-        "scroll sideways",
-        None,
-    ),
+    SCROLL_SIDEWAYS,
     bind(
         &[(KeyCode::Esc, Action::Latest)],
         "Esc",

@@ -11,7 +11,7 @@
 use super::state::{Log, UiState};
 use super::text::{fit, glue, wrap};
 use super::theme;
-use super::view::{bind, Action, Ctx, KeyBinding, Reply, View};
+use super::view::{bind, Action, Ctx, KeyBinding, Reply, View, SCROLL_SIDEWAYS};
 use crate::events::{EventKind, TaskEndReason};
 use crate::human::{bytes, duration};
 use ratatui::buffer::Buffer;
@@ -256,15 +256,7 @@ const EXECUTORS_KEYS: &[KeyBinding] = &[
         "select an executor",
         Some("select"),
     ),
-    bind(
-        &[
-            (KeyCode::Char('<'), Action::Left),
-            (KeyCode::Char('>'), Action::Right),
-        ],
-        "< >",
-        "scroll sideways",
-        None,
-    ),
+    SCROLL_SIDEWAYS,
 ];
 
 const EXECUTORS_WORDS: &[(&str, &str)] = &[

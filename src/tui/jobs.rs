@@ -329,7 +329,7 @@ impl Default for JobsTab {
     }
 }
 
-use super::view::{bind, Action, Ctx, Effect, KeyBinding, Reply, View};
+use super::view::{bind, Action, Ctx, Effect, KeyBinding, Reply, View, SCROLL_SIDEWAYS};
 use ratatui::crossterm::event::KeyCode;
 
 const JOBS_KEYS: &[KeyBinding] = &[
@@ -369,15 +369,7 @@ const JOBS_KEYS: &[KeyBinding] = &[
         "scroll the stages",
         None,
     ),
-    bind(
-        &[
-            (KeyCode::Char('<'), Action::Left),
-            (KeyCode::Char('>'), Action::Right),
-        ],
-        "< >",
-        "scroll sideways",
-        None,
-    ),
+    SCROLL_SIDEWAYS,
     bind(
         &[(KeyCode::Esc, Action::Latest)],
         "Esc",

@@ -73,7 +73,19 @@ pub struct KeyBinding {
     pub hint: Option<&'static str>,
 }
 
-/// A shorthand for the tables.
+/// `< >`: scroll sideways, the binding of every view whose lines can run past its width.
+pub const SCROLL_SIDEWAYS: KeyBinding = bind(
+    &[
+        (KeyCode::Char('<'), Action::Left),
+        (KeyCode::Char('>'), Action::Right),
+    ],
+    "< >",
+    "scroll sideways",
+    None,
+);
+
+/// A shorthand for the tables: a binding of `keys`, shown in the help overlay as `label: help` and, when `hint` is given,
+/// in the status bar's hints.
 pub const fn bind(
     keys: &'static [(KeyCode, Action)],
     label: &'static str,
