@@ -9,9 +9,10 @@
 use ember::events::log::read_event_log;
 use ember::events::EventKind;
 use ember::tui::app::App;
+use ember::tui::registry::{keys_table, views};
 use ember::tui::state::Log;
 use ember::tui::theme;
-use ember::tui::view::{keys_table, views, GLOBAL};
+use ember::tui::view::GLOBAL;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -10,6 +10,7 @@
 //! are compiled in ([`bundled`]), so `ember run tour` works from any folder. [`run`] runs one;
 //! [`expect`] checks and blesses its `[expect]` table.
 
+pub mod bounds;
 pub mod budget;
 pub mod bundled;
 pub mod check;

@@ -15,8 +15,7 @@ use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::BTreeMap;
 
-/// A problem in the pipeline's tables: the key path at fault and what is wrong.
-pub type KeyError = (String, String);
+pub use super::bounds::KeyError;
 
 fn dataset(d: &DatasetTable, i: usize, default_partitions: usize) -> Result<Dataset, KeyError> {
     let key = |k: &str| format!("workload.dataset[{i}].{k}");

@@ -2,6 +2,8 @@
 //! of CONTRACTS §2 checked for its range and meaning, each error naming its key path, and a
 //! warning for each key that is accepted but not honoured, saying what the run does instead.
 
+pub use super::bounds::KeyError;
+use super::bounds::{at_least, at_most};
 use super::spec::ScenarioFile;
 use super::{Engine, Scenario};
 use crate::cluster::{Clock, ClusterSpec, CostModel};
@@ -11,27 +13,8 @@ use crate::faults::{parse_fault, ClusterSize, Fault, FaultFields};
 use crate::scheduler::SchedulerConfig;
 use crate::storage::DiskMedium;
 
-/// A problem at a key: its dotted path and what is wrong.
-pub type KeyError = (String, String);
-
-/// The largest count a generated dataset may have: more would not fit one machine.
-pub(super) const MAX_RECORDS: u64 = 50_000_000;
 /// The most executors a simulated cluster may have.
 const MAX_EXECUTORS: u64 = 100_000;
-
-pub(super) fn at_least(key: &str, v: Option<u64>, min: u64) -> Result<(), KeyError> {
-    match v {
-        Some(x) if x < min => Err((key.to_string(), format!("must be at least {min}, got {x}"))),
-        _ => Ok(()),
-    }
-}
-
-pub(super) fn at_most(key: &str, v: Option<u64>, max: u64) -> Result<(), KeyError> {
-    match v {
-        Some(x) if x > max => Err((key.to_string(), format!("must be at most {max}, got {x}"))),
-        _ => Ok(()),
-    }
-}
 
 fn positive(key: &str, v: Option<f64>) -> Result<(), KeyError> {
     match v {

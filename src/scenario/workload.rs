@@ -2,8 +2,8 @@
 //! describes (a pipeline's tables are [`super::pipeline`]'s). Part of reading a scenario
 //! ([`super::validate`]); it runs nothing.
 
+use super::bounds::{at_least, at_most, KeyError, MAX_RECORDS};
 use super::spec::WorkloadTable;
-use super::validate::{at_least, at_most, KeyError, MAX_RECORDS};
 use crate::storage::StorageLevel;
 use crate::workloads::call_records::CallRecordsParams;
 use crate::workloads::kmeans::KMeansParams;

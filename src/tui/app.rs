@@ -9,8 +9,9 @@
 use super::chrome::{self, Header, PlayStatus};
 use super::explain::duration;
 use super::playback::{Boundary, Playback};
+use super::registry::{views, VIEWS};
 use super::state::Log;
-use super::view::{self as view, action_for, views, Action, Ctx, Effect, Reply, VIEWS};
+use super::view::{self as view, action_for, Action, Ctx, Effect, Reply};
 use super::{events_view, text, theme};
 use crate::units::parse_duration;
 use ratatui::buffer::Buffer;
@@ -44,7 +45,7 @@ impl View {
 pub struct App {
     pub log: Log,
     pub play: Playback,
-    /// Every view, in tab order ([`super::view::views`]).
+    /// Every view, in tab order ([`super::registry::views`]).
     views: Vec<Box<dyn view::View>>,
     /// The view shown.
     pub view: View,

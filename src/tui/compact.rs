@@ -11,14 +11,6 @@
 //! owns the margin and draws the lines; what a line says of its RDD (title, class, storage,
 //! stage) is the lineage view's ([`super::lineage`]), as its boxes say it.
 
-use super::lineage::{body, stage_tag, storage, title, LineageNode, LineageView};
-use super::state::UiState;
-use super::theme;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::style::Modifier;
-use std::collections::BTreeSet;
-
 /// The widest margin drawn, in lanes; more lanes end in `…`.
 pub const MAX_LANES: usize = 24;
 
@@ -189,108 +181,6 @@ fn topological(n: usize, parents: &[Vec<usize>], children: &[Vec<usize>]) -> Vec
         order.extend((0..n).filter(|v| !placed.contains(v)));
     }
     order
-}
-
-/// The compact form: one line per RDD (the lines in view only), its margin of lanes, then
-/// what the RDD is, coloured by the stage of the shown job that computes it. The selected line
-/// is reversed, and the lines of its parents and children underlined; a line longer than the
-/// view ends in `…` (`<` `>` scroll it).
-pub(super) fn render(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut Buffer) {
-    let g = view.graph;
-    let job = view.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
-    let in_job: BTreeSet<usize> = job
-        .map(|j| j.rdds.iter().copied().collect())
-        .unwrap_or_default();
-    let relatives: BTreeSet<usize> = view
-        .selected
-        .map(|sel| {
-            g.edges
-                .iter()
-                .filter_map(|&(p, c)| {
-                    if p == sel {
-                        Some(c)
-                    } else if c == sel {
-                        Some(p)
-                    } else {
-                        None
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let (dx, dy) = (view.scroll.0.max(0) as usize, view.scroll.1.max(0) as usize);
-    let text_x = g.compact.margin_width + 1;
-    for (i, row) in g
-        .compact
-        .rows
-        .iter()
-        .skip(dy)
-        .take(area.height as usize)
-        .enumerate()
-    {
-        let n = &g.nodes[row.node];
-        let (mut style, tag) = match (n, job) {
-            (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => {
-                let t = stage_tag(s, j, *id);
-                let mut st = match t.as_ref().and_then(|t| t.ran) {
-                    Some(stage) => theme::stage(stage),
-                    None => theme::dim(),
-                };
-                if j.rdd == Some(*id) {
-                    st = st.add_modifier(Modifier::BOLD);
-                }
-                (st, t.map(|t| t.text(usize::MAX).trim().to_string()))
-            }
-            (LineageNode::Rdd(_), _) => (theme::dim(), None),
-            (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), None),
-        };
-        if view.selected == Some(row.node) {
-            style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
-        } else if relatives.contains(&row.node) {
-            style = style.add_modifier(Modifier::UNDERLINED);
-        }
-        let mut line = format!("{:<w$} ", row.margin, w = g.compact.margin_width);
-        line.push_str(title(s, n).trim());
-        let body = body(s, n);
-        if !body.is_empty() {
-            line.push_str(&format!("  {body}"));
-        }
-        if let Some(st) = storage(s, n) {
-            line.push_str(&format!("  {}", st.trim()));
-        }
-        if let Some(t) = tag {
-            line.push_str(&format!("  {t}"));
-        }
-        let mut shown: String = line.chars().skip(dx).collect();
-        if dx > 0 && !shown.is_empty() {
-            shown = format!("…{}", shown.chars().skip(1).collect::<String>());
-        }
-        let shown = super::text::fit(&shown, area.width as usize);
-        let y = area.y + i as u16;
-        let edge_style = |col: usize, ch: char| {
-            if col < text_x {
-                if matches!(ch, '╌' | '┆') {
-                    theme::shuffle_edge(true)
-                } else {
-                    theme::narrow_edge(true)
-                }
-            } else {
-                style
-            }
-        };
-        for (k, ch) in shown.chars().enumerate() {
-            let x = area.x + k as u16;
-            let col = k + dx;
-            let st = if ch == '…' && (k == 0 || k + 1 == area.width as usize) {
-                theme::key()
-            } else {
-                edge_style(col, ch)
-            };
-            if let Some(cell) = buf.cell_mut((x, y)) {
-                cell.set_char(ch).set_style(st);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

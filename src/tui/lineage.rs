@@ -11,17 +11,14 @@
 //! middle ones are drawn as one box, so a long run's lineage fits on a screen.
 //!
 //! The same graph has a compact form ([`super::compact`]): one line per RDD with the edges as
-//! lanes in a margin. It is built for every lineage, in one linear pass; the boxes are laid
+//! lanes in a margin. This module builds the graph and lays it out; [`super::lineage_draw`]
+//! draws it. It is built for every lineage, in one linear pass; the boxes are laid
 //! out only for lineages of up to [`BOX_LIMIT`] nodes, since their layout is not linear.
 
-use super::canvas::Canvas;
 use super::compact::{compact, Compact};
 use super::layout::{layout, Layout, NodeSize, Ordering};
 use super::state::UiState;
 use super::theme;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One box of the lineage graph.
@@ -406,144 +403,7 @@ impl LineageGraph {
 }
 
 /// The widest text of a line of the compact form.
-const COMPACT_TEXT_W: usize = 96;
-
-/// What the lineage view needs besides the state.
-pub struct LineageView<'a> {
-    pub graph: &'a LineageGraph,
-    /// The job whose stages colour the boxes.
-    pub job: Option<usize>,
-    pub scroll: (i32, i32),
-    /// Draw one line per RDD instead of boxes.
-    pub compact: bool,
-    /// The node selected: its box is reversed and its edges stand out.
-    pub selected: Option<usize>,
-}
-
-impl LineageView<'_> {
-    /// Draws the view into `area`: boxes, or the compact form if asked for (or if the graph
-    /// is too large for boxes).
-    pub fn render(&self, s: &UiState, area: Rect, buf: &mut Buffer) {
-        if self.compact || !self.graph.boxes {
-            return super::compact::render(self, s, area, buf);
-        }
-        let g = self.graph;
-        let job = self.job.and_then(|j| s.jobs.iter().find(|x| x.job == j));
-        let in_job: BTreeSet<usize> = job
-            .map(|j| j.rdds.iter().copied().collect())
-            .unwrap_or_default();
-        let mut c = Canvas::new(buf, area, self.scroll.0, self.scroll.1);
-        let touches =
-            |r: &super::layout::Route| self.selected.is_some_and(|n| r.from == n || r.to == n);
-        // The selected node's edges last, so that they stand out where lines share cells.
-        let routes = g
-            .layout
-            .routes
-            .iter()
-            .filter(|r| !touches(r))
-            .chain(g.layout.routes.iter().filter(|r| touches(r)));
-        for r in routes {
-            let dashed = g.shuffle.contains(&(r.from, r.to));
-            let child_in = match &g.nodes[r.to] {
-                LineageNode::Rdd(id) => in_job.contains(id),
-                LineageNode::Collapsed { .. } => false,
-            };
-            let style = if touches(r) {
-                theme::selected_edge()
-            } else if dashed {
-                theme::shuffle_edge(child_in)
-            } else {
-                theme::narrow_edge(child_in)
-            };
-            c.route(&r.points, dashed, style);
-        }
-        c.flush_lines();
-        for (i, n) in g.nodes.iter().enumerate() {
-            let b = &g.layout.boxes[i];
-            let tag = match (n, job) {
-                (LineageNode::Rdd(id), Some(j)) if in_job.contains(id) => stage_tag(s, j, *id),
-                _ => None,
-            };
-            let (border, text) = match (n, &tag) {
-                (LineageNode::Rdd(id), Some(t)) => {
-                    let mut border = match t.ran {
-                        Some(st) => theme::stage(st),
-                        None => theme::dim(),
-                    };
-                    if job.and_then(|j| j.rdd) == Some(*id) {
-                        border = border.add_modifier(Modifier::BOLD);
-                    }
-                    (border, Style::default())
-                }
-                (LineageNode::Rdd(_), None) => (theme::dim(), theme::dim()),
-                (LineageNode::Collapsed { .. }, _) => (theme::collapsed(), theme::collapsed()),
-            };
-            let border = if self.selected == Some(i) {
-                border.add_modifier(Modifier::REVERSED | Modifier::BOLD)
-            } else {
-                border
-            };
-            c.boxed(b, &title(s, n), &[body(s, n)], border, text);
-            let storage_w = match storage(s, n) {
-                Some(st) => {
-                    let w = st.chars().count() as i32;
-                    let x = b.x + b.width - 1 - w;
-                    c.text(x, b.y + b.height - 1, &st, theme::storage(), w);
-                    w
-                }
-                None => 0,
-            };
-            // The stages that compute it, in the bottom-left corner.
-            if let Some(t) = tag {
-                let room = b.width - 3 - storage_w;
-                let text = t.text(room as usize);
-                let style = t.ran.map_or(theme::dim(), theme::stage);
-                c.text(b.x + 1, b.y + b.height - 1, &text, style, room);
-            }
-        }
-        c.mark_cuts(theme::key());
-    }
-}
-
-/// Which stages of a job compute an RDD, for the corner of its box.
-pub(super) struct StageTag {
-    /// The first stage that runs it in the job; `None` if every stage computing it is skipped.
-    pub(super) ran: Option<usize>,
-    first: usize,
-    /// How many more stages compute it.
-    more: usize,
-}
-
-impl StageTag {
-    /// ` s4 `, ` s52 +5 `, or ` s4 skipped ` (shortened to fit `room` cells).
-    pub(super) fn text(&self, room: usize) -> String {
-        let mut t = match self.ran {
-            Some(st) => format!(" s{st} "),
-            None => format!(" s{} skipped ", self.first),
-        };
-        if self.more > 0 {
-            t.push_str(&format!("+{} ", self.more));
-        }
-        if t.chars().count() > room {
-            t = format!(" s{} ", self.ran.unwrap_or(self.first));
-        }
-        t
-    }
-}
-
-pub(super) fn stage_tag(
-    s: &UiState,
-    job: &crate::tui::state::JobState,
-    rdd: usize,
-) -> Option<StageTag> {
-    let stages = s.stages_of_rdd(job, rdd);
-    let first = *stages.first()?;
-    Some(StageTag {
-        ran: stages.iter().copied().find(|st| s.ran_in(job, *st)),
-        first,
-        more: stages.len() - 1,
-    })
-}
+pub(super) const COMPACT_TEXT_W: usize = 96;
 
 #[cfg(test)]
 mod tests {

@@ -5,8 +5,9 @@
 
 use super::layout::Ordering;
 use super::lineage::{
-    body, foldable_iterations, legend, title, LineageGraph, LineageNode, LineageView, BOX_LIMIT,
+    body, foldable_iterations, legend, title, LineageGraph, LineageNode, BOX_LIMIT,
 };
+use super::lineage_draw::LineageView;
 use super::state::UiState;
 use super::theme;
 use ratatui::buffer::Buffer;

@@ -4,10 +4,11 @@
 //! UI one more for what works anywhere ([`GLOBAL`]: quit, help, the views, playback, the job
 //! shown). The same tables drive the key handling ([`super::app::App::on_key`]), the help
 //! overlay, the footer's hints ([`super::chrome`]) and the README's table of keys
-//! ([`keys_table`], checked by a test). Drawing reads state and changes nothing: what a view
+//! ([`super::registry::keys_table`], checked by a test). Drawing reads state and changes nothing: what a view
 //! caches (the lineage's layout) it updates in [`View::update`], before it is drawn.
 //!
-//! Adding a view is one file that implements [`View`] and one line in [`views`].
+//! Adding a view is one file that implements [`View`] and one line in
+//! [`super::registry::VIEWS`].
 
 use super::state::{Log, UiState};
 use ratatui::buffer::Buffer;
@@ -268,21 +269,6 @@ pub trait View {
     fn fingerprint(&self) -> String;
 }
 
-/// Every view, in tab order: one line each.
-pub const VIEWS: &[fn() -> Box<dyn View>] = &[
-    || Box::new(super::lineage_tab::LineageTab::default()),
-    || Box::new(super::jobs::JobsTab::default()),
-    || Box::new(super::timeline::TimelineTab::default()),
-    || Box::new(super::events_view::EventsTab::default()),
-    || Box::new(super::storage_view::StorageTab::default()),
-    || Box::new(super::executors::ExecutorsTab::default()),
-];
-
-/// Every view, new, in tab order.
-pub fn views() -> Vec<Box<dyn View>> {
-    VIEWS.iter().map(|make| make()).collect()
-}
-
 /// The action `key` asks for in `view`: the view's table first, then the global one.
 pub fn action_for(view: &dyn View, key: KeyCode) -> Option<Action> {
     view.keys()
@@ -291,31 +277,4 @@ pub fn action_for(view: &dyn View, key: KeyCode) -> Option<Action> {
         .flat_map(|b| b.keys.iter())
         .find(|(k, _)| *k == key)
         .map(|(_, a)| *a)
-}
-
-/// The README's table of keys, from the tables: the global keys, then each view's.
-pub fn keys_table() -> String {
-    let quote = |label: &str| -> String {
-        label
-            .split(' ')
-            .filter(|k| !k.is_empty())
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut out = String::from("| key | view | what it does |\n| --- | --- | --- |\n");
-    for b in GLOBAL {
-        out.push_str(&format!("| {} | any | {} |\n", quote(b.label), b.help));
-    }
-    for v in views() {
-        for b in v.keys() {
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                quote(b.label),
-                v.name().to_lowercase(),
-                b.help
-            ));
-        }
-    }
-    out
 }
