@@ -21,9 +21,7 @@ const MAX_IDLE_REVIVES: u32 = 100_000;
 
 /// Posts what the driver decided, in order.
 pub(crate) fn pump(events: &EventSink, bus: &mut EventBus) {
-    for e in events.drain() {
-        bus.post_event(e);
-    }
+    bus.post_from(events);
 }
 
 /// What the loop needs besides the schedulers and the backend.

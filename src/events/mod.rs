@@ -553,6 +553,9 @@ impl EventListener for EventRecorder {
 #[derive(Default)]
 pub struct EventBus {
     listeners: Vec<Box<dyn EventListener>>,
+    /// The batch being posted by [`EventBus::post_from`]: it and the sink's buffer trade
+    /// places, so that posting allocates no buffer once both have grown.
+    batch: Vec<Event>,
 }
 
 impl EventBus {
@@ -572,6 +575,16 @@ impl EventBus {
         for l in &mut self.listeners {
             l.on_event(&event);
         }
+    }
+
+    /// Delivers everything `sink` recorded so far, in order.
+    pub fn post_from(&mut self, sink: &EventSink) {
+        let mut batch = std::mem::take(&mut self.batch);
+        sink.swap(&mut batch);
+        for e in batch.drain(..) {
+            self.post_event(e);
+        }
+        self.batch = batch;
     }
 
     /// Delivers an already stamped event.
@@ -605,6 +618,13 @@ impl EventSink {
     pub fn emit(&self, time_us: u64, kind: EventKind) {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         p.push(Event { kind, time_us });
+    }
+
+    /// Trades what was recorded so far, in order, for `empty` (an empty buffer, whose room
+    /// the sink keeps for what comes next).
+    fn swap(&self, empty: &mut Vec<Event>) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::swap(&mut *p, empty);
     }
 
     /// Takes everything recorded so far, in order.
