@@ -170,3 +170,45 @@ fn the_binary_is_thin() {
         "main.rs has {lines} lines: what it does beyond parsing and printing belongs in the library"
     );
 }
+
+/// The code of `file` before its tests (a module's tests come last, after `#[cfg(test)]`).
+fn code_before_tests(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).expect("source");
+    match text.find("#[cfg(test)]") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+#[test]
+fn executors_hosts_and_racks_are_named_in_one_place_each() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let mut namers: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for f in &all {
+        let code = code_before_tests(f);
+        let rel = f
+            .strip_prefix(src())
+            .expect("under src")
+            .display()
+            .to_string();
+        for pattern in ["\"exec-{", "\"host-{", "\"rack-{"] {
+            if code.contains(pattern) {
+                namers.entry(pattern).or_default().insert(rel.clone());
+            }
+        }
+    }
+    let one = |p: &str| namers.get(p).cloned().unwrap_or_default();
+    assert_eq!(
+        one("\"exec-{"),
+        BTreeSet::from(["membership.rs".to_string()])
+    );
+    assert_eq!(
+        one("\"host-{"),
+        BTreeSet::from(["cluster/topology.rs".to_string()])
+    );
+    assert_eq!(
+        one("\"rack-{"),
+        BTreeSet::from(["cluster/topology.rs".to_string()])
+    );
+}

@@ -64,23 +64,21 @@ impl ClusterSpec {
     /// ```
     pub fn executors(&self) -> Vec<NewExecutor> {
         let mut out = Vec::new();
-        for r in 0..self.racks {
-            for h in 0..self.hosts_per_rack {
-                let host = format!("host-{}", r * self.hosts_per_rack + h);
-                for _ in 0..self.executors_per_host {
-                    out.push(NewExecutor::new(
-                        &host,
-                        &format!("rack-{r}"),
-                        self.cores_per_executor,
-                        self.storage_memory,
-                    ));
-                }
+        for (host, rack) in self.hosts() {
+            for _ in 0..self.executors_per_host {
+                out.push(NewExecutor::new(
+                    &host,
+                    &rack,
+                    self.cores_per_executor,
+                    self.storage_memory,
+                ));
             }
         }
         out
     }
 
-    /// Every host with its rack, in host order.
+    /// Every host with its rack, in host order: `host-N` on `rack-R`, the only place a
+    /// scenario's hosts and racks are named.
     pub fn hosts(&self) -> Vec<(String, String)> {
         (0..self.racks * self.hosts_per_rack)
             .map(|h| {
