@@ -97,6 +97,9 @@ pub enum EventKind {
         attempt: usize,
         level: Locality,
         waited_us: u64,
+        /// Why it changed (absent in logs of ember before it said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<LocalityReason>,
     },
     /// A task attempt was launched on an executor.
     TaskStart {
@@ -267,6 +270,7 @@ macro_rules! display_by_name {
     )*};
 }
 display_by_name!(
+    LocalityReason,
     AppResult,
     StageKind,
     DependencyKind,
@@ -329,6 +333,32 @@ impl RecomputeReason {
             RecomputeReason::Evicted => "evicted",
             RecomputeReason::Lost => "lost",
             RecomputeReason::NotStored => "not_stored",
+        }
+    }
+}
+
+/// Why the locality level a task set may launch at changed (`LocalityChanged.reason`): Spark's
+/// two log lines of `getAllowedLocalityLevel`, and the timer reset after a launch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalityReason {
+    /// "No tasks for locality level X, so moving to locality level Y": the level ran out of
+    /// tasks that could run at it, so waiting at it would gain nothing.
+    NoTasksAtLevel,
+    /// "Moving to locality level Y after waiting for N ms": its wait ran out.
+    WaitExpired,
+    /// A launch reset the timer to the level it launched at (after a round with no declined
+    /// offer, or on every launch in the legacy mode).
+    Reset,
+}
+
+impl LocalityReason {
+    /// `no_tasks_at_level`, `wait_expired` or `reset`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LocalityReason::NoTasksAtLevel => "no_tasks_at_level",
+            LocalityReason::WaitExpired => "wait_expired",
+            LocalityReason::Reset => "reset",
         }
     }
 }

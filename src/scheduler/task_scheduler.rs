@@ -116,6 +116,9 @@ pub struct TaskScheduler {
     /// their reports discarded when they come.
     killed: BTreeMap<usize, usize>,
     next_task_id: usize,
+    /// Whether each round's offers are shuffled (Spark's `shuffleOffers`): always, but in
+    /// tests that follow a worked example offer by offer.
+    shuffle_offers: bool,
 }
 
 /// The cluster as task sets see it; with `racks` false, hosts have no rack (Spark without a
@@ -144,6 +147,12 @@ impl ClusterView for View<'_> {
 }
 
 impl TaskScheduler {
+    /// Makes offers in executor id order instead of shuffled, as Spark's suites do by
+    /// overriding `shuffleOffers`: for a test that follows a worked example offer by offer.
+    pub fn keep_offer_order(&mut self) {
+        self.shuffle_offers = false;
+    }
+
     /// A scheduler over the executors of `membership` that register with it.
     pub fn new(config: SchedulerConfig, membership: Membership) -> Self {
         TaskScheduler {
@@ -157,6 +166,7 @@ impl TaskScheduler {
             running: BTreeMap::new(),
             killed: BTreeMap::new(),
             next_task_id: 0,
+            shuffle_offers: true,
         }
     }
 
@@ -403,7 +413,9 @@ impl TaskScheduler {
             Some(_) => Vec::new(),
             None => self.cores.keys().copied().collect(),
         };
-        offers.shuffle(&mut self.rng);
+        if self.shuffle_offers {
+            offers.shuffle(&mut self.rng);
+        }
         let mut avail: Vec<u32> = offers
             .iter()
             .map(|e| self.cores.get(e).map_or(0, |c| c.free))
@@ -445,7 +457,7 @@ impl TaskScheduler {
                     }
                 }
             }
-            self.after_offers(key, full, &set, now);
+            self.after_offers(key, full, &set, now, events);
         }
         for (i, exec) in offers.iter().enumerate() {
             self.set_free(*exec, avail[i]);
@@ -550,7 +562,14 @@ impl TaskScheduler {
     /// After a task set's offers: the delay-scheduling timer reset of SPARK-18886 (a reset
     /// only after a round with no delay-scheduling reject; the legacy mode resets on every
     /// launch instead, inside the task set).
-    fn after_offers(&mut self, key: TsmKey, full: bool, set: &Round, now: u64) {
+    fn after_offers(
+        &mut self,
+        key: TsmKey,
+        full: bool,
+        set: &Round,
+        now: u64,
+        events: &mut EventSink,
+    ) {
         if self.config.legacy_locality_reset {
             return;
         }
@@ -560,7 +579,7 @@ impl TaskScheduler {
         let since = self.no_rejects_since_reset.entry(key).or_insert(true);
         if !set.rejected {
             if set.launched && (full || *since) {
-                tsm.reset_delay_timer(set.best, now);
+                tsm.reset_delay_timer(set.best, now, events);
                 *since = true;
             }
         } else {

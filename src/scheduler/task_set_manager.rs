@@ -6,7 +6,7 @@
 //! order of task sets: that is the [`TaskScheduler`](super::task_scheduler::TaskScheduler)'s.
 
 use super::TaskLocation;
-use crate::events::{EventKind, EventSink, Locality};
+use crate::events::{EventKind, EventSink, Locality, LocalityReason};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One task of a task set, before it is launched.
@@ -77,6 +77,9 @@ pub struct TaskSetManager {
     level_waits: Vec<u64>,
     current_level: usize,
     last_reset: u64,
+    /// The level the log last said the set may launch at (see [`Self::effective_level`]):
+    /// a `LocalityChanged` is posted only when this changes.
+    reported: Locality,
     waits: LocalityWaits,
     max_failures: u32,
     /// Tasks of this set that are running.
@@ -114,6 +117,7 @@ impl TaskSetManager {
             level_waits: Vec::new(),
             current_level: 0,
             last_reset: now,
+            reported: Locality::Any,
             waits,
             max_failures,
             running: BTreeSet::new(),
@@ -122,6 +126,7 @@ impl TaskSetManager {
             tsm.add_pending_task(i, cluster);
         }
         tsm.compute_valid_locality_levels(cluster);
+        tsm.reported = tsm.effective_level(now);
         tsm
     }
 
@@ -257,80 +262,161 @@ impl TaskSetManager {
         None
     }
 
-    /// Whether a level still has launchable tasks (pruning stale entries as Spark does).
+    /// Whether a level still has launchable tasks, pruning stale entries as Spark's
+    /// `moreTasksToRunIn` does: each list is popped from its top until a launchable task shows
+    /// (a stack is handed out from the top), an emptied list is dropped, and the search stops
+    /// at the first list with a task, so the pruning costs each stale entry once.
     fn more_tasks_at(&mut self, level: Locality) -> bool {
         let successful = &self.successful;
         let copies = &self.copies_running;
-        let ok = |i: &usize| !successful[*i] && copies[*i] == 0;
-        fn prune<K: Ord + Clone>(
+        let ok = |i: usize| !successful[i] && copies[i] == 0;
+        fn any_left<K: Ord + Clone>(
             map: &mut BTreeMap<K, Vec<usize>>,
-            ok: &dyn Fn(&usize) -> bool,
+            ok: &dyn Fn(usize) -> bool,
         ) -> bool {
-            map.retain(|_, l| {
-                l.retain(|i| ok(i));
-                !l.is_empty()
-            });
-            !map.is_empty()
+            let mut emptied = Vec::new();
+            let mut found = false;
+            for (k, list) in map.iter_mut() {
+                while let Some(&i) = list.last() {
+                    if ok(i) {
+                        found = true;
+                        break;
+                    }
+                    list.pop();
+                }
+                if found {
+                    break;
+                }
+                emptied.push(k.clone());
+            }
+            for k in emptied {
+                map.remove(&k);
+            }
+            found
         }
         match level {
-            Locality::ProcessLocal => prune(&mut self.pending.for_executor, &ok),
-            Locality::NodeLocal => prune(&mut self.pending.for_host, &ok),
+            Locality::ProcessLocal => any_left(&mut self.pending.for_executor, &ok),
+            Locality::NodeLocal => any_left(&mut self.pending.for_host, &ok),
             Locality::NoPref => !self.pending.no_prefs.is_empty(),
-            Locality::RackLocal => prune(&mut self.pending.for_rack, &ok),
+            Locality::RackLocal => any_left(&mut self.pending.for_rack, &ok),
             Locality::Any => true,
         }
     }
 
-    /// Spark's `getAllowedLocalityLevel`: advances past exhausted or waited-out levels.
+    /// Spark's `getAllowedLocalityLevel`: advances past exhausted or waited-out levels, and
+    /// reports the move when it changes the level the log last gave.
     fn allowed_locality(&mut self, now: u64, events: &mut EventSink) -> Locality {
-        let start = self.current_level;
         let started_at = self.last_reset;
-        // Whether a level ran out of tasks or a non-zero wait ran out: moving past levels
-        // whose wait is 0 (locality_wait = "0s") is no delay-scheduling decision to report.
-        let mut decided = false;
+        // Whether a non-zero wait ran out on the way (else levels ran out of tasks, or only
+        // zero waits were passed, which is no waiting).
+        let mut waited = false;
         while self.current_level + 1 < self.levels.len() {
             let level = self.levels[self.current_level];
             let wait = self.level_waits[self.current_level];
             if !self.more_tasks_at(level) {
                 self.last_reset = now;
                 self.current_level += 1;
-                decided = true;
             } else if now.saturating_sub(self.last_reset) >= wait {
                 self.last_reset += wait;
                 self.current_level += 1;
-                decided |= wait > 0;
+                waited |= wait > 0;
             } else {
                 break;
             }
         }
-        // A set whose tasks have no preferences has nothing to wait for: its levels are only
-        // NO_PREF and ANY, and moving between them is not a delay-scheduling decision.
-        let waits_for_locality = self.levels.iter().any(|l| {
+        let reason = if waited {
+            LocalityReason::WaitExpired
+        } else {
+            LocalityReason::NoTasksAtLevel
+        };
+        let level = self.levels[self.current_level];
+        self.report(level, reason, now.saturating_sub(started_at), now, events);
+        level
+    }
+
+    /// The level an offer made now would be allowed (what [`Self::allowed_locality`] would
+    /// answer, without moving the level or its timer; stale entries are pruned on the way, as
+    /// any offer would): levels with no tasks left, or whose wait has run out (a zero wait at
+    /// once), are passed. This is the level the log reports, so that a timer reset to a level
+    /// that would be left at the next offer is no change to report.
+    pub fn effective_level(&mut self, now: u64) -> Locality {
+        let (mut idx, mut last) = (self.current_level, self.last_reset);
+        while idx + 1 < self.levels.len() {
+            let wait = self.level_waits[idx];
+            if !self.more_tasks_at(self.levels[idx]) {
+                last = now;
+            } else if now.saturating_sub(last) >= wait {
+                last += wait;
+            } else {
+                break;
+            }
+            idx += 1;
+        }
+        self.levels.get(idx).copied().unwrap_or(Locality::Any)
+    }
+
+    /// Whether the set has a level to wait at (its tasks prefer executors, hosts or racks
+    /// that are alive): a set without one only ever moves between NO_PREF and ANY, at once,
+    /// which is no delay-scheduling decision.
+    fn waits_for_locality(&self) -> bool {
+        self.levels.iter().any(|l| {
             matches!(
                 l,
                 Locality::ProcessLocal | Locality::NodeLocal | Locality::RackLocal
             )
-        });
-        if self.current_level != start && waits_for_locality && decided {
-            events.emit(
-                now,
-                EventKind::LocalityChanged {
-                    stage: self.stage_id,
-                    attempt: self.stage_attempt,
-                    level: self.levels[self.current_level],
-                    waited_us: now.saturating_sub(started_at),
-                },
-            );
-        }
-        self.levels[self.current_level]
+        })
     }
 
-    /// Resets the delay timer to the level of `locality` (Spark's `resetDelayScheduleTimer`).
-    pub fn reset_delay_timer(&mut self, locality: Option<Locality>, now: u64) {
+    /// Posts `LocalityChanged` if `level` is not the level the log last gave.
+    fn report(
+        &mut self,
+        level: Locality,
+        reason: LocalityReason,
+        waited_us: u64,
+        now: u64,
+        events: &mut EventSink,
+    ) {
+        if level == self.reported || !self.waits_for_locality() {
+            return;
+        }
+        self.reported = level;
+        events.emit(
+            now,
+            EventKind::LocalityChanged {
+                stage: self.stage_id,
+                attempt: self.stage_attempt,
+                level,
+                waited_us,
+                reason: Some(reason),
+            },
+        );
+    }
+
+    /// Resets the delay timer to the level of `locality` (Spark's `resetDelayScheduleTimer`),
+    /// reporting the level it brings the set back to if that is a change.
+    pub fn reset_delay_timer(
+        &mut self,
+        locality: Option<Locality>,
+        now: u64,
+        events: &mut EventSink,
+    ) {
+        let waited = now.saturating_sub(self.last_reset);
         self.last_reset = now;
         if let Some(loc) = locality {
             self.current_level = self.levels.iter().position(|l| *l >= loc).unwrap_or(0);
         }
+        if !self.waits_for_locality() {
+            return;
+        }
+        // Reset to a level with no task left, the set moves on from it at its next offer:
+        // report that move, not the reset.
+        let level = self.effective_level(now);
+        let reason = if Some(&level) == self.levels.get(self.current_level) {
+            LocalityReason::Reset
+        } else {
+            LocalityReason::NoTasksAtLevel
+        };
+        self.report(level, reason, waited, now, events);
     }
 
     /// Spark's `resourceOffer`: a task for `exec` at no worse than `max_locality`, if one may
@@ -357,7 +443,7 @@ impl TaskSetManager {
         let task = self.dequeue_task(exec, host, rack, allowed);
         if let Some((_, loc)) = task {
             if legacy_reset && max_locality != Locality::NoPref {
-                self.reset_delay_timer(Some(loc), now);
+                self.reset_delay_timer(Some(loc), now, events);
             }
         }
         // Spark judges "pending" from the lazily pruned `all` list.

@@ -1,7 +1,8 @@
 //! Every event in one sentence, and the filters of the events view.
 
 use crate::events::{
-    Event, EventKind, RecomputeReason, SkipReason, SubmitReason, TaskEndReason, TaskMetrics,
+    Event, EventKind, LocalityReason, RecomputeReason, SkipReason, SubmitReason, TaskEndReason,
+    TaskMetrics,
 };
 pub use crate::human::{bytes, duration};
 
@@ -216,12 +217,29 @@ pub fn explain(e: &Event) -> String {
             attempt,
             level,
             waited_us,
-        } => format!(
-            "{} may now launch tasks at {} (waited {})",
-            stage_attempt(*stage, *attempt),
-            level.name(),
-            duration(*waited_us)
-        ),
+            reason,
+        } => {
+            let s = stage_attempt(*stage, *attempt);
+            let level = level.name();
+            match reason {
+                Some(LocalityReason::NoTasksAtLevel) => format!(
+                    "{s} may now launch tasks at {level}: no task is left for the level it \
+                     was at ({} there)",
+                    duration(*waited_us)
+                ),
+                Some(LocalityReason::WaitExpired) => format!(
+                    "{s} may now launch tasks at {level}: it waited {} for more local offers",
+                    duration(*waited_us)
+                ),
+                Some(LocalityReason::Reset) => {
+                    format!("{s} is back at {level}: it launched there, so its wait starts again")
+                }
+                None => format!(
+                    "{s} may now launch tasks at {level} (waited {})",
+                    duration(*waited_us)
+                ),
+            }
+        }
         K::TaskStart {
             task,
             stage,
