@@ -8,7 +8,9 @@
 use ember::events::{Event, EventKind, EventSink, Locality, LocalityReason};
 use ember::membership::{Membership, NewExecutor};
 use ember::scheduler::task_scheduler::{TaskScheduler, TaskSet};
-use ember::scheduler::task_set_manager::TaskTemplate;
+use ember::scheduler::task_set_manager::{
+    ClusterView, LocalityWaits, TaskSetManager, TaskTemplate,
+};
 use ember::scheduler::{
     ResultFunction, SchedulerConfig, StatusUpdate, TaskBinary, TaskDescription, TaskLocation,
     TaskOutcome,
@@ -42,7 +44,6 @@ impl Bench {
     /// Executors `(name, host, cores)` registered in this order (which is the offer order),
     /// before any task set, with 3 s waits.
     fn new(executors: &[(&str, &str, u32)], legacy: bool) -> Bench {
-        let membership = Membership::new();
         let config = SchedulerConfig {
             locality_wait_process_us: 3_000 * MS,
             locality_wait_node_us: 3_000 * MS,
@@ -51,6 +52,11 @@ impl Bench {
             rack_locality: false,
             ..SchedulerConfig::default()
         };
+        Bench::with_config(executors, config)
+    }
+
+    fn with_config(executors: &[(&str, &str, u32)], config: SchedulerConfig) -> Bench {
+        let membership = Membership::new();
         let mut sched = TaskScheduler::new(config, membership.clone());
         sched.keep_offer_order();
         let mut names = Vec::new();
@@ -74,21 +80,33 @@ impl Bench {
     }
 
     fn submit(&mut self, prefs: Vec<Vec<TaskLocation>>) {
+        self.submit_as(0, 0, 0, prefs, 0);
+    }
+
+    /// Submits stage `stage`'s attempt `attempt` for job `job` at `ms`.
+    fn submit_as(
+        &mut self,
+        stage: usize,
+        attempt: usize,
+        job: usize,
+        prefs: Vec<Vec<TaskLocation>>,
+        ms: u64,
+    ) {
         let tasks = prefs
             .into_iter()
             .enumerate()
             .map(|(partition, prefs)| TaskTemplate { partition, prefs })
             .collect();
         let ts = TaskSet {
-            stage_id: 0,
-            stage_attempt: 0,
-            job_id: 0,
+            stage_id: stage,
+            stage_attempt: attempt,
+            job_id: job,
             epoch: 0,
             tasks,
             binary: TaskBinary::Result(Arc::new(Nothing)),
             shuffle_inputs: Arc::new(ShuffleInputs::default()),
         };
-        self.sched.submit_task_set(ts, 0);
+        self.sched.submit_task_set(ts, ms * MS);
     }
 
     /// A round at `ms`: a full offer, or a partial one of `only`'s free cores.
@@ -97,9 +115,8 @@ impl Bench {
         self.sched.resource_offers(ms * MS, only, &mut self.events)
     }
 
-    /// Task `t` ends at `ms`, then its executor's freed core is offered (Spark's partial offer
-    /// on `StatusUpdate`).
-    fn finish(&mut self, ms: u64, t: &TaskDescription) -> Vec<TaskDescription> {
+    /// Task `t` ends at `ms` (no offer follows).
+    fn end(&mut self, ms: u64, t: &TaskDescription) {
         let update = StatusUpdate {
             task_id: t.task_id,
             executor: t.executor,
@@ -109,6 +126,12 @@ impl Bench {
             blocks_read: Vec::new(),
         };
         assert!(self.sched.status_update(ms * MS, update).is_some());
+    }
+
+    /// Task `t` ends at `ms`, then its executor's freed core is offered (Spark's partial offer
+    /// on `StatusUpdate`).
+    fn finish(&mut self, ms: u64, t: &TaskDescription) -> Vec<TaskDescription> {
+        self.end(ms, t);
         let name = self.names[t.executor].clone();
         self.offer(ms, Some(&name))
     }
@@ -321,4 +344,240 @@ fn no_bundled_scenario_reports_a_locality_level_it_already_had() {
         }
     }
     assert!(reported > 0, "some bundled scenario waits for locality");
+}
+
+/// Tasks cached on executor `e` of host `h`.
+fn cached_on(b: &Bench, e: &str, h: &str, n: usize) -> Vec<Vec<TaskLocation>> {
+    let executor = b.id(e);
+    let at = TaskLocation::ExecutorCache {
+        host: h.into(),
+        executor,
+    };
+    vec![vec![at]; n]
+}
+
+// Reference §6 case 22, Spark's SPARK-18886 set in TaskSchedulerImplSuite: eight tasks local
+// to exec1.
+
+#[test]
+fn spark_18886_a_partial_offer_resets_the_timer_while_nothing_was_declined() {
+    let mut b = Bench::new(&[("exec1", "h1", 1)], false);
+    let tasks = cached_on(&b, "exec1", "h1", 8);
+    b.submit(tasks);
+    let first = b.offer(0, None);
+    assert_eq!(
+        b.launches(0, &first),
+        vec![launch(0, 0, "exec1", PROCESS_LOCAL)]
+    );
+    let next = b.finish(2_000, &first[0]);
+    assert_eq!(
+        b.launches(2_000, &next),
+        vec![launch(2_000, 1, "exec1", PROCESS_LOCAL)]
+    );
+    assert_eq!(
+        b.sched.locality_timer(0, 0),
+        Some((PROCESS_LOCAL, 2_000 * MS))
+    );
+}
+
+#[test]
+fn spark_18886_b_a_full_offer_with_no_decline_resets_the_timer() {
+    let mut b = Bench::new(&[("exec1", "h1", 2)], false);
+    let tasks = cached_on(&b, "exec1", "h1", 8);
+    b.submit(tasks);
+    let first = b.offer(0, None);
+    assert_eq!(first.len(), 2);
+    for t in &first {
+        b.end(2_000, t);
+    }
+    let round = b.offer(2_500, None);
+    assert_eq!(round.len(), 2);
+    assert_eq!(
+        b.sched.locality_timer(0, 0),
+        Some((PROCESS_LOCAL, 2_500 * MS))
+    );
+}
+
+#[test]
+fn spark_18886_d_after_a_decline_local_launches_stop_resetting_and_node_local_comes_after_the_wait()
+{
+    let mut b = Bench::new(&[("exec1", "h1", 1), ("exec2", "h1", 1)], false);
+    let tasks = cached_on(&b, "exec1", "h1", 8);
+    b.submit(tasks);
+    let first = b.offer(0, None);
+    assert_eq!(
+        b.launches(0, &first),
+        vec![launch(0, 0, "exec1", PROCESS_LOCAL)]
+    );
+    assert!(b.offer(1_000, None).is_empty(), "exec2 is declined");
+    let next = b.finish(2_000, &first[0]);
+    assert_eq!(
+        b.launches(2_000, &next),
+        vec![launch(2_000, 1, "exec1", PROCESS_LOCAL)]
+    );
+    // The launch at 2 s did not reset the timer: PROCESS_LOCAL's wait ran from 0.
+    assert_eq!(b.sched.locality_timer(0, 0), Some((PROCESS_LOCAL, 0)));
+    let round = b.offer(3_000, None);
+    assert_eq!(
+        b.launches(3_000, &round),
+        vec![launch(3_000, 2, "exec2", NODE_LOCAL)]
+    );
+}
+
+// Reference §6 case 18, TaskSetManagerSuite's "basic delay scheduling", offer by offer on one
+// task set: tasks {0: exec e1 on h1, 1: e2 on h2, 2: h1 or e2 on h2, 3: none}.
+
+struct Alive;
+
+impl ClusterView for Alive {
+    fn executor_alive(&self, e: usize) -> bool {
+        e < 2
+    }
+    fn host_alive(&self, h: &str) -> bool {
+        h == "h1" || h == "h2"
+    }
+    fn rack_alive(&self, _: &str) -> bool {
+        false
+    }
+    fn rack_of(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+#[test]
+fn basic_delay_scheduling() {
+    let (e1, e2) = (0, 1);
+    let cache = |host: &str, executor| TaskLocation::ExecutorCache {
+        host: host.into(),
+        executor,
+    };
+    let tasks = vec![
+        vec![cache("h1", e1)],
+        vec![cache("h2", e2)],
+        vec![TaskLocation::Host("h1".into()), cache("h2", e2)],
+        vec![],
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(partition, prefs)| TaskTemplate { partition, prefs })
+    .collect();
+    let waits = LocalityWaits {
+        process: 3_000 * MS,
+        node: 3_000 * MS,
+        rack: 3_000 * MS,
+    };
+    let mut t = TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Alive, 0);
+    let mut ev = EventSink::default();
+    let mut offer = |t: &mut TaskSetManager, e: usize, h: &str, max: Locality, ms: u64| {
+        let (task, _) = t.resource_offer(e, h, None, max, ms * MS, false, &mut ev);
+        task.map(|(i, level)| {
+            t.launched(i, i);
+            (i, level)
+        })
+    };
+    assert_eq!(offer(&mut t, e1, "h1", ANY, 0), Some((0, PROCESS_LOCAL)));
+    assert_eq!(offer(&mut t, e1, "h1", PROCESS_LOCAL, 0), None);
+    // After one wait NODE_LOCAL is allowed: a node-local task before a no-preference one.
+    assert_eq!(
+        offer(&mut t, e1, "h1", NODE_LOCAL, 3_000),
+        Some((2, NODE_LOCAL))
+    );
+    // A more local level is always allowed.
+    assert_eq!(
+        offer(&mut t, e2, "h2", NODE_LOCAL, 3_000),
+        Some((1, PROCESS_LOCAL))
+    );
+    // A task with no preference needs a NO_PREF offer.
+    assert_eq!(offer(&mut t, e2, "h2", NODE_LOCAL, 3_000), None);
+    assert_eq!(
+        offer(&mut t, e2, "h2", Locality::NoPref, 6_000),
+        Some((3, PROCESS_LOCAL))
+    );
+}
+
+#[test]
+fn we_do_not_need_to_delay_scheduling_when_we_only_have_no_pref_tasks_in_the_queue() {
+    let tasks = vec![
+        TaskTemplate {
+            partition: 0,
+            prefs: vec![TaskLocation::Host("h1".into())],
+        },
+        TaskTemplate {
+            partition: 1,
+            prefs: vec![],
+        },
+    ];
+    let waits = LocalityWaits {
+        process: 3_000 * MS,
+        node: 3_000 * MS,
+        rack: 3_000 * MS,
+    };
+    let mut t = TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Alive, 0);
+    let mut ev = EventSink::default();
+    // e2 on h2 at NODE_LOCAL: task 0 wants h1, and its wait has not run out.
+    let (task, _) = t.resource_offer(1, "h2", None, NODE_LOCAL, 0, false, &mut ev);
+    assert_eq!(task, None);
+    // The same offer at NO_PREF hands out the task with no preference at once.
+    let (task, _) = t.resource_offer(1, "h2", None, Locality::NoPref, 0, false, &mut ev);
+    assert_eq!(task, Some((1, PROCESS_LOCAL)));
+}
+
+// Reference §6 case 23 (TaskSchedulerImplSuite).
+
+#[test]
+fn scheduler_does_not_always_schedule_tasks_on_the_same_workers() {
+    let config = SchedulerConfig::default();
+    let execs: Vec<(String, String)> = (0..4).map(|i| (format!("e{i}"), format!("h{i}"))).collect();
+    let spec: Vec<(&str, &str, u32)> = execs
+        .iter()
+        .map(|(e, h)| (e.as_str(), h.as_str(), 1))
+        .collect();
+    let membership = Membership::new();
+    let mut sched = TaskScheduler::new(config, membership.clone());
+    for (_, h, c) in &spec {
+        let info = membership.register(0, NewExecutor::new(h, "rack-0", *c, 1 << 20));
+        sched.executor_added(info.id);
+    }
+    let mut b = Bench {
+        sched,
+        events: EventSink::default(),
+        names: spec.iter().map(|s| s.0.to_string()).collect(),
+    };
+    let mut used = std::collections::BTreeSet::new();
+    for job in 0..20 {
+        b.submit_as(job, 0, job, vec![vec![]], job as u64);
+        let t = b.offer(job as u64, None);
+        assert_eq!(t.len(), 1);
+        used.insert(t[0].executor);
+        b.end(job as u64, &t[0]);
+    }
+    assert!(used.len() > 1, "twenty one-task jobs all went to {used:?}");
+}
+
+#[test]
+fn scheduler_correctly_accounts_for_multiple_cpus_per_task() {
+    let config = SchedulerConfig {
+        task_cpus: 2,
+        ..SchedulerConfig::default()
+    };
+    let mut b = Bench::with_config(&[("e1", "h1", 1), ("e2", "h2", 2), ("e3", "h3", 3)], config);
+    b.submit(vec![vec![]; 4]);
+    let round = b.offer(0, None);
+    let mut on: Vec<String> = round.iter().map(|t| b.names[t.executor].clone()).collect();
+    on.sort();
+    // e1's one core is never offered; e2 and e3 run one two-core task each.
+    assert_eq!(on, vec!["e2", "e3"]);
+}
+
+#[test]
+fn concurrent_attempts_for_the_same_stage_only_have_one_active_taskset() {
+    let mut b = Bench::new(&[("e1", "h1", 4)], false);
+    b.submit_as(0, 0, 0, vec![vec![]; 2], 0);
+    b.submit_as(0, 1, 0, vec![vec![]; 2], 0);
+    let round = b.offer(0, None);
+    assert_eq!(round.len(), 2);
+    assert!(
+        round.iter().all(|t| t.stage_attempt == 1),
+        "the older attempt is a zombie"
+    );
 }

@@ -302,6 +302,15 @@ impl TaskScheduler {
         self.drop_finished();
     }
 
+    /// The delay-scheduling timer of stage `stage`'s attempt `attempt`: its level and when its
+    /// wait started (µs), while its task set is live.
+    pub fn locality_timer(&self, stage: usize, attempt: usize) -> Option<(Locality, u64)> {
+        self.task_sets
+            .iter()
+            .find(|((_, s, a), _)| *s == stage && *a == attempt)
+            .map(|(_, (tsm, _))| tsm.timer())
+    }
+
     /// Makes every task set of `stage` a zombie (its running tasks still report).
     /// Kills the running tasks of `stage`'s task sets (its job was aborted): each ends now with
     /// a `TaskEnd` of reason `killed`, and the sets launch nothing more. As in Spark, the task

@@ -150,6 +150,12 @@ impl TaskSetManager {
         &self.levels
     }
 
+    /// The delay-scheduling timer: the level the set is at and when its wait started, µs.
+    pub fn timer(&self) -> (Locality, u64) {
+        let level = self.levels.get(self.current_level).copied();
+        (level.unwrap_or(Locality::Any), self.last_reset)
+    }
+
     /// Whether every task has succeeded.
     pub fn all_succeeded(&self) -> bool {
         self.tasks_successful == self.tasks.len()
