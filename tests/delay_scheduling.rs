@@ -581,3 +581,81 @@ fn concurrent_attempts_for_the_same_stage_only_have_one_active_taskset() {
         "the older attempt is a zombie"
     );
 }
+
+/// A word count whose input blocks all sit on host-0 (one writer, one replica) on four hosts of
+/// one executor with two cores each, with `locality_wait` as given: the share of input-stage
+/// tasks launched NODE_LOCAL or better.
+fn scarce_locality_share(wait: &str) -> f64 {
+    use ember::scenario::{parse, run, Overrides, RunOptions, Source};
+    let text = format!(
+        "name = \"scarce\"\ndescription = \"input written by host-0 with one replica\"\n\
+         [cluster]\nracks = 1\nhosts_per_rack = 4\nexecutors_per_host = 1\ncores_per_executor = 2\n\
+         [scheduler]\nlocality_wait = \"{wait}\"\n\
+         [workload]\nkind = \"wordcount\"\npartitions = 16\nlines = 4000\nwriter = \"host-0\"\nreplication = 1\n"
+    );
+    let src = Source {
+        origin: "scarce.toml".into(),
+        bytes: text.into_bytes(),
+        path: None,
+    };
+    let sc = parse(&src, &Overrides::default()).expect("scenario");
+    let events = run(&sc, RunOptions::default()).expect("run").events;
+    let input: Vec<Locality> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskStart {
+                stage: 0, locality, ..
+            } => Some(*locality),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(input.len(), 16);
+    let local = input.iter().filter(|l| **l <= NODE_LOCAL).count();
+    local as f64 / input.len() as f64
+}
+
+#[test]
+fn with_scarce_locality_the_wait_keeps_input_tasks_node_local() {
+    let none = scarce_locality_share("0s");
+    let waited = scarce_locality_share("3s");
+    assert!(
+        none < 0.5,
+        "with no wait {none:.2} of input tasks ran node-local"
+    );
+    assert!(waited >= 0.9, "with a 3 s wait only {waited:.2} did");
+}
+
+#[test]
+fn a_writer_with_one_replica_puts_every_block_on_its_host() {
+    use ember::dfs::{Dfs, DfsConfig};
+    use ember::storage::DiskMedium;
+    let hosts: Vec<(String, String)> = (0..4)
+        .map(|h| (format!("host-{h}"), "rack-0".to_string()))
+        .collect();
+    let dfs = Dfs::new(
+        DfsConfig {
+            block_size: 16,
+            ..DfsConfig::default()
+        },
+        &hosts,
+        DiskMedium::Memory,
+        std::env::temp_dir(),
+        7,
+    )
+    .expect("dfs");
+    let f = dfs
+        .write_replicated("x", &[7u8; 100], Some("host-2"), Some(1))
+        .expect("write");
+    assert!(f.blocks.len() > 1);
+    assert!(f
+        .blocks
+        .iter()
+        .all(|b| b.replicas == vec!["host-2".to_string()]));
+    let g = dfs
+        .write_replicated("y", &[7u8; 100], Some("host-2"), Some(2))
+        .expect("write");
+    assert!(g
+        .blocks
+        .iter()
+        .all(|b| b.replicas.len() == 2 && b.replicas[0] == "host-2"));
+}

@@ -38,6 +38,7 @@ fn the_pagerank_pipeline_scenario_runs_the_jobs_stages_and_tasks_of_the_same_rus
             degree: 4,
         },
         partitions: 4,
+        placement: Default::default(),
     };
     graph.write(&ctx.dfs(), sc.seed).unwrap();
     let p4 = Partitioner::hash(4).unwrap();

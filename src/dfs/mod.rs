@@ -210,6 +210,19 @@ impl Dfs {
         bytes: &[u8],
         writer: Option<&str>,
     ) -> Result<FileMeta, DfsError> {
+        self.write_replicated(path, bytes, writer, None)
+    }
+
+    /// Writes a file as [`Dfs::write`] does, with `replication` copies of each block instead of
+    /// the file system's default (`hdfs dfs -D dfs.replication=N -put`; at most one per host).
+    pub fn write_replicated(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        writer: Option<&str>,
+        replication: Option<usize>,
+    ) -> Result<FileMeta, DfsError> {
+        let replication = replication.unwrap_or(self.config.replication).max(1);
         let path = normalize(path);
         self.delete(&path);
         let io = |error| DfsError::Io {
@@ -234,7 +247,7 @@ impl Dfs {
         };
         for (i, chunk) in chunks.into_iter().enumerate() {
             let mut rng = ChaCha8Rng::seed_from_u64(stable_hash(&(self.seed, &path, i)));
-            let chosen = placement::place(&view, writer, self.config.replication, &mut rng);
+            let chosen = placement::place(&view, writer, replication, &mut rng);
             if chosen.is_empty() {
                 return Err(DfsError::NoDataNodes { path });
             }

@@ -8,7 +8,7 @@
 
 use super::spec::{ActionTable, DatasetTable, RddTable, WorkloadTable};
 use crate::storage::StorageLevel;
-use crate::workloads::datasets::{Dataset, Generator};
+use crate::workloads::datasets::{Dataset, Generator, Placement};
 use crate::workloads::pipeline::vocab::{Func, Shape, Use};
 use crate::workloads::pipeline::{ActionOp, ActionSpec, Op, PipelineSpec, RddSpec};
 use petgraph::algo::toposort;
@@ -92,6 +92,10 @@ fn dataset(d: &DatasetTable, i: usize, default_partitions: usize) -> Result<Data
         name,
         generator,
         partitions: d.partitions.map_or(default_partitions, |p| p as usize),
+        placement: Placement {
+            writer: d.writer.clone(),
+            replication: d.replication.map(|r| r as usize),
+        },
     })
 }
 

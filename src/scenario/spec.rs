@@ -154,6 +154,12 @@ pub struct WorkloadTable {
     pub plan: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<u64>,
+    /// The host that writes the generated input (every block's first replica).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<String>,
+    /// Copies of each block of the generated input (instead of `dfs.replication`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dataset: Vec<DatasetTable>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -168,6 +174,8 @@ table!(
         name: String,
         generator: String,
         partitions: u64,
+        writer: String,
+        replication: u64,
         records: u64,
         users: u64,
         points: u64,

@@ -66,6 +66,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     let cost = cost_table(f, warnings)?;
     let engine = engine(f, warnings)?;
     let workload = super::workload::workload(&f.workload, seed)?;
+    placements(f, &cluster, warnings)?;
     for (key, v) in &f.expect {
         check_expect(&format!("expect.{}", quote(key)), key, v)?;
     }
@@ -455,6 +456,46 @@ fn variant_tables(f: &ScenarioFile) -> Result<(), KeyError> {
         }
         for (key, val) in &v.expect {
             check_expect(&format!("variant[{i}].expect.{}", quote(key)), key, val)?;
+        }
+    }
+    Ok(())
+}
+
+/// `writer` and `replication` of the generated input (`[workload]`) and of each
+/// `[[workload.dataset]]`: the writer is a host of the cluster; more copies than hosts are
+/// capped, with a warning.
+fn placements(
+    f: &ScenarioFile,
+    cluster: &ClusterSpec,
+    warnings: &mut Vec<KeyError>,
+) -> Result<(), KeyError> {
+    let hosts: Vec<String> = cluster.hosts().into_iter().map(|(h, _)| h).collect();
+    let w = &f.workload;
+    let tables = std::iter::once(("workload".to_string(), &w.writer, w.replication)).chain(
+        w.dataset
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (format!("workload.dataset[{i}]"), &d.writer, d.replication)),
+    );
+    for (at, writer, replication) in tables {
+        if let Some(h) = writer.as_deref().filter(|h| !hosts.iter().any(|x| x == h)) {
+            let last = hosts.last().map_or("host-0", |x| x.as_str());
+            return Err((
+                format!("{at}.writer"),
+                format!("{h:?} is not a host of the cluster (host-0 to {last})"),
+            ));
+        }
+        let key = format!("{at}.replication");
+        at_least(&key, replication, 1)?;
+        if let Some(r) = replication.filter(|r| *r > hosts.len() as u64) {
+            warnings.push((
+                key,
+                format!(
+                    "{r} copies but the cluster has {} host(s): each block gets {}",
+                    hosts.len(),
+                    hosts.len()
+                ),
+            ));
         }
     }
     Ok(())

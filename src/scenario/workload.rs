@@ -6,6 +6,7 @@ use super::bounds::{at_least, at_most, KeyError, MAX_RECORDS};
 use super::spec::WorkloadTable;
 use crate::storage::StorageLevel;
 use crate::workloads::call_records::CallRecordsParams;
+use crate::workloads::datasets::Placement;
 use crate::workloads::kmeans::KMeansParams;
 use crate::workloads::logistic_regression::LrParams;
 use crate::workloads::pagerank::PageRankParams;
@@ -161,6 +162,10 @@ pub(super) fn workload(w: &WorkloadTable, seed: u64) -> Result<Workload, KeyErro
         partitions: w.partitions.map_or(defaults.partitions, |x| x as usize),
         persist,
         seed,
+        placement: Placement {
+            writer: w.writer.clone(),
+            replication: w.replication.map(|r| r as usize),
+        },
     };
     let n = |v: Option<u64>, d: usize| v.map_or(d, |x| x as usize);
     Ok(match w.kind.as_str() {

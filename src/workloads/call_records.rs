@@ -73,6 +73,7 @@ pub fn input(p: &CallRecordsParams) -> Dataset {
             users: p.users.max(2) as u64,
         },
         partitions: p.common.partitions,
+        placement: p.common.placement.clone(),
     }
 }
 

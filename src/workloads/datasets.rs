@@ -39,6 +39,21 @@ pub struct Dataset {
     pub generator: Generator,
     /// Part files written (and slices, for `parallelize`).
     pub partitions: usize,
+    /// Where its blocks go in the DFS.
+    pub placement: Placement,
+}
+
+/// Where a dataset's blocks are written: by default as the DFS places any file (its first
+/// replica on a random live host, `dfs.replication` copies); a `writer` host takes every
+/// first replica, as `hdfs dfs -put` run on a DataNode does, and `replication` overrides the
+/// number of copies. Scarce locality on demand: one writer and one replica put every block
+/// on one host.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Placement {
+    /// The host that writes it.
+    pub writer: Option<String>,
+    /// Copies of each block.
+    pub replication: Option<usize>,
 }
 
 /// Draws from a Zipf distribution over `0..n` (rank r has weight 1/(r+1)^s).
@@ -211,6 +226,15 @@ impl Generator {
 }
 
 impl Dataset {
+    /// Writes one part file as the dataset's placement says.
+    fn put(&self, dfs: &Dfs, path: &str, text: &str) -> Result<(), DfsError> {
+        let p = &self.placement;
+        dfs.write_replicated(path, text.as_bytes(), p.writer.as_deref(), p.replication)
+            .map(|_| ())
+    }
+}
+
+impl Dataset {
     /// The `points` dataset of the machine-learning workloads: `points` labelled points of
     /// `dims` features in `partitions` part files.
     pub fn points(points: usize, dims: usize, partitions: usize) -> Dataset {
@@ -221,6 +245,7 @@ impl Dataset {
                 dims: dims as u64,
             },
             partitions,
+            placement: Placement::default(),
         }
     }
 
@@ -246,7 +271,7 @@ impl Dataset {
                     text.push_str(l);
                     text.push('\n');
                 }
-                dfs.write(&file(p), text.as_bytes(), None)?;
+                self.put(dfs, &file(p), &text)?;
             }
             return Ok(());
         };
@@ -258,7 +283,7 @@ impl Dataset {
             // Files whose share of the lines is empty come first (more files than lines).
             while p < parts && i >= (p + 1) * n / parts {
                 if result.is_ok() {
-                    result = dfs.write(&file(p), text.as_bytes(), None).map(|_| ());
+                    result = self.put(dfs, &file(p), &text);
                 }
                 text.clear();
                 p += 1;
@@ -269,7 +294,7 @@ impl Dataset {
         });
         while p < parts {
             if result.is_ok() {
-                result = dfs.write(&file(p), text.as_bytes(), None).map(|_| ());
+                result = self.put(dfs, &file(p), &text);
             }
             text.clear();
             p += 1;

@@ -48,7 +48,10 @@ pub fn closest(x: &[f64], centres: &[Vec<f64>]) -> usize {
 
 /// Runs k-means; the answer is the centres.
 pub fn run(ctx: &Context, p: &KMeansParams) -> Result<WorkloadOutput, JobError> {
-    let input = Dataset::points(p.points, p.dims, p.common.partitions);
+    let input = Dataset {
+        placement: p.common.placement.clone(),
+        ..Dataset::points(p.points, p.dims, p.common.partitions)
+    };
     write_input(ctx, &input, p.common.seed)?;
     let mut points =
         read_input(ctx, &input)?.map_weighted(p.dims as u64 + 1, |l| parse_point(l).features);

@@ -175,7 +175,10 @@ pub fn show_weights(w: &[f64]) -> String {
 
 /// Runs the regression; the answer is the weights.
 pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
-    let input = Dataset::points(p.points, p.dims, p.common.partitions);
+    let input = Dataset {
+        placement: p.common.placement.clone(),
+        ..Dataset::points(p.points, p.dims, p.common.partitions)
+    };
     write_input(ctx, &input, p.common.seed)?;
     // Parsing a line costs about one operation per number on it.
     let mut points = read_input(ctx, &input)?.map_weighted(p.dims as u64 + 1, |l| parse_point(l));

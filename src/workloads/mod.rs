@@ -43,6 +43,8 @@ pub struct Common {
     pub persist: StorageLevel,
     /// Seeds the generated data.
     pub seed: u64,
+    /// Where the generated input's blocks go (`writer`, `replication`).
+    pub placement: datasets::Placement,
 }
 
 impl Default for Common {
@@ -52,6 +54,7 @@ impl Default for Common {
             partitions: 8,
             persist: StorageLevel::MEMORY_ONLY,
             seed: 0,
+            placement: datasets::Placement::default(),
         }
     }
 }

@@ -64,6 +64,7 @@ pub fn input(p: &PageRankParams) -> Dataset {
             degree: p.degree as u64,
         },
         partitions: p.common.partitions,
+        placement: p.common.placement.clone(),
     }
 }
 

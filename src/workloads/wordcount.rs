@@ -38,6 +38,7 @@ pub fn input(p: &WordCountParams) -> Dataset {
             vocabulary: p.vocabulary.max(1) as u64,
         },
         partitions: p.common.partitions,
+        placement: p.common.placement.clone(),
     }
 }
 
