@@ -49,7 +49,7 @@ impl Harness {
         );
         for h in hosts {
             let e = membership.register(0, NewExecutor::new(h, "rack-0", 1, 1 << 30));
-            sched.executor_added(e.id);
+            sched.executor_added(e.id, 0);
         }
         Harness {
             sched,

@@ -62,7 +62,7 @@ impl Bench {
         let mut names = Vec::new();
         for (name, host, cores) in executors {
             let info = membership.register(0, NewExecutor::new(host, "rack-0", *cores, 1 << 20));
-            sched.executor_added(info.id);
+            sched.executor_added(info.id, 0, &mut EventSink::default());
             names.push(name.to_string());
         }
         Bench {
@@ -536,7 +536,7 @@ fn scheduler_does_not_always_schedule_tasks_on_the_same_workers() {
     let mut sched = TaskScheduler::new(config, membership.clone());
     for (_, h, c) in &spec {
         let info = membership.register(0, NewExecutor::new(h, "rack-0", *c, 1 << 20));
-        sched.executor_added(info.id);
+        sched.executor_added(info.id, 0, &mut EventSink::default());
     }
     let mut b = Bench {
         sched,
@@ -658,4 +658,33 @@ fn a_writer_with_one_replica_puts_every_block_on_its_host() {
         .blocks
         .iter()
         .all(|b| b.replicas.len() == 2 && b.replicas[0] == "host-2"));
+}
+
+#[test]
+fn an_executor_registered_on_a_preferred_host_mid_stage_brings_node_local_back() {
+    // Every task prefers h1, where no executor runs yet: the only level is ANY.
+    let mut b = Bench::new(&[("e0", "h0", 1)], false);
+    b.submit(vec![vec![TaskLocation::Host("h1".into())]; 4]);
+    assert_eq!(b.sched.locality_timer(0, 0).map(|t| t.0), Some(ANY));
+    let first = b.offer(0, None);
+    assert_eq!(b.launches(0, &first), vec![launch(0, 0, "e0", ANY)]);
+    // An executor registers on h1 at 1 s: NODE_LOCAL is valid again and the set moves to it
+    // (SPARK-31837), and e1 takes the next task node-local.
+    let info = b
+        .sched
+        .membership()
+        .register(1_000 * MS, NewExecutor::new("h1", "rack-0", 1, 1 << 20));
+    b.sched
+        .executor_added(info.id, 1_000 * MS, &mut b.events.clone());
+    b.names.push("e1".into());
+    assert_eq!(b.sched.locality_timer(0, 0).map(|t| t.0), Some(NODE_LOCAL));
+    let round = b.offer(1_000, None);
+    assert_eq!(
+        b.launches(1_000, &round),
+        vec![launch(1_000, 1, "e1", NODE_LOCAL)]
+    );
+    assert_eq!(
+        b.locality_changes(),
+        vec![(1_000, NODE_LOCAL, LocalityReason::ExecutorsChanged, 1_000)]
+    );
 }

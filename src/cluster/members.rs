@@ -121,7 +121,7 @@ impl Executors {
                 storage_memory: info.storage_memory,
             },
         );
-        d.sched.executor_added(info.id);
+        d.sched.executor_added(info.id, now);
         Ok(info)
     }
 

@@ -350,6 +350,9 @@ pub enum LocalityReason {
     /// A launch reset the timer to the level it launched at (after a round with no declined
     /// offer, or on every launch in the legacy mode).
     Reset,
+    /// An executor registered or was lost and the valid levels were computed again: a level
+    /// came back or went away (Spark's `recomputeLocality`, SPARK-31837).
+    ExecutorsChanged,
 }
 
 impl LocalityReason {
@@ -359,6 +362,7 @@ impl LocalityReason {
             LocalityReason::NoTasksAtLevel => "no_tasks_at_level",
             LocalityReason::WaitExpired => "wait_expired",
             LocalityReason::Reset => "reset",
+            LocalityReason::ExecutorsChanged => "executors_changed",
         }
     }
 }

@@ -126,9 +126,9 @@ impl Scheduler {
 
     /// Executor `id`, registered in the membership, offers its cores from now on (the driver
     /// posts its `ExecutorAdded`).
-    pub fn executor_added(&mut self, id: usize) {
+    pub fn executor_added(&mut self, id: usize, now: u64) {
         self.dag.executor_added(id);
-        self.tasks.executor_added(id);
+        self.tasks.executor_added(id, now, &mut self.events);
         self.revive_requested = true;
     }
 
@@ -137,7 +137,7 @@ impl Scheduler {
     /// its cached blocks are forgotten, and its map outputs too when `files_lost` (no external
     /// shuffle service keeps them).
     pub fn executor_lost(&mut self, now: u64, id: usize, reason: &str, files_lost: bool) {
-        for c in self.tasks.executor_lost(now, id, reason) {
+        for c in self.tasks.executor_lost(now, id, reason, &mut self.events) {
             self.task_ended(now, c, Vec::new());
         }
         self.dag

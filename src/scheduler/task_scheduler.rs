@@ -172,7 +172,7 @@ impl TaskScheduler {
 
     /// Executor `id` (registered in the membership) offers its cores from now on; task sets
     /// recompute their locality levels, as Spark's `executorAdded` makes them.
-    pub fn executor_added(&mut self, id: usize) {
+    pub fn executor_added(&mut self, id: usize, now: u64, events: &mut EventSink) {
         let membership = self.membership.clone();
         let roster = membership.read();
         let Some(e) = roster.get(id).filter(|e| e.alive()) else {
@@ -187,7 +187,7 @@ impl TaskScheduler {
             },
         );
         self.set_free(id, e.cores);
-        self.recompute_locality(&roster);
+        self.recompute_locality(&roster, now, events);
     }
 
     /// Sets executor `id`'s free cores (at most its total), keeping the count of executors
@@ -218,13 +218,13 @@ impl TaskScheduler {
         self.cores.remove(&id);
     }
 
-    fn recompute_locality(&mut self, roster: &Roster) {
+    fn recompute_locality(&mut self, roster: &Roster, now: u64, events: &mut EventSink) {
         let view = View {
             roster,
             racks: self.config.rack_locality,
         };
         for (tsm, _) in self.task_sets.values_mut() {
-            tsm.compute_valid_locality_levels(&view);
+            tsm.recompute_locality(&view, now, events);
         }
     }
 
@@ -233,7 +233,13 @@ impl TaskScheduler {
     /// `TaskSetManager.executorLost`; the loss does not count towards the task's failures, as
     /// for an executor the driver lost rather than one a task crashed). Returns the failed
     /// tasks' completions, for the DAG scheduler.
-    pub fn executor_lost(&mut self, now: u64, id: usize, reason: &str) -> Vec<Completion> {
+    pub fn executor_lost(
+        &mut self,
+        now: u64,
+        id: usize,
+        reason: &str,
+        events: &mut EventSink,
+    ) -> Vec<Completion> {
         self.remove_cores(id);
         self.killed.retain(|_, e| *e != id);
         let on_it: Vec<usize> = self
@@ -258,7 +264,7 @@ impl TaskScheduler {
             out.extend(self.status_update(now, update));
         }
         let membership = self.membership.clone();
-        self.recompute_locality(&membership.read());
+        self.recompute_locality(&membership.read(), now, events);
         out
     }
 

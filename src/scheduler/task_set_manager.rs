@@ -179,6 +179,32 @@ impl TaskSetManager {
         p.all.push(index);
     }
 
+    /// Spark's `recomputeLocality`, when an executor registers or is lost: the valid levels
+    /// are computed again, the set keeps its level (or the next one that still exists), and
+    /// if a more local level appeared before it, it moves to the first such level (SPARK-31837:
+    /// an executor registering on a preferred host brings NODE_LOCAL back).
+    pub fn recompute_locality(
+        &mut self,
+        cluster: &dyn ClusterView,
+        now: u64,
+        events: &mut EventSink,
+    ) {
+        if self.zombie {
+            return;
+        }
+        let before = self.levels.clone();
+        let index_before = self.current_level;
+        self.compute_valid_locality_levels(cluster);
+        if self.current_level > index_before {
+            if let Some(new) = self.levels.iter().position(|l| !before.contains(l)) {
+                self.current_level = new;
+            }
+        }
+        let level = self.effective_level(now);
+        let waited = now.saturating_sub(self.last_reset);
+        self.report(level, LocalityReason::ExecutorsChanged, waited, now, events);
+    }
+
     /// Spark's `computeValidLocalityLevels`.
     pub fn compute_valid_locality_levels(&mut self, cluster: &dyn ClusterView) {
         let old = self.levels.get(self.current_level).copied();

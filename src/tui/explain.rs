@@ -231,6 +231,10 @@ pub fn explain(e: &Event) -> String {
                     "{s} may now launch tasks at {level}: it waited {} for more local offers",
                     duration(*waited_us)
                 ),
+                Some(LocalityReason::ExecutorsChanged) => format!(
+                    "{s} may now launch tasks at {level}: an executor came or went, and the \
+                     levels it can wait for changed"
+                ),
                 Some(LocalityReason::Reset) => {
                     format!("{s} is back at {level}: it launched there, so its wait starts again")
                 }
