@@ -688,3 +688,33 @@ fn an_executor_registered_on_a_preferred_host_mid_stage_brings_node_local_back()
         vec![(1_000, NODE_LOCAL, LocalityReason::ExecutorsChanged, 1_000)]
     );
 }
+
+#[test]
+fn spark_18886_c_a_task_set_without_preferences_does_not_starve_one_with_them() {
+    let mut b = Bench::new(&[("exec1", "h1", 1), ("exec2", "h1", 1)], false);
+    let local = cached_on(&b, "exec1", "h1", 8);
+    b.submit_as(1, 1, 0, local, 0);
+    b.submit_as(2, 0, 0, vec![vec![]; 8], 0);
+    let on_exec1 = b.offer(0, Some("exec1"));
+    assert_eq!(
+        on_exec1.iter().map(|t| t.stage_id).collect::<Vec<_>>(),
+        vec![1]
+    );
+    // exec2 is declined by stage 1 (PROCESS_LOCAL only, for 3 s) and taken by stage 2.
+    let t = b.offer(0, Some("exec2"));
+    assert_eq!(t.iter().map(|t| t.stage_id).collect::<Vec<_>>(), vec![2]);
+    b.end(2_000, &t[0]);
+    let t = b.offer(2_000, Some("exec2"));
+    assert_eq!(t.iter().map(|t| t.stage_id).collect::<Vec<_>>(), vec![2]);
+    // A full round with no free core launches nothing and resets nothing.
+    assert!(b.offer(2_000, None).is_empty());
+    // Stage 2's launches did not reset stage 1's timer: at 4 s it takes exec2 NODE_LOCAL.
+    b.end(4_000, &t[0]);
+    let t = b.offer(4_000, Some("exec2"));
+    assert_eq!(
+        t.iter()
+            .map(|t| (t.stage_id, t.locality))
+            .collect::<Vec<_>>(),
+        vec![(1, NODE_LOCAL)]
+    );
+}
