@@ -223,23 +223,21 @@ pub fn explain(e: &Event) -> String {
             let level = level.name();
             match reason {
                 Some(LocalityReason::NoTasksAtLevel) => format!(
-                    "{s} may now launch tasks at {level}: no task is left for the level it \
-                     was at ({} there)",
+                    "{s} may launch at {level}: no task was left at its level ({} there)",
                     duration(*waited_us)
                 ),
                 Some(LocalityReason::WaitExpired) => format!(
-                    "{s} may now launch tasks at {level}: it waited {} for more local offers",
+                    "{s} may launch at {level}: it waited {} for a more local offer",
                     duration(*waited_us)
                 ),
-                Some(LocalityReason::ExecutorsChanged) => format!(
-                    "{s} may now launch tasks at {level}: an executor came or went, and the \
-                     levels it can wait for changed"
-                ),
+                Some(LocalityReason::ExecutorsChanged) => {
+                    format!("{s} may launch at {level}: an executor came or went")
+                }
                 Some(LocalityReason::Reset) => {
-                    format!("{s} is back at {level}: it launched there, so its wait starts again")
+                    format!("{s} is back at {level}: a launch there restarts its wait")
                 }
                 None => format!(
-                    "{s} may now launch tasks at {level} (waited {})",
+                    "{s} may launch at {level} (waited {})",
                     duration(*waited_us)
                 ),
             }
