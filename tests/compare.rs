@@ -74,3 +74,37 @@ fn a_comparison_with_a_failed_run_says_it_failed_not_that_the_answers_differ() {
     );
     assert!(!shown.contains("the answers differ"), "{shown}");
 }
+
+#[test]
+fn compare_shows_the_share_of_tasks_at_each_locality_level_per_run() {
+    use ember::scenario::Source;
+    let text = "name = \"scarce\"\ndescription = \"input written by host-0 with one replica\"\n\
+        [cluster]\nracks = 1\nhosts_per_rack = 4\nexecutors_per_host = 1\ncores_per_executor = 2\n\
+        [workload]\nkind = \"wordcount\"\npartitions = 16\nlines = 4000\nwriter = \"host-0\"\nreplication = 1\n\
+        [[variant]]\nname = \"no-wait\"\nset = { \"scheduler.locality_wait\" = \"0s\" }\n";
+    let src = Source {
+        origin: "scarce.toml".into(),
+        bytes: text.as_bytes().to_vec(),
+        path: None,
+    };
+    let c = compare(&src, &Overrides::default(), None).expect("compare");
+    let shown = c.render(100);
+    let row = |run: &str| -> Vec<String> {
+        let after = shown
+            .split("tasks launched at each locality level:")
+            .nth(1)
+            .expect("the locality table");
+        let line = after
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(run))
+            .expect("a row per run");
+        line.split_whitespace()
+            .skip(1)
+            .map(str::to_string)
+            .collect()
+    };
+    // Columns PROCESS, NODE, RACK, ANY. Input tasks are half the launches (16 map, 16 reduce);
+    // with the wait every input task is node-local, with none only host-0's are.
+    assert_eq!(row("base")[1], "50%", "{shown}");
+    assert_eq!(row("no-wait")[1], "12%", "{shown}");
+}

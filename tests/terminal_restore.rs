@@ -46,6 +46,8 @@ fn ui_ended_by(signal: i32) {
         // SAFETY: dup gives a new descriptor of the slave, owned by the File.
         Stdio::from(unsafe { File::from_raw_fd(libc::dup(slave)) })
     };
+    // Checked before the UI starts: once spawned, it may switch the terminal to raw at once.
+    assert!(cooked(slave), "the terminal starts cooked");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ember"))
         .args(["tui", "pagerank"])
         .stdin(io())
@@ -60,7 +62,6 @@ fn ui_ended_by(signal: i32) {
         let mut buf = [0u8; 4096];
         while matches!(m.read(&mut buf), Ok(n) if n > 0) {}
     });
-    assert!(cooked(slave), "the terminal starts cooked");
     let start = Instant::now();
     while cooked(slave) {
         assert!(

@@ -271,6 +271,30 @@ impl Comparison {
                 }
             }
         }
+        // How local each run's task launches were (delay scheduling's effect).
+        let levels = ["PROCESS_LOCAL", "NODE_LOCAL", "RACK_LOCAL", "ANY"];
+        let _ = writeln!(
+            s,
+            "\ntasks launched at each locality level:\n{:<name_w$}  {:>8}  {:>8}  {:>8}  {:>8}",
+            "run", "PROCESS", "NODE", "RACK", "ANY"
+        );
+        for r in &self.runs {
+            let at = |l: &str| r.summary.locality.get(l).copied().unwrap_or(0);
+            let all: usize = levels.iter().map(|l| at(l)).sum();
+            let share = |l: &str| match all {
+                0 => "-".to_string(),
+                n => format!("{:.0}%", 100.0 * at(l) as f64 / n as f64),
+            };
+            let _ = writeln!(
+                s,
+                "{:<name_w$}  {:>8}  {:>8}  {:>8}  {:>8}",
+                r.run,
+                share(levels[0]),
+                share(levels[1]),
+                share(levels[2]),
+                share(levels[3])
+            );
+        }
         // The chart: later iterations' mean time (or the total, without iterations).
         let values: Vec<(String, f64)> = self
             .runs
