@@ -232,9 +232,7 @@ impl Dataset {
         dfs.write_replicated(path, text.as_bytes(), p.writer.as_deref(), p.replication)
             .map(|_| ())
     }
-}
 
-impl Dataset {
     /// The `points` dataset of the machine-learning workloads: `points` labelled points of
     /// `dims` features in `partitions` part files.
     pub fn points(points: usize, dims: usize, partitions: usize) -> Dataset {
