@@ -439,3 +439,198 @@ fn four_failures_of_one_task_abort_the_job_and_three_do_not() {
         _ => panic!("the job should have failed"),
     }
 }
+
+/// The `preferred` entry of stage `stage`'s latest `StageSubmitted` for `partition`: why, and
+/// the locations.
+fn preferred(h: &Harness, stage: usize, partition: usize) -> Option<(String, Vec<String>)> {
+    h.events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EventKind::StageSubmitted {
+                stage: s,
+                preferred,
+                ..
+            } if *s == stage => Some(
+                preferred
+                    .iter()
+                    .find(|p| p.partition == partition)
+                    .map(|p| (p.why.name().to_string(), p.locations.clone())),
+            ),
+            _ => None,
+        })
+        .expect("the stage was submitted")
+}
+
+// Reference §6 case 16 (and the test before it in DAGSchedulerSuite).
+
+#[test]
+fn reduce_tasks_should_be_placed_locally_with_map_output() {
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32)], 1);
+    let b = a.reduce_by_key_into(|x, y| x + y, 1);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    h.submit(b.node(), vec![0]);
+    let maps = h.offer();
+    assert_eq!(maps.len(), 1);
+    h.complete_map(&maps[0], 1);
+    let host = h.hosts[maps[0].executor].to_string();
+    assert_eq!(
+        preferred(&h, 1, 0),
+        Some(("shuffle_output".into(), vec![host.clone()])),
+        "the reduce task prefers the one host holding its input"
+    );
+    let reduces = h.offer();
+    assert_eq!(reduces[0].locality, Locality::NodeLocal);
+    assert_eq!(h.hosts[reduces[0].executor], host);
+}
+
+#[test]
+fn reduce_task_locality_preferences_should_only_include_machines_with_largest_map_outputs() {
+    let ctx = Context::local(1);
+    let a = ctx.parallelize((0..4u32).map(|i| (i, i)).collect::<Vec<_>>(), 4);
+    let b = a.reduce_by_key_into(|x, y| x + y, 1);
+    let mut h = Harness::new(&["hostA", "hostB", "hostC", "hostD"]);
+    h.submit(b.node(), vec![0]);
+    let maps = h.offer();
+    assert_eq!(maps.len(), 4);
+    // Map task i writes (i + 1) × 10 bytes for the one reduce: hostA holds 10%, hostB 20%,
+    // hostC 30%, hostD 40%.
+    for t in &maps {
+        let status = MapStatus {
+            executor: t.executor,
+            host: Arc::from(h.hosts[t.executor]),
+            rack: Arc::from("rack-0"),
+            sizes: vec![(0, (t.executor as u64 + 1) * 10)],
+        };
+        h.update(t, TaskOutcome::MapOutput(status));
+    }
+    let (why, mut hosts) = preferred(&h, 1, 0).expect("a preference");
+    hosts.sort();
+    assert_eq!(why, "shuffle_output");
+    assert_eq!(
+        hosts,
+        vec!["hostB", "hostC", "hostD"],
+        "only the hosts with at least 20% of the reduce's bytes"
+    );
+}
+
+#[test]
+fn a_shuffle_of_a_thousand_maps_gives_its_reduce_tasks_no_preference() {
+    let mut tracker = ember::shuffle::MapOutputTracker::new();
+    let status = |e: usize| MapStatus {
+        executor: e,
+        host: Arc::from("hostA"),
+        rack: Arc::from("rack-0"),
+        sizes: vec![(0, 10)],
+    };
+    tracker.register_shuffle(0, 999, 2);
+    tracker.register_shuffle(1, 1000, 2);
+    tracker.register_shuffle(2, 2, 1000);
+    for m in 0..1000 {
+        tracker.register_map_output(0, m, status(0));
+        tracker.register_map_output(1, m, status(0));
+    }
+    tracker.register_map_output(2, 0, status(0));
+    assert_eq!(tracker.largest_output_hosts(0, 0), vec![Arc::from("hostA")]);
+    assert!(tracker.largest_output_hosts(1, 0).is_empty(), "1000 maps");
+    assert!(
+        tracker.largest_output_hosts(2, 0).is_empty(),
+        "1000 reduces"
+    );
+    assert!(
+        tracker.largest_output_hosts(0, 1).is_empty(),
+        "a reduce with no input prefers nothing"
+    );
+}
+
+#[test]
+fn shares_are_summed_per_executor_as_spark_keys_them_by_block_manager() {
+    // Two executors on hostA with 15% each do not make hostA preferred: Spark sums a reduce's
+    // bytes per block manager, not per host.
+    let mut tracker = ember::shuffle::MapOutputTracker::new();
+    let status = |e: usize, host: &str, bytes: u64| MapStatus {
+        executor: e,
+        host: Arc::from(host),
+        rack: Arc::from("rack-0"),
+        sizes: vec![(0, bytes)],
+    };
+    tracker.register_shuffle(0, 3, 1);
+    tracker.register_map_output(0, 0, status(0, "hostA", 15));
+    tracker.register_map_output(0, 1, status(1, "hostA", 15));
+    tracker.register_map_output(0, 2, status(2, "hostB", 70));
+    assert_eq!(tracker.largest_output_hosts(0, 0), vec![Arc::from("hostB")]);
+}
+
+// Reference §6 case 5.
+
+#[test]
+fn avoid_exponential_blowup_when_getting_preferred_locs_list() {
+    // Spark nests 30 zips; ember nests 30 self-joins of a hash-partitioned RDD: each join reads
+    // its parent twice through narrow edges, so 2^30 paths lead to the source. The search
+    // visits each (RDD, partition) once.
+    let ctx = Context::local(1);
+    let mut rdd = ctx
+        .parallelize(vec![(1u32, 1u32), (2, 2)], 2)
+        .partition_by(ember::rdd::Partitioner::hash(2).expect("2 partitions"));
+    for _ in 0..30 {
+        rdd = rdd.join(&rdd).map_values(|(a, _)| *a);
+    }
+    let lineage = ember::scheduler::dag::rdd_infos(rdd.node()).len();
+    let mut h = Harness::new(&["hostA"]);
+    let found = h.sched.dag.get_preferred_locs(rdd.node(), 0);
+    assert!(found.locations.is_empty(), "parallelize has no preference");
+    assert_eq!(found.why, None);
+    assert!(
+        found.visited <= lineage,
+        "{} (RDD, partition) pairs visited for a lineage of {lineage} RDDs",
+        found.visited
+    );
+    assert!(
+        lineage > 60,
+        "the lineage is 30 levels deep: {lineage} RDDs"
+    );
+}
+
+// Reference §6 case 3.
+
+#[test]
+fn cache_location_preferences_with_dependency() {
+    // A cached on exec-0 (hostA) and exec-1 (hostB); B = A.map: B's task prefers both copies.
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![1u32], 1).cache();
+    let b = a.map(|x| x + 1);
+    let mut h = Harness::new(&["hostA", "hostB", "hostC"]);
+    for exec in [0, 1] {
+        h.master.with(|m| {
+            m.update_block_info(
+                BlockId::Rdd {
+                    rdd: a.id(),
+                    partition: 0,
+                },
+                exec,
+                true,
+            )
+        });
+    }
+    h.submit(b.node(), vec![0]);
+    let (why, locations) = preferred(&h, 0, 0).expect("a preference");
+    assert_eq!(why, "cached");
+    assert_eq!(
+        locations,
+        vec!["executor_hostA_exec-0", "executor_hostB_exec-1"],
+        "Spark's ExecutorCacheTaskLocation strings, in executor order"
+    );
+    let found = h.sched.dag.get_preferred_locs(b.node(), 0);
+    assert_eq!(
+        found.why.map(|(_, rdd)| rdd),
+        Some(a.id()),
+        "from A's partition"
+    );
+    let task = h.offer();
+    assert_eq!(task[0].locality, Locality::ProcessLocal);
+    assert!(
+        task[0].executor < 2,
+        "on one of the executors holding the copy"
+    );
+}

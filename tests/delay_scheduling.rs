@@ -9,7 +9,7 @@ use ember::events::{Event, EventKind, EventSink, Locality, LocalityReason};
 use ember::membership::{Membership, NewExecutor};
 use ember::scheduler::task_scheduler::{TaskScheduler, TaskSet};
 use ember::scheduler::task_set_manager::{
-    ClusterView, LocalityWaits, TaskSetManager, TaskTemplate,
+    ClusterView, LocalityWaits, Offer, TaskSetManager, TaskTemplate,
 };
 use ember::scheduler::{
     ResultFunction, SchedulerConfig, StatusUpdate, TaskBinary, TaskDescription, TaskLocation,
@@ -106,7 +106,7 @@ impl Bench {
             binary: TaskBinary::Result(Arc::new(Nothing)),
             shuffle_inputs: Arc::new(ShuffleInputs::default()),
         };
-        self.sched.submit_task_set(ts, ms * MS);
+        self.sched.submit_task_set(ts, ms * MS, &mut self.events);
     }
 
     /// A round at `ms`: a full offer, or a partial one of `only`'s free cores.
@@ -125,7 +125,10 @@ impl Bench {
             effects: Default::default(),
             blocks_read: Vec::new(),
         };
-        assert!(self.sched.status_update(ms * MS, update).is_some());
+        assert!(self
+            .sched
+            .status_update(ms * MS, update, &mut self.events)
+            .is_some());
     }
 
     /// Task `t` ends at `ms`, then its executor's freed core is offered (Spark's partial offer
@@ -161,6 +164,45 @@ impl Bench {
     }
 }
 
+impl Bench {
+    /// The `OfferDeclined` and `LocalityChanged` events so far, in order, in words:
+    /// `"4000 e2 declined 4 times since 1000: NODE_LOCAL allowed, ANY offered"` and
+    /// `"4000 ANY (wait_expired)"`.
+    fn delay_log(&self) -> Vec<String> {
+        self.events
+            .drain()
+            .iter()
+            .filter_map(|e: &Event| match &e.kind {
+                EventKind::OfferDeclined {
+                    executor,
+                    allowed,
+                    best,
+                    count,
+                    since_us,
+                    ..
+                } => {
+                    let id: usize = executor.strip_prefix("exec-")?.parse().ok()?;
+                    Some(format!(
+                        "{} {} declined {count} times since {}: {} allowed, {} offered",
+                        e.time_us / MS,
+                        self.names[id],
+                        since_us / MS,
+                        allowed.name(),
+                        best.name()
+                    ))
+                }
+                EventKind::LocalityChanged { level, reason, .. } => Some(format!(
+                    "{} {} ({})",
+                    e.time_us / MS,
+                    level.name(),
+                    (*reason)?.name()
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The example's cluster, in its offer order e2, e3, e1, and its task set.
 fn worked_example(legacy: bool) -> Bench {
     let mut b = Bench::new(&[("e2", "h2", 1), ("e3", "h3", 1), ("e1", "h1", 1)], legacy);
@@ -175,6 +217,16 @@ fn worked_example(legacy: bool) -> Bench {
         vec![],
     ]);
     b
+}
+
+/// An offer of executor `exec` on `host`, for driving a task set directly.
+fn at(exec: usize, host: &str) -> Offer<'_> {
+    Offer {
+        exec,
+        name: "e",
+        host,
+        rack: None,
+    }
 }
 
 use Locality::{Any as ANY, NodeLocal as NODE_LOCAL, ProcessLocal as PROCESS_LOCAL};
@@ -229,6 +281,54 @@ fn the_worked_example_launches_t1_on_e2_at_any_after_four_seconds() {
         vec![
             (0, NODE_LOCAL, NoTasksAtLevel, 0),
             (4_000, ANY, WaitExpired, 3_000),
+        ]
+    );
+}
+
+#[test]
+fn the_worked_example_declines_e2_four_times_in_one_event_posted_when_the_level_moves() {
+    let mut b = worked_example(false);
+    run_worked_example(&mut b);
+    // e2 is free from 1 s: its partial offer at 1 s and the full rounds at 1, 2 and 3 s are
+    // declined alike (t1 waits for h1; e2 could only run it at ANY). One event says so, when
+    // the wait runs out, just before the level it was declined at ends.
+    assert_eq!(
+        b.delay_log(),
+        vec![
+            "0 NODE_LOCAL (no_tasks_at_level)",
+            "4000 e2 declined 4 times since 1000: NODE_LOCAL allowed, ANY offered",
+            "4000 ANY (wait_expired)",
+        ]
+    );
+}
+
+#[test]
+fn a_long_wait_adds_one_declined_event_per_executor_not_one_per_round() {
+    // Two free executors on other hosts, a task that wants h0, a 30 s wait, and an offer round
+    // every 10 ms: the rounds from 0 to 29.99 s decline each executor 3,000 times, and the log
+    // says so in 2 events.
+    let config = SchedulerConfig {
+        locality_wait_process_us: 30_000 * MS,
+        locality_wait_node_us: 30_000 * MS,
+        locality_wait_rack_us: 30_000 * MS,
+        rack_locality: false,
+        ..SchedulerConfig::default()
+    };
+    let mut b = Bench::with_config(&[("e0", "h0", 1), ("e1", "h1", 1), ("e2", "h2", 1)], config);
+    b.submit(vec![vec![TaskLocation::Host("h0".into())]; 2]);
+    let first = b.offer(0, None);
+    assert_eq!(first.len(), 1, "e0 takes one task; the other waits for h0");
+    let mut launched = Vec::new();
+    for round in 1..=3_000 {
+        launched.extend(b.offer(round * 10, None));
+    }
+    assert_eq!(launched.len(), 1, "the wait runs out at 30 s");
+    assert_eq!(
+        b.delay_log(),
+        vec![
+            "30000 e1 declined 3000 times since 0: NODE_LOCAL allowed, ANY offered",
+            "30000 e2 declined 3000 times since 0: NODE_LOCAL allowed, ANY offered",
+            "30000 ANY (wait_expired)",
         ]
     );
 }
@@ -469,7 +569,7 @@ fn basic_delay_scheduling() {
     let mut t = TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Alive, 0);
     let mut ev = EventSink::default();
     let mut offer = |t: &mut TaskSetManager, e: usize, h: &str, max: Locality, ms: u64| {
-        let (task, _) = t.resource_offer(e, h, None, max, ms * MS, false, &mut ev);
+        let (task, _) = t.resource_offer(at(e, h), max, ms * MS, false, &mut ev);
         task.map(|(i, level)| {
             t.launched(i, i);
             (i, level)
@@ -515,10 +615,10 @@ fn we_do_not_need_to_delay_scheduling_when_we_only_have_no_pref_tasks_in_the_que
     let mut t = TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Alive, 0);
     let mut ev = EventSink::default();
     // e2 on h2 at NODE_LOCAL: task 0 wants h1, and its wait has not run out.
-    let (task, _) = t.resource_offer(1, "h2", None, NODE_LOCAL, 0, false, &mut ev);
+    let (task, _) = t.resource_offer(at(1, "h2"), NODE_LOCAL, 0, false, &mut ev);
     assert_eq!(task, None);
     // The same offer at NO_PREF hands out the task with no preference at once.
-    let (task, _) = t.resource_offer(1, "h2", None, Locality::NoPref, 0, false, &mut ev);
+    let (task, _) = t.resource_offer(at(1, "h2"), Locality::NoPref, 0, false, &mut ev);
     assert_eq!(task, Some((1, PROCESS_LOCAL)));
 }
 

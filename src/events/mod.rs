@@ -6,9 +6,12 @@
 //! and emit; everything that shows or checks a run (the `run` summary, the UI, tests) reads
 //! events.
 
+mod locality;
 pub mod log;
 pub mod status;
 pub mod summary;
+
+pub use locality::{Locality, LocalityReason, PreferenceReason, TaskPreference};
 
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -76,6 +79,10 @@ pub enum EventKind {
         job: usize,
         partitions: Vec<usize>,
         reason: SubmitReason,
+        /// Where each task would rather run and why, for the tasks that have a preference (an
+        /// addition to CONTRACTS §3; absent when none has, and in older logs).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        preferred: Vec<TaskPreference>,
     },
     /// A stage listed in job `job` will not run in it, and why.
     StageSkipped {
@@ -100,6 +107,21 @@ pub enum EventKind {
         /// Why it changed (absent in logs of ember before it said).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<LocalityReason>,
+    },
+    /// Delay scheduling declined `count` offers of `executor`'s cores to a task set in a row,
+    /// from `since_us` to this event's time: the set's allowed level was `allowed`, and the
+    /// best this executor could have had was `best`, a less local level. Posted when something
+    /// changes: the executor gets a task from the set, the allowed level moves, the set ends.
+    OfferDeclined {
+        stage: usize,
+        attempt: usize,
+        executor: String,
+        allowed: Locality,
+        best: Locality,
+        count: u64,
+        /// When the first of the merged declines happened (an addition to CONTRACTS §3).
+        #[serde(default)]
+        since_us: u64,
     },
     /// A task attempt was launched on an executor.
     TaskStart {
@@ -337,36 +359,6 @@ impl RecomputeReason {
     }
 }
 
-/// Why the locality level a task set may launch at changed (`LocalityChanged.reason`): Spark's
-/// two log lines of `getAllowedLocalityLevel`, and the timer reset after a launch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LocalityReason {
-    /// "No tasks for locality level X, so moving to locality level Y": the level ran out of
-    /// tasks that could run at it, so waiting at it would gain nothing.
-    NoTasksAtLevel,
-    /// "Moving to locality level Y after waiting for N ms": its wait ran out.
-    WaitExpired,
-    /// A launch reset the timer to the level it launched at (after a round with no declined
-    /// offer, or on every launch in the legacy mode).
-    Reset,
-    /// An executor registered or was lost and the valid levels were computed again: a level
-    /// came back or went away (Spark's `recomputeLocality`, SPARK-31837).
-    ExecutorsChanged,
-}
-
-impl LocalityReason {
-    /// `no_tasks_at_level`, `wait_expired` or `reset`.
-    pub fn name(self) -> &'static str {
-        match self {
-            LocalityReason::NoTasksAtLevel => "no_tasks_at_level",
-            LocalityReason::WaitExpired => "wait_expired",
-            LocalityReason::Reset => "reset",
-            LocalityReason::ExecutorsChanged => "executors_changed",
-        }
-    }
-}
-
 /// Why a stage attempt runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -399,34 +391,6 @@ pub enum TaskEndReason {
     ExecutorLost,
     Killed,
     Resubmitted,
-}
-
-/// Spark's locality levels, most local first (`TaskLocality`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Locality {
-    #[serde(rename = "PROCESS_LOCAL")]
-    ProcessLocal,
-    #[serde(rename = "NODE_LOCAL")]
-    NodeLocal,
-    #[serde(rename = "NO_PREF")]
-    NoPref,
-    #[serde(rename = "RACK_LOCAL")]
-    RackLocal,
-    #[serde(rename = "ANY")]
-    Any,
-}
-
-impl Locality {
-    /// Spark's name for the level.
-    pub fn name(self) -> &'static str {
-        match self {
-            Locality::ProcessLocal => "PROCESS_LOCAL",
-            Locality::NodeLocal => "NODE_LOCAL",
-            Locality::NoPref => "NO_PREF",
-            Locality::RackLocal => "RACK_LOCAL",
-            Locality::Any => "ANY",
-        }
-    }
 }
 
 /// An RDD as a `JobStart` lists it.

@@ -278,6 +278,7 @@ impl AppStatus {
                 job,
                 partitions,
                 reason,
+                ..
             } => {
                 if let Some(j) = self.job_mut(*job) {
                     j.submitted.push((*stage, *attempt));

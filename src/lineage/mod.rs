@@ -67,6 +67,7 @@ pub struct RddNode {
     dependencies: RwLock<Arc<[Dependency]>>,
     persistence: Mutex<Persistence>,
     locations: Option<Arc<LocationsFn>>,
+    reduce_locality: bool,
     checkpoint: Mutex<CheckpointState>,
     label: Mutex<Option<String>>,
     problem: Mutex<Option<String>>,
@@ -94,6 +95,7 @@ impl RddNode {
                 codec: None,
             }),
             locations: None,
+            reduce_locality: false,
             checkpoint: Mutex::new(CheckpointState::default()),
             label: Mutex::new(None),
             problem: Mutex::new(None),
@@ -104,6 +106,19 @@ impl RddNode {
     pub fn with_locations(mut self, locations: Arc<LocationsFn>) -> Self {
         self.locations = Some(locations);
         self
+    }
+
+    /// The same node, whose partitions prefer the hosts holding the most of their input from
+    /// its first dependency, a shuffle (Spark's `ShuffledRDD.getPreferredLocations`, which asks
+    /// the map output tracker; reference §1.7).
+    pub fn with_reduce_locality(mut self) -> Self {
+        self.reduce_locality = true;
+        self
+    }
+
+    /// Whether its partitions prefer the hosts holding the most of their shuffle input.
+    pub fn prefers_map_output_hosts(&self) -> bool {
+        self.reduce_locality && !self.is_checkpointed()
     }
 
     /// The same node, which cannot be computed: every job that needs it fails with `problem`

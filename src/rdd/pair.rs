@@ -87,7 +87,8 @@ impl<K: Key, V: ShuffleData> Rdd<(K, V)> {
             partitioner.num_partitions(),
             vec![Dependency::Shuffle(dep.clone())],
             Some(partitioner),
-        );
+        )
+        .with_reduce_locality();
         if let Some(p) = problem {
             node = node.with_problem(p.to_string());
         }

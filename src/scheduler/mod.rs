@@ -10,6 +10,7 @@
 //! what storage decides.
 
 pub mod dag;
+pub mod declines;
 pub mod stage;
 pub mod task;
 pub mod task_scheduler;
@@ -173,10 +174,10 @@ impl Scheduler {
         for a in self.dag.take_actions() {
             match a {
                 DagAction::Submit(ts) => {
-                    self.tasks.submit_task_set(ts, now);
+                    self.tasks.submit_task_set(ts, now, &mut self.events);
                     self.revive_requested = true;
                 }
-                DagAction::Zombify(stage) => self.tasks.zombify_stage(stage),
+                DagAction::Zombify(stage) => self.tasks.zombify_stage(stage, now, &mut self.events),
                 DagAction::Kill { stage, reason } => {
                     self.tasks.kill_stage(now, stage, &reason, &mut self.events)
                 }
@@ -205,7 +206,7 @@ impl Scheduler {
     /// Takes an executor's report on a task: posts `TaskEnd`, then moves the job on.
     pub fn status_update(&mut self, now: u64, mut update: StatusUpdate) {
         let blocks_read = std::mem::take(&mut update.blocks_read);
-        let Some(c) = self.tasks.status_update(now, update) else {
+        let Some(c) = self.tasks.status_update(now, update, &mut self.events) else {
             return;
         };
         self.task_ended(now, c, blocks_read);

@@ -8,7 +8,7 @@
 
 use super::task::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
 use super::task_set_manager::{
-    ClusterView, FailureVerdict, LocalityWaits, TaskSetManager, TaskTemplate,
+    ClusterView, FailureVerdict, LocalityWaits, Offer, TaskSetManager, TaskTemplate,
 };
 use super::SchedulerConfig;
 use crate::events::{EventKind, EventSink, Locality, TaskEndReason, TaskMetrics};
@@ -261,7 +261,7 @@ impl TaskScheduler {
                 effects: Default::default(),
                 blocks_read: Vec::new(),
             };
-            out.extend(self.status_update(now, update));
+            out.extend(self.status_update(now, update, events));
         }
         let membership = self.membership.clone();
         self.recompute_locality(&membership.read(), now, events);
@@ -279,12 +279,13 @@ impl TaskScheduler {
     }
 
     /// Takes a stage attempt's tasks. Earlier attempts of the stage become zombies.
-    pub fn submit_task_set(&mut self, ts: TaskSet, now: u64) {
+    pub fn submit_task_set(&mut self, ts: TaskSet, now: u64, events: &mut EventSink) {
         for ((_, stage, _), (tsm, _)) in self.task_sets.iter_mut() {
             if *stage == ts.stage_id {
                 tsm.zombie = true;
             }
         }
+        self.post_quiet_declines(now, events);
         let waits = LocalityWaits {
             process: self.config.locality_wait_process_us,
             node: self.config.locality_wait_node_us,
@@ -305,7 +306,7 @@ impl TaskScheduler {
         );
         self.task_sets
             .insert((ts.job_id, ts.stage_id, ts.stage_attempt), (tsm, ts));
-        self.drop_finished();
+        self.drop_finished(now, events);
     }
 
     /// The delay-scheduling timer of stage `stage`'s attempt `attempt`: its level and when its
@@ -322,7 +323,7 @@ impl TaskScheduler {
     /// a `TaskEnd` of reason `killed`, and the sets launch nothing more. As in Spark, the task
     /// keeps its core until its executor reports it (here, when its run ends).
     pub fn kill_stage(&mut self, now: u64, stage: usize, reason: &str, ev: &mut EventSink) {
-        self.zombify_stage(stage);
+        self.zombify_stage(stage, now, ev);
         let doomed: Vec<usize> = self
             .running
             .iter()
@@ -353,7 +354,7 @@ impl TaskScheduler {
                 },
             );
         }
-        self.drop_finished();
+        self.drop_finished(now, ev);
     }
 
     /// Whether `task` was killed while it ran.
@@ -362,16 +363,27 @@ impl TaskScheduler {
     }
 
     /// Marks `stage`'s task sets as zombies: they launch nothing more.
-    pub fn zombify_stage(&mut self, stage: usize) {
+    pub fn zombify_stage(&mut self, stage: usize, now: u64, events: &mut EventSink) {
         for ((_, s, _), (tsm, _)) in self.task_sets.iter_mut() {
             if *s == stage {
                 tsm.zombie = true;
             }
         }
-        self.drop_finished();
+        self.drop_finished(now, events);
     }
 
-    fn drop_finished(&mut self) {
+    /// Posts the declined offers of every task set no offer can be declined by any more (a
+    /// zombie, or one whose tasks have all been launched): nothing will change for them.
+    fn post_quiet_declines(&mut self, now: u64, events: &mut EventSink) {
+        for (tsm, _) in self.task_sets.values_mut() {
+            if tsm.zombie || !tsm.has_tasks_to_launch() {
+                tsm.post_declines(now, events);
+            }
+        }
+    }
+
+    fn drop_finished(&mut self, now: u64, events: &mut EventSink) {
+        self.post_quiet_declines(now, events);
         let done: Vec<TsmKey> = self
             .task_sets
             .iter()
@@ -473,6 +485,11 @@ impl TaskScheduler {
                 }
             }
             self.after_offers(key, full, &set, now, events);
+            if let Some((tsm, _)) = self.task_sets.get_mut(&key) {
+                if !tsm.has_tasks_to_launch() {
+                    tsm.post_declines(now, events);
+                }
+            }
         }
         for (i, exec) in offers.iter().enumerate() {
             self.set_free(*exec, avail[i]);
@@ -508,10 +525,14 @@ impl TaskScheduler {
             let Some(slot) = roster.get(*exec) else {
                 continue;
             };
+            let offer = Offer {
+                exec: *exec,
+                name: &slot.name,
+                host: &slot.host,
+                rack: racks.then_some(slot.rack.as_str()),
+            };
             let (task, rejected) = tsm.resource_offer(
-                *exec,
-                &slot.host,
-                racks.then_some(slot.rack.as_str()),
+                offer,
                 max_loc,
                 now,
                 self.config.legacy_locality_reset,
@@ -604,7 +625,12 @@ impl TaskScheduler {
 
     /// Takes an executor's report on a task. Returns `None` for a task it does not know (a
     /// report from an executor already declared lost).
-    pub fn status_update(&mut self, now: u64, update: StatusUpdate) -> Option<Completion> {
+    pub fn status_update(
+        &mut self,
+        now: u64,
+        update: StatusUpdate,
+        events: &mut EventSink,
+    ) -> Option<Completion> {
         let cpus = self.config.task_cpus.max(1);
         if let Some(exec) = self.killed.remove(&update.task_id) {
             self.give_back(exec, cpus);
@@ -657,7 +683,7 @@ impl TaskScheduler {
                 tsm.handle_success(run.index, update.task_id);
             }
         }
-        self.drop_finished();
+        self.drop_finished(now, events);
         Some(Completion {
             task_id: update.task_id,
             stage_id: run.stage_id,

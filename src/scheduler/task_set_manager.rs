@@ -5,6 +5,7 @@
 //! task's attempts and failures (§4.1). It does not know executors' free cores or the FIFO
 //! order of task sets: that is the [`TaskScheduler`](super::task_scheduler::TaskScheduler)'s.
 
+use super::declines::Declines;
 use super::TaskLocation;
 use crate::events::{EventKind, EventSink, Locality, LocalityReason};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +38,16 @@ pub trait ClusterView {
     fn rack_alive(&self, rack: &str) -> bool;
     /// The rack of `host`, if known.
     fn rack_of(&self, host: &str) -> Option<String>;
+}
+
+/// An executor's free cores offered to a task set: which executor, its name, host and rack
+/// (none when the cluster has no rack locality).
+#[derive(Clone, Copy, Debug)]
+pub struct Offer<'a> {
+    pub exec: usize,
+    pub name: &'a str,
+    pub host: &'a str,
+    pub rack: Option<&'a str>,
 }
 
 /// Waits per locality level, in microseconds.
@@ -84,6 +95,8 @@ pub struct TaskSetManager {
     max_failures: u32,
     /// Tasks of this set that are running.
     pub running: BTreeSet<usize>,
+    /// Declined offers not yet posted.
+    declines: Declines,
 }
 
 impl TaskSetManager {
@@ -121,6 +134,7 @@ impl TaskSetManager {
             waits,
             max_failures,
             running: BTreeSet::new(),
+            declines: Declines::default(),
         };
         for i in (0..n).rev() {
             tsm.add_pending_task(i, cluster);
@@ -412,6 +426,9 @@ impl TaskSetManager {
             return;
         }
         self.reported = level;
+        // The declines were made at the level that ends here.
+        self.declines
+            .post_all(self.stage_id, self.stage_attempt, now, events);
         events.emit(
             now,
             EventKind::LocalityChanged {
@@ -451,14 +468,12 @@ impl TaskSetManager {
         self.report(level, reason, waited, now, events);
     }
 
-    /// Spark's `resourceOffer`: a task for `exec` at no worse than `max_locality`, if one may
-    /// go there now; and whether the offer was a delay-scheduling reject.
-    #[allow(clippy::too_many_arguments)]
+    /// Spark's `resourceOffer`: a task for the offered executor at no worse than
+    /// `max_locality`, if one may go there now; and whether the offer was a delay-scheduling
+    /// reject, which is recorded (and posted, merged, as `OfferDeclined`).
     pub fn resource_offer(
         &mut self,
-        exec: usize,
-        host: &str,
-        rack: Option<&str>,
+        offer: Offer<'_>,
         max_locality: Locality,
         now: u64,
         legacy_reset: bool,
@@ -472,8 +487,12 @@ impl TaskSetManager {
         } else {
             max_locality
         };
-        let task = self.dequeue_task(exec, host, rack, allowed);
+        let task = self.dequeue_task(offer.exec, offer.host, offer.rack, allowed);
         if let Some((_, loc)) = task {
+            if self.declines.has_pending(offer.exec) {
+                let (stage, attempt) = (self.stage_id, self.stage_attempt);
+                self.declines.post(stage, attempt, offer.exec, now, events);
+            }
             if legacy_reset && max_locality != Locality::NoPref {
                 self.reset_delay_timer(Some(loc), now, events);
             }
@@ -481,7 +500,50 @@ impl TaskSetManager {
         // Spark judges "pending" from the lazily pruned `all` list.
         let rejected =
             task.is_none() && max_locality == Locality::Any && !self.pending.all.is_empty();
+        if rejected {
+            let best = self.best_level_for(offer);
+            let key = (self.stage_id, self.stage_attempt);
+            self.declines
+                .record(key, offer.exec, offer.name, allowed, best, now, events);
+        }
         (task, rejected)
+    }
+
+    /// The most local level a task of this set could have run at on the offered executor,
+    /// had the set allowed it (pruning stale entries on the way, as a dequeue would).
+    fn best_level_for(&mut self, offer: Offer<'_>) -> Locality {
+        let successful = &self.successful;
+        let copies = &self.copies_running;
+        let ok = |i: usize| !successful[i] && copies[i] == 0;
+        let live = |list: Option<&mut Vec<usize>>| {
+            list.is_some_and(|l| {
+                while let Some(&i) = l.last() {
+                    if ok(i) {
+                        return true;
+                    }
+                    l.pop();
+                }
+                false
+            })
+        };
+        let p = &mut self.pending;
+        if live(p.for_executor.get_mut(&offer.exec)) {
+            Locality::ProcessLocal
+        } else if live(p.for_host.get_mut(offer.host)) {
+            Locality::NodeLocal
+        } else if live(Some(&mut p.no_prefs)) {
+            Locality::NoPref
+        } else if live(offer.rack.and_then(|r| p.for_rack.get_mut(r))) {
+            Locality::RackLocal
+        } else {
+            Locality::Any
+        }
+    }
+
+    /// Posts the declines not yet posted (the set ends, or stops launching).
+    pub fn post_declines(&mut self, now: u64, events: &mut EventSink) {
+        self.declines
+            .post_all(self.stage_id, self.stage_attempt, now, events);
     }
 
     /// Records that task `index` was launched; returns its attempt number.
@@ -598,9 +660,17 @@ mod tests {
         TaskSetManager::new(0, 0, 0, tasks, waits, 4, &Flat, 0)
     }
 
+    fn at(exec: usize, host: &str) -> Offer<'_> {
+        Offer {
+            exec,
+            name: "e",
+            host,
+            rack: None,
+        }
+    }
+
     fn offer(t: &mut TaskSetManager, ev: &mut EventSink) -> Option<(usize, Locality)> {
-        t.resource_offer(0, "h", None, Locality::Any, 0, false, ev)
-            .0
+        t.resource_offer(at(0, "h"), Locality::Any, 0, false, ev).0
     }
 
     #[test]
@@ -648,7 +718,7 @@ mod tests {
         let (i, _) = offer(&mut t, &mut ev).expect("a task");
         t.launched(i, 1);
         // The only task runs: the `all` list is swept empty, so this is no reject.
-        let (task, rejected) = t.resource_offer(1, "h2", None, Locality::Any, 0, false, &mut ev);
+        let (task, rejected) = t.resource_offer(at(1, "h2"), Locality::Any, 0, false, &mut ev);
         assert_eq!((task, rejected), (None, false));
     }
 
@@ -677,12 +747,12 @@ mod tests {
         // An executor on another host: every task still prefers h0.
         let mut ev = EventSink::default();
         let mut t = located(0);
-        let (task, _) = t.resource_offer(1, "h1", None, Locality::Any, 10, false, &mut ev);
+        let (task, _) = t.resource_offer(at(1, "h1"), Locality::Any, 10, false, &mut ev);
         assert!(task.is_some(), "with no wait the task goes at once");
         assert_eq!(changes(&mut ev), 0);
         // With a wait, giving up on NODE_LOCAL after it is a decision, and reported.
         let mut t = located(3);
-        let (task, _) = t.resource_offer(1, "h1", None, Locality::Any, 10, false, &mut ev);
+        let (task, _) = t.resource_offer(at(1, "h1"), Locality::Any, 10, false, &mut ev);
         assert!(task.is_some());
         assert_eq!(changes(&mut ev), 1);
     }

@@ -160,6 +160,15 @@ struct ShuffleStatus {
     num_reduces: usize,
 }
 
+/// The share of a reduce partition's bytes an executor must hold for the reduce task to prefer
+/// its host (Spark's `REDUCER_PREF_LOCS_FRACTION`).
+pub const REDUCER_PREF_LOCS_FRACTION: f64 = 0.2;
+/// Reduce tasks prefer map-output hosts only under this many map tasks (Spark's
+/// `SHUFFLE_PREF_MAP_THRESHOLD`).
+pub const SHUFFLE_PREF_MAP_THRESHOLD: usize = 1000;
+/// ... and under this many reduce partitions (Spark's `SHUFFLE_PREF_REDUCE_THRESHOLD`).
+pub const SHUFFLE_PREF_REDUCE_THRESHOLD: usize = 1000;
+
 /// The driver's record of every shuffle's map outputs (Spark's `MapOutputTrackerMaster`).
 ///
 /// The epoch goes up whenever outputs are lost and after every map stage completes; task sets
@@ -269,6 +278,39 @@ impl MapOutputTracker {
     /// The current statuses of a shuffle (cheap: shared until the tracker next changes).
     pub fn statuses(&self, shuffle: ShuffleId) -> Option<MapStatuses> {
         self.shuffles.get(&shuffle).map(|s| s.outputs.clone())
+    }
+
+    /// Spark's `getPreferredLocationsForShuffle`: the hosts of the executors holding at least
+    /// [`REDUCER_PREF_LOCS_FRACTION`] of reduce partition `reduce`'s bytes, when the shuffle has
+    /// fewer than [`SHUFFLE_PREF_MAP_THRESHOLD`] maps and [`SHUFFLE_PREF_REDUCE_THRESHOLD`]
+    /// reduces (beyond that, Spark finds the sums too costly to be worth it). Sizes are added
+    /// up per executor, as Spark's `getLocationsWithLargestOutputs` keys them by block
+    /// manager, and the hosts come out in the order of the executors that qualify, each once.
+    pub fn largest_output_hosts(&self, shuffle: ShuffleId, reduce: usize) -> Vec<Arc<str>> {
+        let Some(s) = self.shuffles.get(&shuffle) else {
+            return Vec::new();
+        };
+        if s.outputs.len() >= SHUFFLE_PREF_MAP_THRESHOLD
+            || s.num_reduces >= SHUFFLE_PREF_REDUCE_THRESHOLD
+        {
+            return Vec::new();
+        }
+        let mut by_executor: BTreeMap<usize, (u64, &Arc<str>)> = BTreeMap::new();
+        let mut total = 0u64;
+        for st in s.outputs.iter().flatten() {
+            let size = st.size_for(reduce);
+            if size > 0 {
+                by_executor.entry(st.executor).or_insert((0, &st.host)).0 += size;
+                total += size;
+            }
+        }
+        let mut hosts: Vec<Arc<str>> = Vec::new();
+        for (size, host) in by_executor.values() {
+            if *size as f64 / total as f64 >= REDUCER_PREF_LOCS_FRACTION && !hosts.contains(host) {
+                hosts.push((*host).clone());
+            }
+        }
+        hosts
     }
 
     /// The number of reduce partitions of a registered shuffle.

@@ -12,7 +12,7 @@ pub enum Filter {
     All,
     /// Jobs, stages and iterations.
     Scheduling,
-    /// Task starts and ends, and locality changes.
+    /// Task starts and ends, locality changes and declined offers.
     Tasks,
     /// Block and map output events.
     Storage,
@@ -61,7 +61,10 @@ impl Filter {
             ),
             Filter::Tasks => matches!(
                 e.kind,
-                K::TaskStart { .. } | K::TaskEnd { .. } | K::LocalityChanged { .. }
+                K::TaskStart { .. }
+                    | K::TaskEnd { .. }
+                    | K::LocalityChanged { .. }
+                    | K::OfferDeclined { .. }
             ),
             Filter::Storage => matches!(
                 e.kind,
@@ -182,6 +185,7 @@ pub fn explain(e: &Event) -> String {
             job,
             partitions,
             reason,
+            ..
         } => {
             let why = match reason {
                 SubmitReason::New => "",
@@ -241,6 +245,29 @@ pub fn explain(e: &Event) -> String {
                     duration(*waited_us)
                 ),
             }
+        }
+        K::OfferDeclined {
+            stage,
+            attempt,
+            executor,
+            allowed,
+            best,
+            count,
+            since_us,
+        } => {
+            let s = stage_attempt(*stage, *attempt);
+            let times = match count {
+                1 => "once".to_string(),
+                n => format!(
+                    "{n} times in {}",
+                    duration(e.time_us.saturating_sub(*since_us))
+                ),
+            };
+            format!(
+                "{s} declined {executor} {times}: it waits for {} or better, {executor} offers {}",
+                allowed.name(),
+                best.name()
+            )
         }
         K::TaskStart {
             task,

@@ -3,7 +3,8 @@
 
 use super::{ptr_eq, DagScheduler};
 use crate::events::{
-    DependencyKind, ParentInfo, RddInfo, StageInfo, StageKind as EventStageKind, SubmitReason,
+    DependencyKind, ParentInfo, PreferenceReason, RddInfo, StageInfo, StageKind as EventStageKind,
+    SubmitReason,
 };
 use crate::lineage::{Dependency, RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::scheduler::stage::{Stage, StageKind};
@@ -240,8 +241,23 @@ impl DagScheduler {
         missing.into_iter().collect()
     }
 
+    /// Where partition `p` of `rdd` would rather run, as a task computing it would be told
+    /// (Spark's public `DAGScheduler.getPreferredLocs`), with why, and how many (RDD,
+    /// partition) pairs the search visited: with a lineage that reaches one RDD by many paths
+    /// (nested self-joins), each pair is still visited once.
+    pub fn get_preferred_locs(&mut self, rdd: &Arc<RddNode>, p: usize) -> PreferredLocs {
+        let mut visited = BTreeSet::new();
+        let found = self.preferred_locs(rdd, p, &mut visited);
+        PreferredLocs {
+            locations: found.as_ref().map(|f| f.locs.clone()).unwrap_or_default(),
+            why: found.as_ref().map(|f| (f.why, f.rdd)),
+            visited: visited.len(),
+        }
+    }
+
     /// Spark's `getPreferredLocs`: cached copies first, then the RDD's own preferences (an
-    /// input block's replica hosts), then the first narrow parent that has any. Spark's
+    /// input block's replica hosts, or for a `ShuffledRDD` the hosts holding at least 20% of
+    /// the partition's shuffle input), then the first narrow parent that has any. Spark's
     /// recursion is a depth-first search that stops at the first answer; this is the same
     /// search over an explicit stack, so a lineage of any depth is searched. `visited` keeps
     /// each (RDD, partition) to one visit, which is what keeps nested self-unions linear.
@@ -250,31 +266,66 @@ impl DagScheduler {
         rdd: &Arc<RddNode>,
         p: usize,
         visited: &mut BTreeSet<(RddId, usize)>,
-    ) -> Vec<TaskLocation> {
+    ) -> Option<Preferred> {
         let mut todo: Vec<(Arc<RddNode>, usize)> = vec![(rdd.clone(), p)];
         while let Some((rdd, p)) = todo.pop() {
             if !visited.insert((rdd.id(), p)) {
                 continue;
             }
+            let found = |locs: Vec<TaskLocation>, names: Vec<String>, why| Preferred {
+                names: if names.is_empty() {
+                    locs.iter().map(|l| l.host().to_string()).collect()
+                } else {
+                    names
+                },
+                locs,
+                why,
+                rdd: rdd.id(),
+            };
             let cached = self
                 .cache_locations(&rdd)
                 .and_then(|l| l.get(p).cloned())
                 .unwrap_or_default();
             if !cached.is_empty() {
                 let roster = self.membership.read();
-                return cached
-                    .into_iter()
-                    .filter_map(|e| {
-                        roster.host(e).map(|h| TaskLocation::ExecutorCache {
+                let (mut locs, mut names) = (Vec::new(), Vec::new());
+                for e in cached {
+                    if let Some(h) = roster.host(e) {
+                        // Spark's `ExecutorCacheTaskLocation.toString`.
+                        names.push(format!("executor_{h}_{}", roster.name(e)));
+                        locs.push(TaskLocation::ExecutorCache {
                             host: h.to_string(),
                             executor: e,
-                        })
-                    })
-                    .collect();
+                        });
+                    }
+                }
+                return Some(found(locs, names, PreferenceReason::Cached));
             }
             let own = rdd.preferred_locations(p);
             if !own.is_empty() {
-                return own;
+                let why = if rdd.is_checkpointed() {
+                    PreferenceReason::Checkpoint
+                } else {
+                    PreferenceReason::Input
+                };
+                return Some(found(own, Vec::new(), why));
+            }
+            if rdd.prefers_map_output_hosts() {
+                let deps = rdd.dependencies();
+                let first = deps.first().and_then(|d| match d {
+                    Dependency::Shuffle(s) => s.shuffle_id(),
+                    _ => None,
+                });
+                if let Some(sid) = first {
+                    let hosts = self.tracker.largest_output_hosts(sid, p);
+                    if !hosts.is_empty() {
+                        let locs = hosts
+                            .iter()
+                            .map(|h| TaskLocation::Host(h.to_string()))
+                            .collect();
+                        return Some(found(locs, Vec::new(), PreferenceReason::ShuffleOutput));
+                    }
+                }
             }
             // The first narrow parent is searched (all the way up) before the second.
             let first = todo.len();
@@ -285,8 +336,29 @@ impl DagScheduler {
             }
             todo[first..].reverse();
         }
-        Vec::new()
+        None
     }
+}
+
+/// The answer of [`DagScheduler::get_preferred_locs`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreferredLocs {
+    /// Where it would rather run (empty: no preference).
+    pub locations: Vec<TaskLocation>,
+    /// Why, and the RDD whose partition gave the preference.
+    pub why: Option<(PreferenceReason, RddId)>,
+    /// How many (RDD, partition) pairs the search visited.
+    pub visited: usize,
+}
+
+/// Where a task would rather run, why, and which RDD's partition said so.
+pub(crate) struct Preferred {
+    pub locs: Vec<TaskLocation>,
+    /// The locations in Spark's string form (`TaskLocation.toString`): a host, or
+    /// `executor_<host>_<executor>` for a cached copy.
+    pub names: Vec<String>,
+    pub why: PreferenceReason,
+    pub rdd: RddId,
 }
 
 /// Spark's traversal idiom (a `ListBuffer` used as a stack): each RDD is visited once, and what

@@ -14,7 +14,9 @@ use super::task::{ResultFunction, TaskBinary};
 use super::task_scheduler::{Completion, CompletionResult, TaskSet};
 use super::task_set_manager::TaskTemplate;
 use super::SchedulerConfig;
-use crate::events::{EventKind, EventSink, Outcome, RddInfo, SkipReason, SubmitReason};
+use crate::events::{
+    EventKind, EventSink, Outcome, RddInfo, SkipReason, SubmitReason, TaskPreference,
+};
 use crate::lineage::{RddId, RddNode, ShuffleDependency, ShuffleId};
 use crate::membership::Membership;
 use crate::shuffle::{MapOutputTracker, ShuffleInputs, ShuffleReadPlan};
@@ -26,7 +28,7 @@ use std::sync::Arc;
 mod graph;
 mod recovery;
 
-pub use graph::{rdd_infos, stage_rdds};
+pub use graph::{rdd_infos, stage_rdds, PreferredLocs};
 use recovery::c_meta;
 
 /// What the DAG scheduler asks of the task scheduler.
@@ -450,8 +452,20 @@ impl DagScheduler {
         };
         self.running.insert(stage);
         let mut tasks = Vec::with_capacity(todo.len());
+        let mut preferred = Vec::new();
         for (_, p) in &todo {
-            let prefs = self.preferred_locs(&rdd, *p, &mut BTreeSet::new());
+            let prefs = match self.preferred_locs(&rdd, *p, &mut BTreeSet::new()) {
+                Some(found) => {
+                    preferred.push(TaskPreference {
+                        partition: *p,
+                        rdd: found.rdd,
+                        why: found.why,
+                        locations: found.names,
+                    });
+                    found.locs
+                }
+                None => Vec::new(),
+            };
             tasks.push(TaskTemplate {
                 partition: *p,
                 prefs,
@@ -484,6 +498,7 @@ impl DagScheduler {
                 job,
                 partitions: todo.iter().map(|(_, p)| *p).collect(),
                 reason,
+                preferred,
             },
         );
         if !tasks.is_empty() {
