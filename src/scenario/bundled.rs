@@ -35,6 +35,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/pagerank-pipeline.toml"),
     ),
     (
+        "delay-scheduling",
+        include_str!("../../scenarios/delay-scheduling.toml"),
+    ),
+    (
+        "locality-starvation",
+        include_str!("../../scenarios/locality-starvation.toml"),
+    ),
+    (
+        "rack-locality",
+        include_str!("../../scenarios/rack-locality.toml"),
+    ),
+    (
         "lru-eviction",
         include_str!("../../scenarios/lru-eviction.toml"),
     ),

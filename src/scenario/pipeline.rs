@@ -17,7 +17,10 @@ use std::collections::BTreeMap;
 
 pub use super::bounds::KeyError;
 
-fn dataset(d: &DatasetTable, i: usize, default_partitions: usize) -> Result<Dataset, KeyError> {
+/// Dataset `i` of a pipeline; `defaults` are `[workload]`'s partitions and placement, which a
+/// dataset's own keys override.
+fn dataset(d: &DatasetTable, i: usize, defaults: (usize, &Placement)) -> Result<Dataset, KeyError> {
+    let (default_partitions, placement) = defaults;
     let key = |k: &str| format!("workload.dataset[{i}].{k}");
     let name = d
         .name
@@ -93,8 +96,8 @@ fn dataset(d: &DatasetTable, i: usize, default_partitions: usize) -> Result<Data
         generator,
         partitions: d.partitions.map_or(default_partitions, |p| p as usize),
         placement: Placement {
-            writer: d.writer.clone(),
-            replication: d.replication.map(|r| r as usize),
+            writer: d.writer.clone().or_else(|| placement.writer.clone()),
+            replication: d.replication.map(|r| r as usize).or(placement.replication),
         },
     })
 }
@@ -157,11 +160,15 @@ fn storage(name: &Option<String>, key: String) -> Result<Option<StorageLevel>, K
 /// Reads and checks a `[workload]` table of kind `pipeline` into the pipeline it describes.
 pub fn read_pipeline(w: &WorkloadTable, seed: u64) -> Result<PipelineSpec, KeyError> {
     let default_partitions = w.partitions.map_or(4, |p| p as usize);
+    let placement = Placement {
+        writer: w.writer.clone(),
+        replication: w.replication.map(|r| r as usize),
+    };
     let datasets: Vec<Dataset> = w
         .dataset
         .iter()
         .enumerate()
-        .map(|(i, d)| dataset(d, i, default_partitions))
+        .map(|(i, d)| dataset(d, i, (default_partitions, &placement)))
         .collect::<Result<_, _>>()?;
     let mut names = BTreeMap::new();
     for (i, d) in datasets.iter().enumerate() {
