@@ -11,6 +11,7 @@ pub const GOLDEN: &[&str] = &[
     "narrow-vs-wide",
     "lineage-and-laziness",
     "lru-eviction",
+    "locality-starvation",
 ];
 
 fn golden(name: &str) -> PathBuf {

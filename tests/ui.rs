@@ -132,7 +132,8 @@ fn the_timeline_puts_each_task_on_its_executors_row() {
     let total = log.end_us().max(1) as f64;
     let col = 11 + (t0.start_us as f64 / total * 69.0).floor() as usize;
     let at = |l: &String| l.chars().nth(col).unwrap_or(' ');
-    let bar = |c: char| c == '█' || c == '▒' || c.is_ascii_digit();
+    // A bar starts with its locality letter (P N R A), then its label or its body.
+    let bar = |c: char| c == '█' || c == '▒' || c.is_ascii_digit() || "PNRA".contains(c);
     assert!(
         s[row..row + 2].iter().any(|l| bar(at(l))),
         "task 0's bar starts at column {col} on {}'s rows: {:#?}",
@@ -171,7 +172,7 @@ fn the_help_overlay_lists_every_key_and_every_view_at_80_by_24() {
         "space",
         "Home End",
         "fold, unfold iterations",
-        "1-6",
+        "1-7",
     ] {
         assert!(has(&s, text), "{text}: {s:#?}");
     }
@@ -181,6 +182,7 @@ fn the_help_overlay_lists_every_key_and_every_view_at_80_by_24() {
         (3, "Enter"),
         (1, "metrics"),
         (5, "select an executor"),
+        (6, "earlier, later task set"),
     ] {
         key(&mut a, KeyCode::Esc);
         a.show(view);
@@ -337,4 +339,38 @@ fn the_lineage_view_shows_how_much_of_a_persisted_rdd_is_cached_and_recomputed()
         "{s:#?}"
     );
     assert!(has(&s, "↻6"), "{s:#?}");
+}
+
+#[test]
+fn the_locality_view_shows_what_a_waiting_task_set_waits_for_and_its_declined_offers() {
+    // SPARK-18886's shape: every task prefers host-0, whose one core frees every 1.1 s.
+    let mut a = app("locality-starvation");
+    a.show_named("Locality");
+    let log = std::mem::take(&mut a.log);
+    a.play.seek_time(&log, 2_000_000);
+    a.log = log;
+    let s = screen(&mut a, 80, 24);
+    assert!(has(&s, "stage 0 of job 0"), "{s:#?}");
+    assert!(has(&s, "allowed NODE_LOCAL since 5.0 ms"), "{s:#?}");
+    assert!(has(&s, "[NODE_LOCAL 3.00 s]"), "{s:#?}");
+    assert!(
+        has(
+            &s,
+            "stage 0 waits at NODE_LOCAL for host-0: 14 of 14 pending"
+        ),
+        "{s:#?}"
+    );
+    assert!(has(&s, "host-0 (input, RDD 0) pending"), "{s:#?}");
+    // When the wait runs out, the declines of exec-1 are posted, merged.
+    let log = std::mem::take(&mut a.log);
+    a.play.seek_time(&log, 3_400_000);
+    a.log = log;
+    let s = screen(&mut a, 80, 24);
+    assert!(
+        has(
+            &s,
+            "exec-1 declined ×4 from 5.0 ms: offers RACK_LOCAL, wants NODE_LOCAL"
+        ),
+        "{s:#?}"
+    );
 }

@@ -245,7 +245,10 @@ impl App {
         let c = self.play.cursor();
         self.message = Some(
             match c.checked_sub(1).and_then(|i| self.log.events.get(i)) {
-                Some(e) => format!("event {c}: {}", events_view::sentence(e, &self.play.state)),
+                Some(_) => format!(
+                    "event {c}: {}",
+                    events_view::sentence_in_context(&self.log, c - 1, &self.play.state)
+                ),
                 None => "the start: no event yet".into(),
             },
         );

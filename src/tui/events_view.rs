@@ -52,6 +52,42 @@ pub fn sentence(e: &crate::events::Event, s: &UiState) -> String {
     text
 }
 
+/// Event `idx` of `log` in a sentence with what the log around it adds: for a task set that
+/// now waits at a level (a `LocalityChanged` to a level before ANY), what it waits for, how
+/// many of its pending tasks want it, and when the next level comes.
+pub fn sentence_in_context(log: &Log, idx: usize, s: &UiState) -> String {
+    let Some(e) = log.events.get(idx) else {
+        return String::new();
+    };
+    let mut text = sentence(e, s);
+    if let EventKind::LocalityChanged {
+        stage,
+        attempt,
+        level,
+        reason,
+        waited_us,
+    } = &e.kind
+    {
+        if *level < crate::events::Locality::Any {
+            let waits = super::locality::Waits::of(s.scenario.as_deref());
+            let wait = super::locality::TaskSetLocality::at(log, *stage, *attempt, idx + 1)
+                .and_then(|t| t.waiting(&waits, e.time_us));
+            if let Some(w) = wait {
+                use crate::events::LocalityReason as R;
+                let why = match reason {
+                    Some(R::NoTasksAtLevel) => "the level before had no task left".to_string(),
+                    Some(R::WaitExpired) => format!("after waiting {}", duration(*waited_us)),
+                    Some(R::Reset) => "a launch here restarted the wait".to_string(),
+                    Some(R::ExecutorsChanged) => "an executor came or went".to_string(),
+                    None => return text,
+                };
+                text = format!("{w} ({why})");
+            }
+        }
+    }
+    text
+}
+
 /// Draws the view at the state `s` (the events up to its cursor).
 pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buffer) {
     let cursor = s.applied;
@@ -117,7 +153,7 @@ pub fn render(log: &Log, s: &UiState, sel: Selection, area: Rect, buf: &mut Buff
             " event {} at {}: {}",
             i + 1,
             duration(e.time_us),
-            sentence(e, s)
+            sentence_in_context(log, i, s)
         );
         let detail: Vec<Line> = wrap(&text, area.width as usize, detail_rows as usize)
             .into_iter()

@@ -154,20 +154,23 @@ pub fn quantiles(mut values: Vec<f64>) -> Option<[f64; 5]> {
     Some(QUANTILES.map(|q| values[((q * n as f64) as usize).min(n - 1)]))
 }
 
+/// The scenario a log's run ran, read back from the text `AppStart` carries (`None` when it
+/// carries none, or the text does not read back).
+pub fn scenario_of(scenario: Option<&str>) -> Option<crate::scenario::Scenario> {
+    let source = crate::scenario::Source {
+        origin: "the event log's scenario".into(),
+        bytes: scenario?.as_bytes().to_vec(),
+        path: None,
+    };
+    crate::scenario::parse(&source, &crate::scenario::Overrides::default()).ok()
+}
+
 /// The cost model a log's run used: its scenario's `[cost]` table, when `AppStart` carries
 /// the scenario and it reads back, else the defaults. The flag says which.
 pub fn cost_model(scenario: Option<&str>) -> (CostModel, bool) {
-    let Some(text) = scenario else {
-        return (CostModel::default(), false);
-    };
-    let source = crate::scenario::Source {
-        origin: "the event log's scenario".into(),
-        bytes: text.as_bytes().to_vec(),
-        path: None,
-    };
-    match crate::scenario::parse(&source, &crate::scenario::Overrides::default()) {
-        Ok(sc) => (sc.cost, true),
-        Err(_) => (CostModel::default(), false),
+    match scenario_of(scenario) {
+        Some(sc) => (sc.cost, true),
+        None => (CostModel::default(), false),
     }
 }
 

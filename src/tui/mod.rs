@@ -28,6 +28,8 @@ pub mod layout;
 pub mod lineage;
 pub mod lineage_draw;
 pub mod lineage_tab;
+pub mod locality;
+pub mod locality_view;
 pub mod metrics;
 pub mod playback;
 pub mod registry;

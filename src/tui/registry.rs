@@ -12,6 +12,7 @@ pub const VIEWS: &[fn() -> Box<dyn View>] = &[
     || Box::new(super::events_view::EventsTab::default()),
     || Box::new(super::storage_view::StorageTab::default()),
     || Box::new(super::executors::ExecutorsTab::default()),
+    || Box::new(super::locality_view::LocalityTab::default()),
 ];
 
 /// Every view, new, in tab order.

@@ -7,7 +7,7 @@ use super::explain::duration;
 use super::state::{Log, UiState};
 use super::text::{fit_parts, Part};
 use super::theme;
-use crate::events::TaskEndReason;
+use crate::events::{Locality, TaskEndReason};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -24,6 +24,19 @@ pub struct Bar {
     /// `None`: still running at the cursor.
     pub end_us: Option<u64>,
     pub failed: bool,
+    /// The level it was launched at (its first cell shows it).
+    pub locality: Locality,
+}
+
+/// The letter a bar starts with: the level its task was launched at.
+pub fn locality_mark(l: Locality) -> char {
+    match l {
+        Locality::ProcessLocal => 'P',
+        Locality::NodeLocal => 'N',
+        Locality::NoPref => 'P',
+        Locality::RackLocal => 'R',
+        Locality::Any => 'A',
+    }
 }
 
 /// The rows: `(executor, core)` and its bars, in executor order.
@@ -65,6 +78,7 @@ pub fn lanes(log: &Log, s: &UiState) -> Vec<((String, u32), Vec<Bar>)> {
                 failed: end.is_some_and(|(_, _, r)| {
                     !matches!(r, TaskEndReason::Success | TaskEndReason::Resubmitted)
                 }),
+                locality: t.locality,
             });
         }
     }
@@ -162,6 +176,8 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
                 let k = (x - x1) as usize;
                 let ch = if b.failed && x == x2 - 1 {
                     '✗'
+                } else if k == 0 && x1 >= 0 {
+                    locality_mark(b.locality)
                 } else if x2 - x1 > label.len() as i64 + 1
                     && x1 >= 0
                     && x1 + 1 + (label.len() as i64) < plot_w as i64
@@ -174,7 +190,16 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
                 } else {
                     '█'
                 };
-                let st = if ch.is_ascii_alphanumeric() || ch == ' ' {
+                let st = if k == 0 && ch != '✗' {
+                    // The locality letter: bold, and underlined when the task reads from
+                    // another host (RACK_LOCAL, ANY).
+                    let st = style.add_modifier(Modifier::BOLD);
+                    if matches!(b.locality, Locality::RackLocal | Locality::Any) {
+                        st.add_modifier(Modifier::UNDERLINED)
+                    } else {
+                        st
+                    }
+                } else if ch.is_ascii_alphanumeric() || ch == ' ' {
                     Style::default()
                         .fg(theme::stage_color(b.stage))
                         .add_modifier(Modifier::REVERSED)
@@ -204,6 +229,11 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
         "bar: a task, `12 s3`: task 12 of stage 3",
         theme::dim(),
         8,
+    ));
+    parts.push(Part::new(
+        "P N R A: launch locality (? help)",
+        theme::dim(),
+        7,
     ));
     parts.push(Part::new("▒ running", theme::dim(), 6));
     parts.push(Part::new("✗ failed", theme::failure(), 7));
@@ -285,6 +315,10 @@ const TIMELINE_KEYS: &[KeyBinding] = &[
 const TIMELINE_WORDS: &[(&str, &str)] = &[
     ("12 s3", "task 12, of stage 3"),
     ("█ ▒", "a task ended; running"),
+    (
+        "P N R A",
+        "first cell: launched PROCESS_LOCAL (or no preference), NODE_LOCAL, RACK_LOCAL, ANY",
+    ),
     ("✗", "a task that failed or was killed"),
     ("│", "now: the cursor"),
 ];
