@@ -15,10 +15,19 @@
 //! - `job_overhead`: a trivial job (`parallelize` 1,000 numbers in 4 partitions, `count`) on the
 //!   wall clock.
 //! - `virtual_scale`: a two-stage job of 20,000 map tasks and 2,000 reduce tasks on 500
-//!   executors, simulated on the virtual clock, with disk blocks in memory and in files.
+//!   executors, simulated on the virtual clock, with disk blocks in memory and in files; and
+//!   the same job reading its 20,000 numbers from a DFS file of 20,000 blocks (one line each)
+//!   with 3 replicas over 10 racks of 50 hosts, so that every map task has preferred hosts and
+//!   delay scheduling decides with Spark's 3 s waits. The file is written before the timing
+//!   starts, and the context (its DFS of 60,000 replicas) is dropped after it ends.
+
+/// The allocator the `ember` binary uses, so the figures are the tool's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ember::cluster::{Clock, ClusterSpec};
+use ember::dfs::DfsConfig;
 use ember::storage::{DiskMedium, StorageLevel};
 use ember::workloads::logistic_regression::{
     add_block_gradient, add_gradient, blockify, generate_points, gradient, gradient_per_point,
@@ -264,7 +273,54 @@ fn virtual_scale(c: &mut Criterion) {
             },
         );
     }
+    g.bench_function(
+        "20000_located_maps_2000_reduces_500_executors_memory",
+        |b| {
+            b.iter_batched(
+                located_input,
+                |ctx| {
+                    let n = ctx
+                        .text_file("dfs://input")
+                        .expect("the input")
+                        .map(|line| (line.trim().parse::<u32>().unwrap_or(0) % 20_000, 1u32))
+                        .reduce_by_key_into(|a, b| a + b, 2_000)
+                        .count()
+                        .expect("job");
+                    assert_eq!(n, 20_000);
+                    // Dropped after the timing, as the file was written before it.
+                    ctx
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        },
+    );
     g.finish();
+}
+
+/// A virtual-clock context of 10 racks of 50 one-executor hosts (2 cores each) whose DFS holds
+/// `dfs://input`: the numbers 0 to 19,999, a line of 8 bytes each, in 20,000 blocks of 8 bytes,
+/// 3 replicas each, placed as HDFS places them from a client outside the cluster.
+fn located_input() -> Context {
+    let ctx = Context::builder()
+        .cluster(ClusterSpec {
+            racks: 10,
+            hosts_per_rack: 50,
+            executors_per_host: 1,
+            cores_per_executor: 2,
+            disk: Some(DiskMedium::Memory),
+            ..ClusterSpec::default()
+        })
+        .dfs(DfsConfig {
+            block_size: 8,
+            replication: 3,
+        })
+        .build()
+        .expect("context");
+    let text: String = (0..20_000u32).map(|i| format!("{i:07}\n")).collect();
+    ctx.dfs()
+        .write("dfs://input", text.as_bytes(), None)
+        .expect("the input written");
+    ctx
 }
 
 criterion_group!(

@@ -8,6 +8,10 @@
 //! - `tui_first_frame`: `ember tui` on the default scenario, from process start to its first
 //!   frame (drawn off-screen, then the process exits: `EMBER_TUI_EXIT_AFTER_FIRST_FRAME`).
 
+/// The allocator the `ember` binary uses, so the figures are the tool's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use ember::cluster::{Clock, ClusterSpec};
 use ember::events::EventRecorder;

@@ -405,7 +405,11 @@ impl Context {
                     .write(&checkpoint_file(dir, *p), &bytes, Some(&host))
                     .map_err(|e| JobError::Io(e.to_string()))?;
                 if let Some(b) = meta.blocks.first() {
-                    locations[*p] = b.replicas.iter().cloned().map(TaskLocation::Host).collect();
+                    locations[*p] = b
+                        .replicas
+                        .iter()
+                        .map(|h| TaskLocation::Host(Arc::from(h.as_str())))
+                        .collect();
                 }
             }
         }

@@ -451,12 +451,12 @@ fn preferred(h: &Harness, stage: usize, partition: usize) -> Option<(String, Vec
                 stage: s,
                 preferred,
                 ..
-            } if *s == stage => Some(
-                preferred
-                    .iter()
-                    .find(|p| p.partition == partition)
-                    .map(|p| (p.why.name().to_string(), p.locations.clone())),
-            ),
+            } if *s == stage => Some(preferred.iter().find(|p| p.partition == partition).map(
+                |p| {
+                    let places = p.locations.iter().map(|l| l.to_string()).collect();
+                    (p.why.name().to_string(), places)
+                },
+            )),
             _ => None,
         })
         .expect("the stage was submitted")

@@ -539,7 +539,7 @@ impl ClusterView for Alive {
     fn rack_alive(&self, _: &str) -> bool {
         false
     }
-    fn rack_of(&self, _: &str) -> Option<String> {
+    fn rack_of(&self, _: &str) -> Option<&str> {
         None
     }
 }

@@ -49,7 +49,7 @@ fn text_file_has_a_partition_per_block_preferring_its_replicas_and_runs_there() 
         let want: Vec<TaskLocation> = blk
             .replicas
             .iter()
-            .map(|h| TaskLocation::Host(h.clone()))
+            .map(|h| TaskLocation::Host(h.as_str().into()))
             .collect();
         assert_eq!(lines.node().preferred_locations(p), want);
         assert_eq!(blk.replicas.len(), 2);

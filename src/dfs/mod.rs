@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 /// The `[dfs]` settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,6 +68,8 @@ pub struct BlockMeta {
     pub len: u64,
     /// The hosts holding a replica, in placement order.
     pub replicas: Vec<String>,
+    /// Their DataNodes, by place in the store's list (a read finds them without a look-up).
+    datanodes: Vec<usize>,
 }
 
 /// A file: its path (without `dfs://`), length and blocks.
@@ -103,6 +105,8 @@ impl ReadBytes {
 
 struct DataNode {
     host: String,
+    /// The host's name, shared: a task preferring this replica's host copies it.
+    shared_host: Arc<str>,
     rack: String,
     store: DiskStore,
     alive: AtomicBool,
@@ -113,7 +117,10 @@ pub struct Dfs {
     config: DfsConfig,
     seed: u64,
     nodes: Vec<DataNode>,
-    files: RwLock<BTreeMap<String, FileMeta>>,
+    /// Each host's DataNode, by its place in `nodes`: a read looks up its reader and each
+    /// replica, and a scan of the nodes made reads cost as much as the cluster is large.
+    by_host: BTreeMap<String, usize>,
+    files: RwLock<BTreeMap<String, Arc<FileMeta>>>,
     next_block: AtomicU64,
 }
 
@@ -145,6 +152,7 @@ impl Dfs {
         for (host, rack) in hosts {
             nodes.push(DataNode {
                 host: host.clone(),
+                shared_host: Arc::from(host.as_str()),
                 rack: rack.clone(),
                 store: DiskStore::new(medium, dir.join(host))?,
                 alive: AtomicBool::new(true),
@@ -156,6 +164,11 @@ impl Dfs {
                 replication: config.replication.max(1),
             },
             seed,
+            by_host: nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.host.clone(), i))
+                .collect(),
             nodes,
             files: RwLock::new(BTreeMap::new()),
             next_block: AtomicU64::new(FIRST_BLOCK_ID),
@@ -185,7 +198,7 @@ impl Dfs {
     }
 
     fn node(&self, host: &str) -> Option<&DataNode> {
-        self.nodes.iter().find(|n| n.host == host)
+        self.by_host.get(host).and_then(|i| self.nodes.get(*i))
     }
 
     /// Whether `host`'s DataNode is alive.
@@ -263,6 +276,7 @@ impl Dfs {
                 offset: (i * bs) as u64,
                 len: chunk.len() as u64,
                 replicas: chosen.iter().map(|n| self.nodes[*n].host.clone()).collect(),
+                datanodes: chosen.clone(),
             });
         }
         let meta = FileMeta {
@@ -271,9 +285,17 @@ impl Dfs {
             blocks,
         };
         if let Ok(mut f) = self.files.write() {
-            f.insert(path, meta.clone());
+            f.insert(path, Arc::new(meta.clone()));
         }
         Ok(meta)
+    }
+
+    /// The hosts of block `b`'s replicas, in placement order, as shared names.
+    pub fn replica_hosts<'a>(&'a self, b: &'a BlockMeta) -> impl Iterator<Item = &'a Arc<str>> {
+        b.datanodes
+            .iter()
+            .filter_map(|i| self.nodes.get(*i))
+            .map(|n| &n.shared_host)
     }
 
     /// Removes the file `path` and its blocks; returns whether it existed.
@@ -282,7 +304,7 @@ impl Dfs {
         let old = self.files.write().ok().and_then(|mut f| f.remove(&path));
         if let Some(meta) = &old {
             for b in &meta.blocks {
-                for n in &self.nodes {
+                for n in b.datanodes.iter().filter_map(|i| self.nodes.get(*i)) {
                     n.store.remove(BlockId::Dfs { block: b.id });
                 }
             }
@@ -293,12 +315,23 @@ impl Dfs {
     /// The file `path`, if it exists.
     pub fn file(&self, path: &str) -> Option<FileMeta> {
         let path = normalize(path);
-        self.files.read().ok()?.get(&path).cloned()
+        self.files
+            .read()
+            .ok()?
+            .get(&path)
+            .map(|f| FileMeta::clone(f))
     }
 
     /// The file `path`, or every file under the folder `path` (names starting with `_` or `.`
     /// skipped, as Hadoop's input formats skip them), sorted by path.
     pub fn files_under(&self, path: &str) -> Result<Vec<FileMeta>, DfsError> {
+        self.files_under_shared(path)
+            .map(|v| v.iter().map(|f| FileMeta::clone(f)).collect())
+    }
+
+    /// [`Self::files_under`], the files shared rather than copied (a file of 20,000 blocks is
+    /// 20,000 block records).
+    pub fn files_under_shared(&self, path: &str) -> Result<Vec<Arc<FileMeta>>, DfsError> {
         let path = normalize(path);
         let files = self
             .files
@@ -312,7 +345,7 @@ impl Dfs {
         } else {
             format!("{path}/")
         };
-        let found: Vec<FileMeta> = files
+        let found: Vec<Arc<FileMeta>> = files
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .filter(|(k, _)| {
@@ -348,7 +381,7 @@ impl Dfs {
     pub fn list(&self) -> Vec<FileMeta> {
         self.files
             .read()
-            .map(|f| f.values().cloned().collect())
+            .map(|f| f.values().map(|m| FileMeta::clone(m)).collect())
             .unwrap_or_default()
     }
 
@@ -362,14 +395,29 @@ impl Dfs {
         end: u64,
         reader: Option<&str>,
     ) -> Result<(Bytes, ReadBytes), DfsError> {
-        let reader_rack = reader.and_then(|h| self.node(h)).map(|n| n.rack.as_str());
+        let reader = reader.and_then(|h| self.by_host.get(h).copied());
+        self.read_block_from(file, b, start, end, reader)
+    }
+
+    /// [`Self::read_block_range`] for a reader known by its DataNode's place.
+    fn read_block_from(
+        &self,
+        file: &FileMeta,
+        b: &BlockMeta,
+        start: u64,
+        end: u64,
+        reader: Option<usize>,
+    ) -> Result<(Bytes, ReadBytes), DfsError> {
+        let reader_rack = reader
+            .and_then(|i| self.nodes.get(i))
+            .map(|n| n.rack.as_str());
         let mut best: Option<(u8, &DataNode)> = None;
-        for host in &b.replicas {
-            let Some(n) = self.node(host) else { continue };
-            if !n.alive.load(Ordering::SeqCst) {
+        for &i in &b.datanodes {
+            let Some(n) = self.nodes.get(i) else { continue };
+            if !n.alive.load(Ordering::Relaxed) {
                 continue;
             }
-            let distance = if Some(host.as_str()) == reader {
+            let distance = if Some(i) == reader {
                 0
             } else if Some(n.rack.as_str()) == reader_rack {
                 1
@@ -418,9 +466,14 @@ impl Dfs {
         let end = end.min(file.len);
         let mut out = Vec::with_capacity(end.saturating_sub(start) as usize);
         let mut from = ReadBytes::default();
-        for b in &file.blocks {
+        // Blocks are in offset order: start at the one holding `start`.
+        let first = file.blocks.partition_point(|b| b.offset + b.len <= start);
+        for b in &file.blocks[first..] {
             let (bs, be) = (b.offset, b.offset + b.len);
-            if be <= start || bs >= end {
+            if bs >= end {
+                break;
+            }
+            if be <= start {
                 continue;
             }
             let (s, e) = (start.max(bs) - bs, end.min(be) - bs);
@@ -452,16 +505,25 @@ impl Dfs {
             return Ok((Vec::new(), ReadBytes::default()));
         };
         let (start, end) = (block.offset, block.offset + block.len);
-        let (mut buf, mut from) = self.read_block_range(file, block, 0, block.len, reader)?;
+        let reader = reader.and_then(|h| self.by_host.get(h).copied());
+        let (mut buf, mut from) = self.read_block_from(file, block, 0, block.len, reader)?;
         let mut buf: Vec<u8> = std::mem::take(&mut buf).into();
         let mut buf_end = end;
-        // Reads on past the block, 64 KiB at a time, until a newline or the end of the file.
+        // Reads on past the block, 64 KiB at a time, until a newline or the end of the file;
+        // as HDFS's `DFSInputStream.read`, one read stops at the end of the block it is in.
         let mut more = |buf: &mut Vec<u8>, buf_end: &mut u64| -> Result<bool, DfsError> {
             if *buf_end >= file.len {
                 return Ok(false);
             }
-            let to = (*buf_end + (64 << 10)).min(file.len);
-            let (bytes, f) = self.read_range(file, *buf_end, to, reader)?;
+            let at = file
+                .blocks
+                .partition_point(|b| b.offset + b.len <= *buf_end);
+            let Some(next) = file.blocks.get(at) else {
+                return Ok(false);
+            };
+            let to = (*buf_end + (64 << 10)).min(next.offset + next.len);
+            let (bytes, f) =
+                self.read_block_from(file, next, *buf_end - next.offset, to - next.offset, reader)?;
             buf.extend_from_slice(&bytes);
             from.add(f);
             *buf_end = to;

@@ -5,6 +5,7 @@
 //! decisions are the task scheduler's and the DAG scheduler's; this module only names them.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Spark's locality levels, most local first (`TaskLocality`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,7 +106,7 @@ pub struct TaskPreference {
     pub why: PreferenceReason,
     /// Spark's `TaskLocation` strings: a host (`host-0`), or a cached copy's executor
     /// (`executor_host-0_exec-0`).
-    pub locations: Vec<String>,
+    pub locations: Vec<Arc<str>>,
 }
 
 impl TaskPreference {
@@ -118,7 +119,7 @@ impl TaskPreference {
                     Some((host, exec)) => (host, Some(exec)),
                     None => (rest, None),
                 },
-                None => (l.as_str(), None),
+                None => (&**l, None),
             })
     }
 }

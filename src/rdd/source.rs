@@ -17,6 +17,7 @@ use crate::scheduler::JobError;
 use crate::storage::size::sampled_size;
 use crate::storage::RecordBlock;
 use crate::task_context::{TaskContext, TaskError};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -54,6 +55,22 @@ impl Context {
         text_file(self, &path.as_ref().to_string_lossy())
     }
 
+    /// An RDD of `items`, one partition per item, each preferring the hosts given with it
+    /// (Spark's `makeRDD(seq: Seq[(T, Seq[String])])`): a collection in the driver whose
+    /// partitions still have preferred locations, so that delay scheduling has something to
+    /// wait for without a file to read.
+    ///
+    /// ```
+    /// use ember::Context;
+    /// let ctx = Context::local(2);
+    /// let rdd = ctx.make_rdd(vec![(1, vec!["host-0".to_string()]), (2, vec![])]);
+    /// assert_eq!(rdd.num_partitions(), 2);
+    /// assert_eq!(rdd.collect().unwrap(), vec![1, 2]);
+    /// ```
+    pub fn make_rdd<T: Data>(&self, items: Vec<(T, Vec<String>)>) -> Rdd<T> {
+        make_rdd(self, items)
+    }
+
     /// Runs only the map stage of the shuffle that feeds `rdd` (Spark's `submitMapStage`).
     /// Fails if `rdd` has no shuffle dependency of its own.
     pub fn run_map_stage<T: Data>(&self, rdd: &Rdd<T>) -> Result<(), JobError> {
@@ -62,18 +79,32 @@ impl Context {
 }
 
 pub(crate) fn parallelize<T: Data>(ctx: &Context, data: Vec<T>, slices: usize) -> Rdd<T> {
+    parallelize_as(ctx, data, slices, "parallelize", None)
+}
+
+/// A `ParallelCollectionRDD` made by `op`, its partitions preferring `locations` if given.
+fn parallelize_as<T: Data>(
+    ctx: &Context,
+    data: Vec<T>,
+    slices: usize,
+    op: &'static str,
+    locations: Option<Arc<crate::lineage::LocationsFn>>,
+) -> Rdd<T> {
     let slices = slices.max(1);
     let bounds = slice_bounds(data.len(), slices);
     let sizes: Arc<Vec<OnceLock<u64>>> = Arc::new((0..slices).map(|_| OnceLock::new()).collect());
     let data = Arc::new(data);
-    let node = RddNode::new(
+    let mut node = RddNode::new(
         ctx.new_rdd_id(),
         "ParallelCollectionRDD",
-        "parallelize",
+        op,
         slices,
         Vec::new(),
         None,
     );
+    if let Some(l) = locations {
+        node = node.with_locations(l);
+    }
     let compute = move |tc: &TaskContext, split: usize| {
         let (start, end) = bounds[split];
         let bytes = if tc.measures_sizes() {
@@ -91,6 +122,28 @@ pub(crate) fn parallelize<T: Data>(ctx: &Context, data: Vec<T>, slices: usize) -
         )))
     };
     Rdd::from_parts(ctx.clone(), node, Arc::new(compute))
+}
+
+fn make_rdd<T: Data>(ctx: &Context, items: Vec<(T, Vec<String>)>) -> Rdd<T> {
+    let n = items.len();
+    // The host names shared: a task set copies them for every task.
+    let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let mut data = Vec::with_capacity(n);
+    let mut located: Vec<Vec<TaskLocation>> = Vec::with_capacity(n);
+    for (item, hosts) in items {
+        data.push(item);
+        located.push(
+            hosts
+                .into_iter()
+                .map(|h| {
+                    let name = names.entry(h).or_insert_with_key(|h| Arc::from(h.as_str()));
+                    TaskLocation::Host(name.clone())
+                })
+                .collect(),
+        );
+    }
+    let locations = move |p: usize| located.get(p).cloned().unwrap_or_default();
+    parallelize_as(ctx, data, n, "make_rdd", Some(Arc::new(locations)))
 }
 
 /// The files a local `text_file` path stands for: the file itself, or the regular files of a
@@ -158,7 +211,7 @@ fn dfs_text_file<T: Data>(
     path: &str,
     make: fn(String) -> T,
 ) -> Result<Rdd<T>, SourceError> {
-    let files: Arc<Vec<FileMeta>> = Arc::new(ctx.dfs().files_under(path)?);
+    let files: Arc<Vec<Arc<FileMeta>>> = Arc::new(ctx.dfs().files_under_shared(path)?);
     // One partition per block, file by file; an empty file is one empty partition with no
     // preferred location (Hadoop's `FileInputFormat` makes a split for a zero-length file).
     let parts: Arc<Vec<(usize, Option<usize>)>> = Arc::new(
@@ -174,17 +227,17 @@ fn dfs_text_file<T: Data>(
             })
             .collect(),
     );
-    let (lf, lp) = (files.clone(), parts.clone());
+    // Each partition's preferred hosts: its block's replicas, their names shared (a task set
+    // copies them for every task, and a copy of an `Arc<str>` is a count, not an allocation).
+    let (dfs, lf, lp) = (ctx.dfs(), files.clone(), parts.clone());
     let locations = move |p: usize| -> Vec<TaskLocation> {
-        let (f, b) = lp[p];
-        let Some(b) = b else {
-            return Vec::new();
-        };
-        lf[f].blocks[b]
-            .replicas
-            .iter()
-            .map(|h| TaskLocation::Host(h.clone()))
-            .collect()
+        match lp.get(p) {
+            Some((f, Some(b))) => dfs
+                .replica_hosts(&lf[*f].blocks[*b])
+                .map(|h| TaskLocation::Host(h.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
     };
     let node = RddNode::new(
         ctx.new_rdd_id(),

@@ -11,6 +11,7 @@
 
 pub mod dag;
 pub mod declines;
+mod pending;
 pub mod stage;
 pub mod task;
 pub mod task_scheduler;

@@ -138,11 +138,11 @@ impl ClusterView for View<'_> {
     fn rack_alive(&self, rack: &str) -> bool {
         self.racks && self.roster.rack_alive(rack)
     }
-    fn rack_of(&self, host: &str) -> Option<String> {
+    fn rack_of(&self, host: &str) -> Option<&str> {
         if !self.racks {
             return None;
         }
-        self.roster.rack_of(host).map(str::to_string)
+        self.roster.rack_of(host)
     }
 }
 
@@ -279,7 +279,7 @@ impl TaskScheduler {
     }
 
     /// Takes a stage attempt's tasks. Earlier attempts of the stage become zombies.
-    pub fn submit_task_set(&mut self, ts: TaskSet, now: u64, events: &mut EventSink) {
+    pub fn submit_task_set(&mut self, mut ts: TaskSet, now: u64, events: &mut EventSink) {
         for ((_, stage, _), (tsm, _)) in self.task_sets.iter_mut() {
             if *stage == ts.stage_id {
                 tsm.zombie = true;
@@ -295,7 +295,7 @@ impl TaskScheduler {
             ts.stage_id,
             ts.stage_attempt,
             ts.job_id,
-            ts.tasks.clone(),
+            std::mem::take(&mut ts.tasks),
             waits,
             self.config.max_task_failures,
             &View {
@@ -456,18 +456,29 @@ impl TaskScheduler {
         let roster = membership.read();
         let keys: Vec<TsmKey> = self.task_sets.keys().copied().collect();
         for key in keys {
-            let Some(levels) = self
+            // A set has at most the five levels; copied out, not allocated.
+            let mut levels = [Locality::Any; 5];
+            let Some(n) = self
                 .task_sets
                 .get(&key)
                 .filter(|(t, _)| !t.zombie)
-                .map(|(t, _)| t.levels().to_vec())
+                .map(|(t, _)| {
+                    let l = t.levels();
+                    let n = l.len().min(levels.len());
+                    levels[..n].copy_from_slice(&l[..n]);
+                    n
+                })
             else {
                 continue;
             };
-            // Spark's loop: each level in turn, offering until a round launches nothing.
+            // Spark's loop: each level in turn, offering until a round launches nothing. Once
+            // no offered executor has a task's cores left, the rounds would offer nothing.
             let mut set = Round::default();
-            for max_loc in levels {
+            for &max_loc in &levels[..n] {
                 loop {
+                    if avail.iter().all(|a| *a < cpus) {
+                        break;
+                    }
                     let round = self.resource_offer_single_task_set(
                         &roster,
                         key,

@@ -6,9 +6,11 @@
 //! order of task sets: that is the [`TaskScheduler`](super::task_scheduler::TaskScheduler)'s.
 
 use super::declines::Declines;
+use super::pending::NamedLists;
 use super::TaskLocation;
 use crate::events::{EventKind, EventSink, Locality, LocalityReason};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// One task of a task set, before it is launched.
 #[derive(Clone, Debug)]
@@ -22,8 +24,13 @@ pub struct TaskTemplate {
 #[derive(Default, Debug)]
 struct PendingLists {
     for_executor: BTreeMap<usize, Vec<usize>>,
-    for_host: BTreeMap<String, Vec<usize>>,
-    for_rack: BTreeMap<String, Vec<usize>>,
+    for_host: NamedLists,
+    for_rack: NamedLists,
+    /// The rack of each host of `for_host`, by the host's id (`None`: not known).
+    host_rack: Vec<Option<usize>>,
+    /// Each offered executor's host and rack, as ids of `for_host` and `for_rack` (`None`: no
+    /// task prefers it), so that an offer is not a look-up by name.
+    offered: BTreeMap<usize, (Option<usize>, Option<usize>)>,
     no_prefs: Vec<usize>,
     all: Vec<usize>,
 }
@@ -37,7 +44,7 @@ pub trait ClusterView {
     /// Whether some alive host is in `rack`.
     fn rack_alive(&self, rack: &str) -> bool;
     /// The rack of `host`, if known.
-    fn rack_of(&self, host: &str) -> Option<String>;
+    fn rack_of(&self, host: &str) -> Option<&str>;
 }
 
 /// An executor's free cores offered to a task set: which executor, its name, host and rack
@@ -178,13 +185,24 @@ impl TaskSetManager {
     fn add_pending_task(&mut self, index: usize, cluster: &dyn ClusterView) {
         let p = &mut self.pending;
         for loc in &self.tasks[index].prefs {
-            if let TaskLocation::ExecutorCache { executor, .. } = loc {
-                p.for_executor.entry(*executor).or_default().push(index);
+            let host = match loc {
+                TaskLocation::Host(h) => h,
+                TaskLocation::ExecutorCache { host, executor } => {
+                    p.for_executor.entry(*executor).or_default().push(index);
+                    host
+                }
+            };
+            let id = p.for_host.intern(host);
+            p.for_host.push(id, index);
+            // A host's rack is looked up once, when a task first names the host.
+            if id == p.host_rack.len() {
+                let rack = cluster
+                    .rack_of(host)
+                    .map(|r| p.for_rack.intern(&Arc::from(r)));
+                p.host_rack.push(rack);
             }
-            let host = loc.host();
-            p.for_host.entry(host.to_string()).or_default().push(index);
-            if let Some(rack) = cluster.rack_of(host) {
-                p.for_rack.entry(rack).or_default().push(index);
+            if let Some(rack) = p.host_rack.get(id).copied().flatten() {
+                p.for_rack.push(rack, index);
             }
         }
         if self.tasks[index].prefs.is_empty() {
@@ -227,13 +245,13 @@ impl TaskSetManager {
         if p.for_executor.keys().any(|e| cluster.executor_alive(*e)) {
             levels.push(Locality::ProcessLocal);
         }
-        if p.for_host.keys().any(|h| cluster.host_alive(h)) {
+        if p.for_host.names().any(|h| cluster.host_alive(h)) {
             levels.push(Locality::NodeLocal);
         }
         if !p.no_prefs.is_empty() {
             levels.push(Locality::NoPref);
         }
-        if p.for_rack.keys().any(|r| cluster.rack_alive(r)) {
+        if p.for_rack.names().any(|r| cluster.rack_alive(r)) {
             levels.push(Locality::RackLocal);
         }
         levels.push(Locality::Any);
@@ -266,6 +284,23 @@ impl TaskSetManager {
         None
     }
 
+    /// Executor `exec`'s host and rack as ids of the pending lists, found by name once per
+    /// executor.
+    fn offered_ids(
+        &mut self,
+        exec: usize,
+        host: &str,
+        rack: Option<&str>,
+    ) -> (Option<usize>, Option<usize>) {
+        let p = &mut self.pending;
+        if let Some(ids) = p.offered.get(&exec) {
+            return *ids;
+        }
+        let ids = (p.for_host.id(host), rack.and_then(|r| p.for_rack.id(r)));
+        p.offered.insert(exec, ids);
+        ids
+    }
+
     fn dequeue_task(
         &mut self,
         exec: usize,
@@ -273,6 +308,7 @@ impl TaskSetManager {
         rack: Option<&str>,
         allowed: Locality,
     ) -> Option<(usize, Locality)> {
+        let (host_id, rack_id) = self.offered_ids(exec, host, rack);
         let ok = |i: usize| !self.successful[i] && self.copies_running[i] == 0;
         let p = &mut self.pending;
         if let Some(l) = p.for_executor.get_mut(&exec) {
@@ -281,7 +317,7 @@ impl TaskSetManager {
             }
         }
         if allowed >= Locality::NodeLocal {
-            if let Some(l) = p.for_host.get_mut(host) {
+            if let Some(l) = host_id.and_then(|h| p.for_host.get_mut(h)) {
                 if let Some(i) = Self::dequeue_from(l, ok) {
                     return Some((i, Locality::NodeLocal));
                 }
@@ -294,7 +330,7 @@ impl TaskSetManager {
             }
         }
         if allowed >= Locality::RackLocal {
-            if let Some(l) = rack.and_then(|r| p.for_rack.get_mut(r)) {
+            if let Some(l) = rack_id.and_then(|r| p.for_rack.get_mut(r)) {
                 if let Some(i) = Self::dequeue_from(l, ok) {
                     return Some((i, Locality::RackLocal));
                 }
@@ -342,9 +378,9 @@ impl TaskSetManager {
         }
         match level {
             Locality::ProcessLocal => any_left(&mut self.pending.for_executor, &ok),
-            Locality::NodeLocal => any_left(&mut self.pending.for_host, &ok),
+            Locality::NodeLocal => self.pending.for_host.any_left(&ok),
             Locality::NoPref => !self.pending.no_prefs.is_empty(),
-            Locality::RackLocal => any_left(&mut self.pending.for_rack, &ok),
+            Locality::RackLocal => self.pending.for_rack.any_left(&ok),
             Locality::Any => true,
         }
     }
@@ -512,6 +548,7 @@ impl TaskSetManager {
     /// The most local level a task of this set could have run at on the offered executor,
     /// had the set allowed it (pruning stale entries on the way, as a dequeue would).
     fn best_level_for(&mut self, offer: Offer<'_>) -> Locality {
+        let (host_id, rack_id) = self.offered_ids(offer.exec, offer.host, offer.rack);
         let successful = &self.successful;
         let copies = &self.copies_running;
         let ok = |i: usize| !successful[i] && copies[i] == 0;
@@ -529,11 +566,11 @@ impl TaskSetManager {
         let p = &mut self.pending;
         if live(p.for_executor.get_mut(&offer.exec)) {
             Locality::ProcessLocal
-        } else if live(p.for_host.get_mut(offer.host)) {
+        } else if live(host_id.and_then(|h| p.for_host.get_mut(h))) {
             Locality::NodeLocal
         } else if live(Some(&mut p.no_prefs)) {
             Locality::NoPref
-        } else if live(offer.rack.and_then(|r| p.for_rack.get_mut(r))) {
+        } else if live(rack_id.and_then(|r| p.for_rack.get_mut(r))) {
             Locality::RackLocal
         } else {
             Locality::Any
@@ -640,7 +677,7 @@ mod tests {
         fn rack_alive(&self, _: &str) -> bool {
             true
         }
-        fn rack_of(&self, _: &str) -> Option<String> {
+        fn rack_of(&self, _: &str) -> Option<&str> {
             None
         }
     }

@@ -11,6 +11,7 @@ use super::state::Log;
 use crate::events::{EventKind, Locality, LocalityReason, PreferenceReason, TaskEndReason};
 use crate::human::duration;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The locality settings of a run: each level's wait (µs), and whether hosts have racks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +86,7 @@ pub enum TaskState {
 
 /// Where a task would rather run: why, the RDD whose partition said so, and its places as
 /// Spark's `TaskLocation` strings.
-pub type Preference = (PreferenceReason, usize, Vec<String>);
+pub type Preference = (PreferenceReason, usize, Vec<Arc<str>>);
 
 /// One task of the set: its partition, its preference (`None`: none), and where it is.
 pub type TaskRow = (usize, Option<Preference>, TaskState);

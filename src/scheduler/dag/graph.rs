@@ -272,9 +272,15 @@ impl DagScheduler {
             if !visited.insert((rdd.id(), p)) {
                 continue;
             }
-            let found = |locs: Vec<TaskLocation>, names: Vec<String>, why| Preferred {
+            let found = |locs: Vec<TaskLocation>, names: Vec<Arc<str>>, why| Preferred {
                 names: if names.is_empty() {
-                    locs.iter().map(|l| l.host().to_string()).collect()
+                    locs.iter()
+                        .map(|l| match l {
+                            TaskLocation::Host(h) | TaskLocation::ExecutorCache { host: h, .. } => {
+                                h.clone()
+                            }
+                        })
+                        .collect()
                 } else {
                     names
                 },
@@ -292,9 +298,9 @@ impl DagScheduler {
                 for e in cached {
                     if let Some(h) = roster.host(e) {
                         // Spark's `ExecutorCacheTaskLocation.toString`.
-                        names.push(format!("executor_{h}_{}", roster.name(e)));
+                        names.push(Arc::from(format!("executor_{h}_{}", roster.name(e))));
                         locs.push(TaskLocation::ExecutorCache {
-                            host: h.to_string(),
+                            host: Arc::from(h),
                             executor: e,
                         });
                     }
@@ -321,7 +327,7 @@ impl DagScheduler {
                     if !hosts.is_empty() {
                         let locs = hosts
                             .iter()
-                            .map(|h| TaskLocation::Host(h.to_string()))
+                            .map(|h| TaskLocation::Host(h.clone()))
                             .collect();
                         return Some(found(locs, Vec::new(), PreferenceReason::ShuffleOutput));
                     }
@@ -356,7 +362,7 @@ pub(crate) struct Preferred {
     pub locs: Vec<TaskLocation>,
     /// The locations in Spark's string form (`TaskLocation.toString`): a host, or
     /// `executor_<host>_<executor>` for a cached copy.
-    pub names: Vec<String>,
+    pub names: Vec<Arc<str>>,
     pub why: PreferenceReason,
     pub rdd: RddId,
 }
