@@ -634,3 +634,36 @@ fn cache_location_preferences_with_dependency() {
         "on one of the executors holding the copy"
     );
 }
+
+#[test]
+fn make_rdd_gives_each_item_a_partition_that_prefers_its_hosts() {
+    // Spark's makeRDD(Seq[(T, Seq[String])]): one partition per item, located where it says.
+    let ctx = Context::local(1);
+    let rdd = ctx.make_rdd(vec![
+        (1u32, vec!["hostB".to_string()]),
+        (2u32, vec![]),
+        (3u32, vec!["hostA".to_string(), "hostB".to_string()]),
+    ]);
+    assert_eq!(rdd.num_partitions(), 3);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    h.submit(rdd.node(), vec![0, 1, 2]);
+    assert_eq!(
+        preferred(&h, 0, 0),
+        Some(("input".into(), vec!["hostB".into()]))
+    );
+    assert_eq!(
+        preferred(&h, 0, 1),
+        None,
+        "an item given no host has no preference"
+    );
+    assert_eq!(
+        preferred(&h, 0, 2),
+        Some(("input".into(), vec!["hostA".into(), "hostB".into()]))
+    );
+    let tasks = h.offer();
+    let on_b = tasks
+        .iter()
+        .find(|t| t.partition == 0)
+        .expect("partition 0 runs");
+    assert_eq!((on_b.executor, on_b.locality), (1, Locality::NodeLocal));
+}

@@ -349,7 +349,11 @@ fn the_locality_view_shows_what_a_waiting_task_set_waits_for_and_its_declined_of
     let log = std::mem::take(&mut a.log);
     a.play.seek_time(&log, 2_000_000);
     a.log = log;
-    let s = screen(&mut a, 80, 24);
+    // Numbers and their units are glued with no-break spaces, so lines do not split them.
+    let plain = |s: Vec<String>| -> Vec<String> {
+        s.into_iter().map(|l| l.replace('\u{a0}', " ")).collect()
+    };
+    let s = plain(screen(&mut a, 80, 24));
     assert!(has(&s, "stage 0 of job 0"), "{s:#?}");
     assert!(has(&s, "allowed NODE_LOCAL since 5.0 ms"), "{s:#?}");
     assert!(has(&s, "[NODE_LOCAL 3.00 s]"), "{s:#?}");

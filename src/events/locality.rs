@@ -72,7 +72,8 @@ impl LocalityReason {
 pub enum PreferenceReason {
     /// A copy of the partition is cached on those executors (`ExecutorCacheTaskLocation`).
     Cached,
-    /// The partition is read from a DFS block whose replicas are on those hosts.
+    /// The partition's own preference as a source: the hosts of its DFS block's replicas (or
+    /// the hosts `make_rdd` was given for it).
     Input,
     /// The partition is read back from a checkpoint file whose replicas are on those hosts.
     Checkpoint,

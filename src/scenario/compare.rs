@@ -295,6 +295,10 @@ impl Comparison {
                 share(levels[3])
             );
         }
+        let _ = writeln!(
+            s,
+            "of all launches; PROCESS includes tasks with no preference (Spark logs them so)"
+        );
         // The chart: later iterations' mean time (or the total, without iterations).
         let values: Vec<(String, f64)> = self
             .runs

@@ -573,6 +573,7 @@ impl TaskScheduler {
                     speculative: false,
                 },
             );
+            tsm.report_launch_reset(now, events);
             self.running.insert(
                 task_id,
                 Running {

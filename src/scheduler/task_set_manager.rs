@@ -104,6 +104,9 @@ pub struct TaskSetManager {
     pub running: BTreeSet<usize>,
     /// Declined offers not yet posted.
     declines: Declines,
+    /// A legacy-mode reset made by a launch whose `TaskStart` is not posted yet: how long the
+    /// set had waited.
+    unreported_reset: Option<u64>,
 }
 
 impl TaskSetManager {
@@ -142,6 +145,7 @@ impl TaskSetManager {
             max_failures,
             running: BTreeSet::new(),
             declines: Declines::default(),
+            unreported_reset: None,
         };
         for i in (0..n).rev() {
             tsm.add_pending_task(i, cluster);
@@ -485,11 +489,30 @@ impl TaskSetManager {
         now: u64,
         events: &mut EventSink,
     ) {
+        let waited = self.restart_timer(locality, now);
+        self.report_reset(waited, now, events);
+    }
+
+    /// The timer part of [`Self::reset_delay_timer`]: returns how long the set had waited.
+    fn restart_timer(&mut self, locality: Option<Locality>, now: u64) -> u64 {
         let waited = now.saturating_sub(self.last_reset);
         self.last_reset = now;
         if let Some(loc) = locality {
             self.current_level = self.levels.iter().position(|l| *l >= loc).unwrap_or(0);
         }
+        waited
+    }
+
+    /// Reports the reset made by the legacy mode's last launch, once the launch is posted (so
+    /// that the log says the launch, then what it did to the level).
+    pub fn report_launch_reset(&mut self, now: u64, events: &mut EventSink) {
+        if let Some(waited) = self.unreported_reset.take() {
+            self.report_reset(waited, now, events);
+        }
+    }
+
+    /// The report part of [`Self::reset_delay_timer`].
+    fn report_reset(&mut self, waited: u64, now: u64, events: &mut EventSink) {
         if !self.waits_for_locality() {
             return;
         }
@@ -530,7 +553,8 @@ impl TaskSetManager {
                 self.declines.post(stage, attempt, offer.exec, now, events);
             }
             if legacy_reset && max_locality != Locality::NoPref {
-                self.reset_delay_timer(Some(loc), now, events);
+                let waited = self.restart_timer(Some(loc), now);
+                self.unreported_reset = Some(waited);
             }
         }
         // Spark judges "pending" from the lazily pruned `all` list.

@@ -21,6 +21,8 @@ pub struct Waits {
     pub rack_us: u64,
     pub rack_locality: bool,
     pub legacy_reset: bool,
+    /// How often every executor's free cores are offered (`revive_interval`), µs.
+    pub revive_us: u64,
     /// Whether they were read from the run's scenario (else they are Spark's defaults).
     pub known: bool,
 }
@@ -34,6 +36,7 @@ impl Waits {
             rack_us: c.locality_wait_rack_us,
             rack_locality: c.rack_locality,
             legacy_reset: c.legacy_locality_reset,
+            revive_us: c.revive_interval_us,
             known,
         };
         match super::metrics::scenario_of(scenario) {
@@ -236,16 +239,38 @@ impl TaskSetLocality {
         })
     }
 
-    /// The level the set may launch at, and since when: its last `LocalityChanged`, else the
-    /// most local level its tasks have (the level a set starts at) from its submission.
+    /// The level the set may launch at, and since when its wait runs: its last
+    /// `LocalityChanged`, else the most local level its tasks have (the level a set starts at)
+    /// from its submission. In the legacy mode every launch of a task with a preference
+    /// restarts the wait without changing the level, which the log does not repeat: the wait
+    /// then runs from the last such launch.
     pub fn allowed(&self, waits: &Waits) -> (Locality, u64) {
-        match self.changes.last() {
+        let (level, mut since) = match self.changes.last() {
             Some((t, level, _, _)) => (*level, *t),
             None => (
                 self.levels(waits).first().copied().unwrap_or(Locality::Any),
                 self.submitted_us,
             ),
+        };
+        if waits.legacy_reset {
+            let preferring: BTreeSet<usize> = self
+                .tasks
+                .iter()
+                .filter(|(_, pref, _)| pref.is_some())
+                .map(|(p, _, _)| *p)
+                .collect();
+            let last_launch = self.offers.iter().rev().find_map(|o| match o.outcome {
+                OfferOutcome::Launched {
+                    partition,
+                    level: l,
+                } if l <= level && preferring.contains(&partition) => Some(o.time_us),
+                _ => None,
+            });
+            if let Some(t) = last_launch {
+                since = since.max(t);
+            }
         }
+        (level, since)
     }
 
     /// The levels its tasks give it, most local first (Spark's `computeValidLocalityLevels`,

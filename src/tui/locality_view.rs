@@ -11,7 +11,7 @@
 use super::locality::{
     place, submitted, why_words, OfferOutcome, TaskSetLocality, TaskState, Waits,
 };
-use super::text::{fit, wrap};
+use super::text::{fit, glue, wrap};
 use super::theme;
 use super::view::{bind, Action, Ctx, KeyBinding, Reply, View};
 use crate::events::Locality;
@@ -65,10 +65,10 @@ const LOCALITY_KEYS: &[KeyBinding] = &[
 
 const LOCALITY_WORDS: &[(&str, &str)] = &[
     ("[LEVEL]", "the level allowed now"),
-    ("×n", "n offers declined in a row"),
-    ("offers X", "the best level there"),
-    ("wants Y", "the level allowed then"),
-    ("anywhere", "no preference: logged PROCESS_LOCAL"),
+    ("×n", "n declines in a row"),
+    ("offers X", "best level there"),
+    ("wants Y", "level allowed then"),
+    ("anywhere", "no preference"),
 ];
 
 /// The task set a choice shows at `applied`: the chosen one, else the latest submitted that
@@ -133,22 +133,29 @@ pub fn lines(
         format!("allowed {} since {}", level.name(), duration(since))
     } else if waited >= wait {
         format!(
-            "allowed {} since {}: its {} wait has run out; the next offer moves on",
+            "allowed {} since {}: its {} wait has run out, and the next offer moves on \
+             (offers come as tasks end, and every {} to every executor)",
             level.name(),
-            duration(since),
-            duration(wait)
+            glue(&duration(since)),
+            glue(&duration(wait)),
+            glue(&duration(waits.revive_us))
         )
     } else {
         format!(
             "allowed {} since {}: waited {} of {}, the next level in {}",
             level.name(),
-            duration(since),
-            duration(waited),
-            duration(wait),
-            duration(wait - waited)
+            glue(&duration(since)),
+            glue(&duration(waited)),
+            glue(&duration(wait)),
+            glue(&duration(wait - waited))
         )
     };
-    for l in wrap(&status, width.saturating_sub(1), 2) {
+    let status = if waits.legacy_reset && wait > 0 && !t.ended {
+        format!("{status} (legacy reset: each launch here restarts the wait)")
+    } else {
+        status
+    };
+    for l in wrap(&status, width.saturating_sub(1), 3) {
         put(&mut out, l, Style::default());
     }
     if wait > 0 && waited < wait && !t.ended {
@@ -196,20 +203,26 @@ pub fn lines(
         .wanted()
         .into_iter()
         .take(6)
-        .map(|(p, n)| format!("{p} {n}"))
+        .map(|(p, n)| format!("{p} ({n})"))
         .collect();
     if none > 0 {
-        wanted.push(format!("no preference {none}"));
+        wanted.push(format!("no preference ({none})"));
     }
-    put(
-        &mut out,
+    let text = if wanted.is_empty() {
         format!(
-            "pending  {pending}{}{}",
-            if wanted.is_empty() { "" } else { ": " },
+            "pending  {pending} task{}",
+            if pending == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "pending  {pending} task{}, preferring: {}",
+            if pending == 1 { "" } else { "s" },
             wanted.join(" · ")
-        ),
-        Style::default(),
-    );
+        )
+    };
+    for l in wrap(&text, width.saturating_sub(1), 2) {
+        put(&mut out, l, Style::default());
+    }
     if let Some(w) = t.waiting(waits, now_us) {
         for l in wrap(&w, width.saturating_sub(1), 2) {
             put(&mut out, l, theme::dim());
@@ -275,7 +288,11 @@ pub fn lines(
             theme::dim(),
         );
     }
-    put(&mut out, "recent offers".into(), theme::bold());
+    put(
+        &mut out,
+        "recent offers (a run of declines is written when it ends)".into(),
+        theme::bold(),
+    );
     let recent: Vec<_> = t.offers.iter().rev().take(offer_rows).collect();
     if recent.is_empty() {
         put(&mut out, " none yet".into(), theme::dim());
@@ -361,6 +378,14 @@ impl View for LocalityTab {
                 Reply::done()
             }
             Action::PageDown => {
+                let tasks = self
+                    .model
+                    .as_ref()
+                    .and_then(|(_, m)| m.as_ref())
+                    .map_or(0, |t| t.tasks.len());
+                if self.scroll + 8 >= tasks {
+                    return Reply::say("the task list is at its end");
+                }
                 self.scroll += 8;
                 Reply::done()
             }

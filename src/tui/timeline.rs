@@ -230,11 +230,7 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
         theme::dim(),
         8,
     ));
-    parts.push(Part::new(
-        "P N R A: launch locality (? help)",
-        theme::dim(),
-        7,
-    ));
+    parts.push(Part::new("P N R A: locality", theme::dim(), 8));
     parts.push(Part::new("▒ running", theme::dim(), 6));
     parts.push(Part::new("✗ failed", theme::failure(), 7));
     parts.push(Part::new("│ now", theme::dim(), 5));
