@@ -281,6 +281,11 @@ impl App {
         if let Some(a) = action {
             self.message = None;
             self.act(a);
+        } else if let Some(key) = key_name(k.code) {
+            self.message = Some(format!(
+                "{key} does nothing in the {} view (? lists its keys)",
+                self.shown().name().to_lowercase()
+            ));
         }
     }
 
@@ -585,4 +590,26 @@ impl App {
             chrome::help_overlay(self.shown(), self.current(), area, buf);
         }
     }
+}
+
+/// How the footer names a key that does nothing (`None` for keys not worth a word: modifiers,
+/// media keys and the like).
+fn key_name(code: KeyCode) -> Option<String> {
+    Some(match code {
+        KeyCode::Char(' ') => "space".into(),
+        KeyCode::Char(c) => format!("`{c}`"),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Delete".into(),
+        KeyCode::Insert => "Insert".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        _ => return None,
+    })
 }

@@ -197,7 +197,8 @@ pub fn help_overlay(view: &dyn View, index: usize, area: Rect, buf: &mut Buffer)
             Style::default().add_modifier(Modifier::BOLD),
         ))];
         for (k, what) in rows {
-            let key = format!(" {k:<10}");
+            // A label as wide as its column still gets a space before its text.
+            let key = format!(" {k:<9} ");
             let room_left = room.saturating_sub(text::width(&key));
             lines.push(Line::from(vec![
                 Span::styled(key, theme::key()),

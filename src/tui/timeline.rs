@@ -311,11 +311,8 @@ const TIMELINE_KEYS: &[KeyBinding] = &[
 const TIMELINE_WORDS: &[(&str, &str)] = &[
     ("12 s3", "task 12, of stage 3"),
     ("█ ▒", "a task ended; running"),
-    (
-        "P N R A",
-        "first cell: launched PROCESS_LOCAL (or no preference), NODE_LOCAL, RACK_LOCAL, ANY",
-    ),
-    ("✗", "a task that failed or was killed"),
+    ("P N R A", "launched at PROCESS NODE RACK ANY"),
+    ("✗", "failed or killed"),
     ("│", "now: the cursor"),
 ];
 
