@@ -667,3 +667,148 @@ fn make_rdd_gives_each_item_a_partition_that_prefers_its_hosts() {
         .expect("partition 0 runs");
     assert_eq!((on_b.executor, on_b.locality), (1, Locality::NodeLocal));
 }
+
+/// Completes map task `t` as if its output were on executor `exec` (hostA is exec-0), with
+/// 10 bytes for each of `reduces` reduce partitions (Spark's `makeMapStatus(host, reduces)`).
+fn complete_map_on(h: &mut Harness, t: &TaskDescription, exec: usize, reduces: usize) {
+    let status = MapStatus {
+        executor: exec,
+        host: Arc::from(h.hosts[exec]),
+        rack: Arc::from("rack-0"),
+        sizes: (0..reduces as u32).map(|r| (r, 10)).collect(),
+    };
+    h.update(t, TaskOutcome::MapOutput(status));
+}
+
+// Reference §6 case 11.
+
+#[test]
+fn recursive_shuffle_failures() {
+    // A --shuffle 0--> B --shuffle 1--> C; C's task fails to fetch from hostA: hostA's
+    // outputs of both shuffles are gone, so stage 0 reruns its hostA partition, then stage 1
+    // its hostA partition, then the result stage.
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key_into(|x, y| x + y, 2);
+    let c = b.reduce_by_key_into(|x, y| x + y, 1);
+    let mut h = Harness::new(&["hostA", "hostB", "hostC"]);
+    let job = h.submit(c.node(), vec![0]);
+    let mut first = h.offer();
+    first.sort_by_key(|t| t.partition);
+    assert_eq!(
+        first.iter().map(|t| t.stage_id).collect::<Vec<_>>(),
+        vec![0, 0]
+    );
+    complete_map_on(&mut h, &first[0], 0, 2);
+    complete_map_on(&mut h, &first[1], 1, 2);
+    let mut second = h.offer();
+    second.sort_by_key(|t| t.partition);
+    assert_eq!(
+        second.iter().map(|t| t.stage_id).collect::<Vec<_>>(),
+        vec![1, 1]
+    );
+    complete_map_on(&mut h, &second[0], 0, 1);
+    complete_map_on(&mut h, &second[1], 2, 1);
+    let last = h.offer();
+    assert_eq!((last.len(), last[0].stage_id), (1, 2));
+    h.update(
+        &last[0],
+        TaskOutcome::Failed(TaskError::FetchFailed {
+            shuffle: 1,
+            map: 0,
+            reduce: 0,
+            executor: Some(0),
+            message: "hostA is gone".into(),
+        }),
+    );
+    let due = h.sched.next_timer().expect("a resubmit is scheduled");
+    h.now = due;
+    h.sched.on_timer(due);
+    h.pump();
+    let rerun0 = h.offer();
+    assert_eq!(
+        rerun0
+            .iter()
+            .map(|t| (t.stage_id, t.partition))
+            .collect::<Vec<_>>(),
+        vec![(0, 0)],
+        "stage 0 reruns only its hostA partition"
+    );
+    complete_map_on(&mut h, &rerun0[0], 0, 2);
+    let rerun1 = h.offer();
+    assert_eq!(
+        rerun1
+            .iter()
+            .map(|t| (t.stage_id, t.partition))
+            .collect::<Vec<_>>(),
+        vec![(1, 0)],
+        "then stage 1 its hostA partition"
+    );
+    complete_map_on(&mut h, &rerun1[0], 0, 1);
+    let again = h.offer();
+    assert_eq!(
+        (again.len(), again[0].stage_id, again[0].stage_attempt),
+        (1, 2, 1)
+    );
+    h.complete_result(&again[0], 42);
+    assert_eq!(h.results(job), vec![42]);
+}
+
+// Reference §6 case 13.
+
+#[test]
+fn multiple_consecutive_stage_fetch_failures_should_lead_to_job_being_aborted() {
+    // The reduce stage fails to fetch in 4 attempts in a row (spark.stage.maxConsecutiveAttempts
+    // = 4): the job aborts, after exactly 4 attempts of it.
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key_into(|x, y| x + y, 1);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    let job = h.submit(b.node(), vec![0]);
+    let mut reduce_attempts = 0;
+    for _ in 0..20 {
+        let tasks = h.offer();
+        if tasks.is_empty() {
+            match h.sched.next_timer() {
+                Some(due) => {
+                    h.now = due;
+                    h.sched.on_timer(due);
+                    h.pump();
+                    continue;
+                }
+                None => break,
+            }
+        }
+        for t in &tasks {
+            if t.stage_id == 0 {
+                complete_map_on(&mut h, t, t.partition % 2, 1);
+            } else {
+                reduce_attempts += 1;
+                h.update(
+                    t,
+                    TaskOutcome::Failed(TaskError::FetchFailed {
+                        shuffle: 0,
+                        map: 0,
+                        reduce: 0,
+                        executor: Some(0),
+                        message: "hostA is gone".into(),
+                    }),
+                );
+            }
+        }
+        if h.sched.job_finished(job) {
+            break;
+        }
+    }
+    assert_eq!(
+        reduce_attempts, 4,
+        "four attempts of the reduce stage, then no more"
+    );
+    match h.sched.take_job_outcome(job) {
+        Some(JobOutcome::Failed(m)) => assert!(
+            m.contains("failed the maximum allowable number of times: 4"),
+            "Spark's message: {m}"
+        ),
+        _ => panic!("the job should have aborted"),
+    }
+}
