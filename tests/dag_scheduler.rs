@@ -812,3 +812,75 @@ fn multiple_consecutive_stage_fetch_failures_should_lead_to_job_being_aborted() 
         _ => panic!("the job should have aborted"),
     }
 }
+
+#[test]
+fn non_consecutive_stage_failures_dont_trigger_abort() {
+    // A --shuffle 0--> B (one map task) --shuffle 1--> C (two result tasks). B's stage fails
+    // to fetch 3 times in a row, succeeds, is needed again when C fails to fetch its output,
+    // and fails 3 times more: 6 failures, never 4 in a row, so the job gives its answer.
+    let ctx = Context::local(1);
+    let a = ctx.parallelize(vec![(1u32, 1u32), (2, 2)], 2);
+    let b = a.reduce_by_key_into(|x, y| x + y, 1);
+    let c = b.reduce_by_key_into(|x, y| x + y, 2);
+    let mut h = Harness::new(&["hostA", "hostB"]);
+    let job = h.submit(c.node(), vec![0, 1]);
+    assert_eq!(h.listed(job), vec![0, 1, 2]);
+    let (mut b_failures, mut b_runs, mut c_failed) = (0, 0, false);
+    // Where map 0 of each shuffle has its output.
+    let (mut a0_on, mut b0_on) = (0, 0);
+    let fetch_failed = |shuffle: usize, executor: usize| {
+        TaskOutcome::Failed(TaskError::FetchFailed {
+            shuffle,
+            map: 0,
+            reduce: 0,
+            executor: Some(executor),
+            message: "its host is gone".into(),
+        })
+    };
+    for _ in 0..100 {
+        if h.sched.job_finished(job) {
+            break;
+        }
+        let tasks = h.offer();
+        if tasks.is_empty() {
+            let due = h.sched.next_timer().expect("something to wait for");
+            h.now = due;
+            h.sched.on_timer(due);
+            h.pump();
+            continue;
+        }
+        for t in &tasks {
+            match t.stage_id {
+                0 => {
+                    if t.partition == 0 {
+                        a0_on = t.executor;
+                    }
+                    complete_map_on(&mut h, t, t.executor, 1);
+                }
+                1 => {
+                    b_runs += 1;
+                    // The first three runs of each phase fail, the fourth succeeds.
+                    let phase_failures = if c_failed { b_failures - 3 } else { b_failures };
+                    if phase_failures < 3 {
+                        b_failures += 1;
+                        h.update(t, fetch_failed(0, a0_on));
+                    } else {
+                        b0_on = t.executor;
+                        complete_map_on(&mut h, t, t.executor, 2);
+                    }
+                }
+                _ => {
+                    if !c_failed {
+                        c_failed = true;
+                        h.update(t, fetch_failed(1, b0_on));
+                    } else if !h.sched.job_finished(job) {
+                        h.complete_result(t, 7);
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(b_failures, 6, "six failed attempts of stage 1 in all");
+    assert_eq!(b_runs, 8, "and two that succeeded");
+    assert_eq!(h.results(job), vec![7, 7], "never four in a row: no abort");
+}
