@@ -548,10 +548,8 @@ impl TaskSetManager {
         };
         let task = self.dequeue_task(offer.exec, offer.host, offer.rack, allowed);
         if let Some((_, loc)) = task {
-            if self.declines.has_pending(offer.exec) {
-                let (stage, attempt) = (self.stage_id, self.stage_attempt);
-                self.declines.post(stage, attempt, offer.exec, now, events);
-            }
+            let (stage, attempt) = (self.stage_id, self.stage_attempt);
+            self.declines.post(stage, attempt, offer.exec, now, events);
             if legacy_reset && max_locality != Locality::NoPref {
                 let waited = self.restart_timer(Some(loc), now);
                 self.unreported_reset = Some(waited);

@@ -73,16 +73,17 @@ const LOCALITY_WORDS: &[(&str, &str)] = &[
 
 /// The task set a choice shows at `applied`: the chosen one, else the latest submitted that
 /// still has tasks to place, else the latest submitted.
-fn shown(ctx: &Ctx, chosen: Option<(usize, usize)>) -> Option<(usize, usize)> {
-    if chosen.is_some() {
-        return chosen;
+fn shown(ctx: &Ctx, chosen: Option<(usize, usize)>) -> Option<TaskSetLocality> {
+    let at = |(s, a): (usize, usize)| TaskSetLocality::at(ctx.log, s, a, ctx.state.applied);
+    if let Some(c) = chosen {
+        return at(c);
     }
     let all = submitted(ctx.log, ctx.state.applied);
-    let waiting = all.iter().rev().find(|(s, a)| {
-        TaskSetLocality::at(ctx.log, *s, *a, ctx.state.applied)
-            .is_some_and(|t| !t.ended && t.pending().next().is_some())
-    });
-    waiting.or(all.last()).copied()
+    all.iter()
+        .rev()
+        .filter_map(|c| at(*c))
+        .find(|t| !t.ended && t.pending().next().is_some())
+        .or_else(|| all.last().and_then(|c| at(*c)))
 }
 
 /// A level's name with its wait (`NODE_LOCAL 3 s`).
@@ -348,8 +349,8 @@ impl View for LocalityTab {
                 if all.is_empty() {
                     return Reply::say("no stage submitted yet");
                 }
-                let here = shown(ctx, self.chosen)
-                    .and_then(|c| all.iter().position(|x| *x == c))
+                let here = (self.model.as_ref().and_then(|(_, m)| m.as_ref()))
+                    .and_then(|t| all.iter().position(|x| *x == (t.stage, t.attempt)))
                     .unwrap_or(all.len() - 1);
                 let next = if action == Action::Up {
                     here.checked_sub(1)
@@ -407,8 +408,7 @@ impl View for LocalityTab {
         }
         let key = (ctx.state.applied, self.chosen);
         if self.model.as_ref().map(|(k, _)| *k) != Some(key) {
-            let model = shown(ctx, self.chosen)
-                .and_then(|(s, a)| TaskSetLocality::at(ctx.log, s, a, ctx.state.applied));
+            let model = shown(ctx, self.chosen);
             self.model = Some((key, model));
         }
     }
