@@ -73,6 +73,7 @@ pub struct ContextBuilder {
     scenario: Option<String>,
     listeners: Vec<Box<dyn EventListener>>,
     work_dir: Option<PathBuf>,
+    faults: Vec<crate::faults::Fault>,
 }
 
 impl ContextBuilder {
@@ -138,6 +139,13 @@ impl ContextBuilder {
         self.listeners.push(l);
         self
     }
+    /// The run's fault plan: each fault happens when its trigger comes (CONTRACTS §2
+    /// `[[fault]]`; [`Context::inject`] adds one to a running context).
+    pub fn faults(mut self, faults: Vec<crate::faults::Fault>) -> Self {
+        self.faults = faults;
+        self
+    }
+
     /// Keeps the run's files (executors' disk stores and the DFS, with the files medium) in
     /// `dir` instead of a temporary folder removed at the end.
     pub fn work_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -184,6 +192,7 @@ impl ContextBuilder {
                 dfs: self.dfs,
                 seed: self.seed,
                 work_dir: self.work_dir,
+                faults: self.faults,
             },
             bus,
         )?;
@@ -218,6 +227,7 @@ impl Context {
             scenario: None,
             listeners: Vec::new(),
             work_dir: None,
+            faults: Vec::new(),
         }
     }
 
@@ -510,6 +520,30 @@ impl Context {
             .schedule_executor_loss(at_us, executor, reason);
     }
 
+    /// Adds `fault` to the run's fault plan (as a scenario's `[[fault]]` would); it happens
+    /// when its trigger comes. Returns its index: it is `fault[i]` in the log.
+    ///
+    /// ```
+    /// use ember::faults::{Fault, FaultKind, Trigger};
+    /// let (ctx, rec) = ember::Context::local_recorded(3);
+    /// ctx.inject(Fault { at: Trigger::Job(0), kind: FaultKind::KillExecutor { executor: 1 } });
+    /// let n = ctx.parallelize((0..600).collect::<Vec<u32>>(), 6).count().unwrap();
+    /// assert_eq!(n, 600, "the job recovers from the loss");
+    /// let removed = rec.events().iter()
+    ///     .filter(|e| matches!(e.kind, ember::events::EventKind::ExecutorRemoved { .. }))
+    ///     .count();
+    /// assert_eq!(removed, 1);
+    /// ```
+    pub fn inject(&self, fault: crate::faults::Fault) -> usize {
+        self.runtime().add_fault(fault)
+    }
+
+    /// Iteration `i` (from 1) of an iterative workload starts: faults triggered by
+    /// `iteration i` happen now.
+    pub fn iteration_started(&self, i: usize) {
+        self.runtime().iteration_started(i);
+    }
+
     /// Ends the run: posts `AppEnd` with `result` and flushes the log. Later calls do nothing.
     pub fn stop(&self, result: AppResult) {
         // Event log errors are `finish`'s to report; `stop` is for runs that keep no log.
@@ -528,10 +562,12 @@ impl Context {
             return Ok(());
         }
         let mut rt = self.runtime();
+        let faults_not_injected = rt.faults_not_injected();
         rt.post(EventKind::AppEnd {
             result: end.result,
             answer: end.answer,
             result_digest: end.result_digest,
+            faults_not_injected,
             error: end.error,
         });
         rt.bus.flush();
@@ -584,10 +620,12 @@ impl Drop for Inner {
     fn drop(&mut self) {
         if !self.stopped.load(Ordering::SeqCst) {
             let rt = self.runtime.get_mut().unwrap_or_else(|p| p.into_inner());
+            let faults_not_injected = rt.faults_not_injected();
             rt.post(EventKind::AppEnd {
                 result: AppResult::Stopped,
                 answer: String::new(),
                 result_digest: String::new(),
+                faults_not_injected,
                 error: None,
             });
         }

@@ -36,8 +36,8 @@ fn out(text: &str) {
     }
 }
 
-/// The scenario's warnings, one `ember: warning:` line each.
-fn warn(warnings: &[scenario::ScenarioError]) {
+/// Warnings, one `ember: warning:` line each.
+fn warn(warnings: &[impl std::fmt::Display]) {
     warnings
         .iter()
         .for_each(|w| eprintln!("ember: warning: {w}"));
@@ -84,9 +84,7 @@ fn main() -> ExitCode {
             let target = target.unwrap_or_else(|| scenario::DEFAULT_SCENARIO.to_string());
             match ember::tui::launch(&target, &changes.overrides(seed, None)) {
                 Ok(warnings) => {
-                    warnings
-                        .iter()
-                        .for_each(|w| eprintln!("ember: warning: {w}"));
+                    warn(&warnings);
                     ExitCode::SUCCESS
                 }
                 Err(ember::tui::LaunchError::Terminal(e)) => fail(1, format!("the terminal: {e}")),
@@ -179,6 +177,7 @@ fn run(name: &str, o: &Overrides, events: Option<PathBuf>, json: bool) -> ExitCo
         Err(e) => return fail(2, e),
     };
     let text = report::render(&summary, &lineage, json);
+    warn(&report::faults_not_injected(&sc, &summary));
     if to_stdout {
         eprint!("{text}");
     } else {

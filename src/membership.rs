@@ -82,10 +82,19 @@ pub struct Roster {
     racks: BTreeMap<String, usize>,
 }
 
-/// The name of an executor the roster does not know (a report naming an id that never
-/// registered): the name a scenario's cluster would give it.
-fn default_name(id: usize) -> String {
+/// The name a scenario's cluster gives executor `id` (`exec-N`), the name of an executor the
+/// roster does not know (a report naming an id that never registered) too.
+pub fn executor_name(id: usize) -> String {
     format!("exec-{id}")
+}
+
+/// The name of host `h` in a scenario's cluster: `host-N` (hosts are numbered rack by rack).
+pub fn host_name(h: usize) -> String {
+    format!("host-{h}")
+}
+
+fn default_name(id: usize) -> String {
+    executor_name(id)
 }
 
 impl Roster {

@@ -36,9 +36,13 @@ pub enum TaskError {
         message: String,
     },
     /// The executor running the task was lost (Spark's `ExecutorLostFailure`): the driver's
-    /// words, naming the executor and why.
-    #[error("{0}")]
-    ExecutorLost(String),
+    /// words, naming the executor and why, and whether the application caused the loss
+    /// (Spark's `exitCausedByApp`: only then does the failure count toward the task's limit).
+    #[error("{message}")]
+    ExecutorLost {
+        message: String,
+        caused_by_app: bool,
+    },
 }
 
 /// An executor's services, as its tasks see them.
@@ -96,7 +100,13 @@ struct Inner {
     shuffle_inputs: Arc<ShuffleInputs>,
     metrics: RefCell<TaskMetrics>,
     effects: RefCell<TaskEffects>,
+    slept_us: std::cell::Cell<u64>,
 }
+
+/// The payload of the panic [`TaskContext::halt_executor`] unwinds with: the executor's task
+/// runner recognises it as the process exiting, not as the task failing.
+#[derive(Debug)]
+pub(crate) struct ExecutorHalt(pub i32);
 
 /// The identity of a task attempt, as the executor receives it.
 #[derive(Clone, Debug)]
@@ -165,6 +175,7 @@ impl TaskContext {
                 shuffle_inputs,
                 metrics: RefCell::new(TaskMetrics::default()),
                 effects: RefCell::new(TaskEffects::default()),
+                slept_us: std::cell::Cell::new(0),
             }),
         }
     }
@@ -339,6 +350,34 @@ impl TaskContext {
     }
 
     /// Takes what the task staged.
+    /// Sleeps for `d`, as a task's code calling Java's `Thread.sleep` does: on the virtual
+    /// clock the task's duration grows by `d` (nothing waits), on the wall clock the thread
+    /// really sleeps. Programs use it to make a task slow on purpose.
+    pub fn sleep(&self, d: std::time::Duration) {
+        if self.measures_sizes() {
+            let us = d.as_micros().min(u64::MAX as u128) as u64;
+            self.inner
+                .slept_us
+                .set(self.inner.slept_us.get().saturating_add(us));
+        } else {
+            std::thread::sleep(d);
+        }
+    }
+
+    /// How long the task's code slept so far ([`Self::sleep`]), µs.
+    pub fn slept_us(&self) -> u64 {
+        self.inner.slept_us.get()
+    }
+
+    /// Ends this executor's process with exit code `code`, as a task's code calling Java's
+    /// `Runtime.getRuntime.halt(code)` does: the task never reports, the driver loses the
+    /// executor (and with it what ran and was stored there), and since the application caused
+    /// the loss, every task that was running on it counts a failure (Spark's
+    /// `exitCausedByApp`). Does not return.
+    pub fn halt_executor(&self, code: i32) -> ! {
+        std::panic::panic_any(ExecutorHalt(code))
+    }
+
     pub(crate) fn take_effects(&self) -> TaskEffects {
         std::mem::take(&mut *self.inner.effects.borrow_mut())
     }

@@ -205,7 +205,7 @@ fn executors_hosts_and_racks_are_named_in_one_place_each() {
     );
     assert_eq!(
         one("\"host-{"),
-        BTreeSet::from(["cluster/topology.rs".to_string()])
+        BTreeSet::from(["membership.rs".to_string()])
     );
     assert_eq!(
         one("\"rack-{"),

@@ -346,18 +346,35 @@ fn check_exits_0_for_valid_files_2_for_invalid_ones_and_1_for_unmet_expectations
 }
 
 #[test]
-fn a_key_not_honoured_yet_is_named_in_a_warning_and_the_file_still_checks() {
-    let f = temp("fault-warning.toml");
+fn a_key_the_run_cannot_honour_fully_is_named_in_a_warning_and_the_file_still_checks() {
+    let f = temp("replication-warning.toml");
     std::fs::write(
         &f,
-        "name = \"w\"\ndescription = \"d\"\n[workload]\nkind = \"wordcount\"\n[[fault]]\nat = \"iteration 1\"\nkind = \"kill_executor\"\ntarget = \"exec-0\"\n",
+        "name = \"w\"\ndescription = \"d\"\n[workload]\nkind = \"wordcount\"\n[dfs]\nreplication = 9\n",
     )
     .unwrap();
     let out = ember(&["check", &f.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("warning") && err.contains(":5:3: fault: checked but not injected"),
+        err.contains("warning") && err.contains(":6:1: dfs.replication: 9 replicas but 2 host(s)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_refuses_a_fault_whose_iteration_never_comes() {
+    let f = temp("fault-never.toml");
+    std::fs::write(
+        &f,
+        "name = \"w\"\ndescription = \"d\"\n[workload]\nkind = \"wordcount\"\n[[fault]]\nat = \"iteration 1\"\nkind = \"kill_executor\"\ntarget = \"exec-0\"\n",
+    )
+    .unwrap();
+    let out = ember(&["check", &f.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(":6:") && err.contains("fault[0].at") && err.contains("does not iterate"),
         "{err}"
     );
 }

@@ -4,154 +4,15 @@
 
 mod common;
 
+use common::harness::{complete_map_on, shuffle_dep, Harness};
 use common::submissions;
-use ember::events::{Event, EventKind, EventSink, Locality, SubmitReason};
-use ember::membership::{Membership, NewExecutor};
-use ember::rdd::{Dependency, RddNode, ShuffleDependency};
-use ember::scheduler::{
-    JobOutcome, ResultFunction, Scheduler, SchedulerConfig, StatusUpdate, TaskDescription,
-    TaskOutcome,
-};
+use ember::events::{EventKind, Locality, SubmitReason};
+use ember::scheduler::{JobOutcome, TaskDescription, TaskOutcome};
 use ember::shuffle::MapStatus;
-use ember::storage::{BlockId, MasterRef};
-use ember::task_context::{TaskContext, TaskError};
+use ember::storage::BlockId;
+use ember::task_context::TaskError;
 use ember::Context;
-use std::any::Any;
 use std::sync::Arc;
-
-/// Never runs: the harness completes tasks itself.
-struct NoRun;
-impl ResultFunction for NoRun {
-    fn run(&self, _: &TaskContext, _: usize) -> Result<Box<dyn Any + Send>, TaskError> {
-        Err(TaskError::Exception("not run in these tests".into()))
-    }
-}
-
-struct Harness {
-    sched: Scheduler,
-    /// The master storage would keep: the tests say where blocks are.
-    master: MasterRef,
-    now: u64,
-    events: Vec<Event>,
-    hosts: Vec<&'static str>,
-}
-
-impl Harness {
-    /// One one-core executor per host: exec-0 on hosts[0], ...
-    fn new(hosts: &[&'static str]) -> Self {
-        let membership = Membership::new();
-        let master = MasterRef::new();
-        let mut sched = Scheduler::new(
-            SchedulerConfig::default(),
-            membership.clone(),
-            master.clone(),
-            EventSink::default(),
-        );
-        for h in hosts {
-            let e = membership.register(0, NewExecutor::new(h, "rack-0", 1, 1 << 30));
-            sched.executor_added(e.id, 0);
-        }
-        Harness {
-            sched,
-            master,
-            now: 0,
-            events: Vec::new(),
-            hosts: hosts.to_vec(),
-        }
-    }
-
-    fn pump(&mut self) {
-        self.events.extend(self.sched.drain_events());
-    }
-
-    fn submit(&mut self, rdd: &Arc<RddNode>, parts: Vec<usize>) -> usize {
-        let j = self
-            .sched
-            .submit_job(self.now, rdd.clone(), parts, Arc::new(NoRun), "collect");
-        self.pump();
-        j
-    }
-
-    /// A full offer round; returns the tasks launched.
-    fn offer(&mut self) -> Vec<TaskDescription> {
-        self.now += 1;
-        let t = self.sched.resource_offers(self.now, None);
-        self.pump();
-        t
-    }
-
-    fn update(&mut self, t: &TaskDescription, outcome: TaskOutcome) {
-        self.now += 1;
-        self.sched.status_update(
-            self.now,
-            StatusUpdate {
-                task_id: t.task_id,
-                executor: t.executor,
-                outcome,
-                metrics: Default::default(),
-                effects: Default::default(),
-                blocks_read: Vec::new(),
-            },
-        );
-        self.pump();
-    }
-
-    /// Completes a map task as if its output were on its executor, with 10 bytes per reduce.
-    fn complete_map(&mut self, t: &TaskDescription, reduces: usize) {
-        let status = MapStatus {
-            executor: t.executor,
-            host: Arc::from(self.hosts[t.executor]),
-            rack: Arc::from("rack-0"),
-            sizes: (0..reduces as u32).map(|r| (r, 10)).collect(),
-        };
-        self.update(t, TaskOutcome::MapOutput(status));
-    }
-
-    fn complete_result(&mut self, t: &TaskDescription, v: u32) {
-        self.update(t, TaskOutcome::Result(Box::new(v)));
-    }
-
-    fn results(&mut self, job: usize) -> Vec<u32> {
-        match self.sched.take_job_outcome(job) {
-            Some(JobOutcome::Succeeded(v)) => v
-                .into_iter()
-                .map(|b| *b.downcast::<u32>().expect("u32"))
-                .collect(),
-            Some(JobOutcome::Failed(m)) => panic!("job failed: {m}"),
-            None => panic!("job {job} has not finished"),
-        }
-    }
-
-    /// (stage, attempt, partitions) of every StageSubmitted so far.
-    fn submitted(&self) -> Vec<(usize, usize, Vec<usize>)> {
-        submissions(&self.events)
-            .into_iter()
-            .map(|s| (s.stage, s.attempt, s.partitions))
-            .collect()
-    }
-
-    fn listed(&self, job: usize) -> Vec<usize> {
-        self.events
-            .iter()
-            .find_map(|e| match &e.kind {
-                EventKind::JobStart { job: j, stages, .. } if *j == job => {
-                    Some(stages.iter().map(|s| s.stage).collect())
-                }
-                _ => None,
-            })
-            .expect("JobStart")
-    }
-}
-
-fn shuffle_dep(node: &Arc<RddNode>) -> Arc<ShuffleDependency> {
-    node.dependencies()
-        .iter()
-        .find_map(|d| match d {
-            Dependency::Shuffle(s) => Some(s.clone()),
-            _ => None,
-        })
-        .expect("a shuffle dependency")
-}
 
 #[test]
 fn run_trivial_job() {
@@ -666,18 +527,6 @@ fn make_rdd_gives_each_item_a_partition_that_prefers_its_hosts() {
         .find(|t| t.partition == 0)
         .expect("partition 0 runs");
     assert_eq!((on_b.executor, on_b.locality), (1, Locality::NodeLocal));
-}
-
-/// Completes map task `t` as if its output were on executor `exec` (hostA is exec-0), with
-/// 10 bytes for each of `reduces` reduce partitions (Spark's `makeMapStatus(host, reduces)`).
-fn complete_map_on(h: &mut Harness, t: &TaskDescription, exec: usize, reduces: usize) {
-    let status = MapStatus {
-        executor: exec,
-        host: Arc::from(h.hosts[exec]),
-        rack: Arc::from("rack-0"),
-        sizes: (0..reduces as u32).map(|r| (r, 10)).collect(),
-    };
-    h.update(t, TaskOutcome::MapOutput(status));
 }
 
 // Reference §6 case 11.

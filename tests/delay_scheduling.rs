@@ -123,6 +123,7 @@ impl Bench {
             outcome: TaskOutcome::Result(Box::new(())),
             metrics: Default::default(),
             effects: Default::default(),
+            slept_us: 0,
             blocks_read: Vec::new(),
         };
         assert!(self

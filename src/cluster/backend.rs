@@ -4,6 +4,7 @@
 
 use super::executor::Executor;
 use crate::membership::NewExecutor;
+use crate::scheduler::ExecutorLoss;
 use crate::scheduler::{StatusUpdate, TaskDescription};
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ pub enum ClusterChange {
     /// An executor asks to register (Spark's `RegisterExecutor`).
     ExecutorRegistered(NewExecutor),
     /// An executor is gone (Spark's `ExecutorLost`), with why.
-    ExecutorLost { executor: usize, reason: String },
+    ExecutorLost { executor: usize, loss: ExecutorLoss },
 }
 
 /// What a wait ended with.
@@ -38,6 +39,10 @@ pub trait Backend {
     /// Executor `id` is gone: it runs nothing more, and what it was running never reports
     /// (on the wall clock, a report already under way is discarded by the scheduler).
     fn remove_executor(&mut self, id: usize);
+    /// Executor `id` stops answering (a `hang_executor` fault): what it runs, and what is
+    /// launched on it from now on, never reports. The driver does not know until it declares
+    /// the executor lost.
+    fn hang_executor(&mut self, id: usize);
     /// Delivers `change` as a [`Wake::Cluster`] at `at` (µs since the start).
     fn schedule(&mut self, at: u64, change: ClusterChange);
     /// Starts `tasks` on their executors.
@@ -50,6 +55,8 @@ pub trait Backend {
     fn sleep(&mut self, us: u64);
     /// Whether any launched task has not reported yet.
     fn has_running(&self) -> bool;
+    /// Whether an executor is scheduled to register later.
+    fn will_register(&self) -> bool;
 }
 
 /// Cluster changes waiting for their time, in time order (then in the order scheduled): the
@@ -65,6 +72,13 @@ impl ChangeQueue {
     pub fn push(&mut self, at: u64, change: ClusterChange) {
         self.due.insert((at, self.seq), change);
         self.seq += 1;
+    }
+
+    /// Whether an executor is scheduled to register.
+    pub fn has_registration(&self) -> bool {
+        self.due
+            .values()
+            .any(|c| matches!(c, ClusterChange::ExecutorRegistered(_)))
     }
 
     /// When the next change is due.

@@ -137,6 +137,23 @@ impl BlockManagerMasterEndpoint {
         self.master.with(|m| m.remove_rdd(rdd));
     }
 
+    /// Block `block` is lost at `now` (a `lose_block` fault): from `only` that executor, or
+    /// from every executor holding it. The master forgets the copies, so the partition is
+    /// recomputed (`lost`) where next needed.
+    pub fn lose_block(&mut self, now: u64, block: BlockId, only: Option<usize>) {
+        let holders: Vec<usize> = match only {
+            Some(e) => vec![e],
+            None => self.blocks.all().iter().map(|b| b.executor()).collect(),
+        };
+        for e in holders {
+            if let Some(bm) = self.blocks.get(e) {
+                let updates = bm.remove_block(block, "lost");
+                self.report(now, e, updates);
+            }
+        }
+        self.master.with(|m| m.forget(block, RecomputeReason::Lost));
+    }
+
     /// Executor `executor` is gone: its block manager is unreachable and the master forgets
     /// what it held (Spark's `removeBlockManager`).
     pub fn executor_lost(&mut self, executor: usize) {

@@ -4,15 +4,18 @@
 //! stream), then takes the next driver event: a task finished (its effects are committed to its
 //! executor's stores, then the schedulers hear of it and the freed cores are offered), the
 //! cluster changed (an executor registered, or was lost), or a timer came due (the periodic
-//! full offer round of `spark.scheduler.revive.interval`, the DAG scheduler's resubmission).
-//! Written here once for both clocks.
+//! full offer round of `spark.scheduler.revive.interval`, the DAG scheduler's resubmission),
+//! or a fault's trigger came (its effects are applied before anything else is decided:
+//! [`super::faults`]). Written here once for both clocks.
 
 use super::backend::{Backend, ClusterChange, Wake};
 use super::block_updates::BlockManagerMasterEndpoint;
+use super::faults::{self, FaultWatch};
 use super::members::{Driver, Executors};
+use super::topology::ClusterSpec;
 use super::DriverError;
 use crate::events::{EventBus, EventSink};
-use crate::scheduler::{Scheduler, StatusUpdate, TaskOutcome};
+use crate::scheduler::{ExecutorLoss, Scheduler, StatusUpdate, TaskOutcome};
 use crate::task_context::TaskError;
 
 /// How many revive rounds in a row may launch nothing, with nothing running, before the loop
@@ -34,6 +37,10 @@ pub(crate) struct DriverParts<'a> {
     pub revive_interval: u64,
     /// Turns of the loop so far (each a wake: a completion, a timer, an offer round).
     pub steps: &'a mut u64,
+    /// The run's fault plan, watching the events.
+    pub faults: &'a FaultWatch,
+    /// The cluster's shape: what an added executor gets, how long a heartbeat may be missed.
+    pub cluster: &'a ClusterSpec,
 }
 
 /// Applies what a task staged, at its completion: its shuffle files are committed to its
@@ -104,13 +111,45 @@ fn launch(
     backend.launch(tasks);
 }
 
-/// Applies a change in the cluster's membership at the backend's `now`.
+/// Applies a change in the cluster's membership at the backend's `now`. An executor that
+/// registers but cannot start is reported in the returned error.
 pub(crate) fn change_cluster(
     change: ClusterChange,
     sched: &mut Scheduler,
     backend: &mut dyn Backend,
     parts: &mut DriverParts<'_>,
 ) -> Result<(), DriverError> {
+    match change {
+        ClusterChange::ExecutorRegistered(new) => {
+            let now = backend.now();
+            let d = Driver {
+                sched,
+                storage: parts.storage,
+                backend,
+                events: parts.events,
+            };
+            parts
+                .executors
+                .register(now, new, d)
+                .map_err(|e| DriverError::ExecutorStart(e.to_string()))?;
+        }
+        ClusterChange::ExecutorLost { executor, loss } => {
+            lose_executor(executor, &loss, sched, backend, parts)
+        }
+    }
+    Ok(())
+}
+
+/// Executor `executor` is lost for `loss` at the backend's `now`. When no executor is left
+/// and none is to come (none scheduled to register, no `add_executor` fault still to come
+/// by time), the active jobs are aborted: Spark would wait for ever.
+pub(crate) fn lose_executor(
+    executor: usize,
+    loss: &ExecutorLoss,
+    sched: &mut Scheduler,
+    backend: &mut dyn Backend,
+    parts: &mut DriverParts<'_>,
+) {
     let now = backend.now();
     let d = Driver {
         sched,
@@ -118,18 +157,20 @@ pub(crate) fn change_cluster(
         backend,
         events: parts.events,
     };
-    match change {
-        ClusterChange::ExecutorRegistered(new) => {
-            parts
-                .executors
-                .register(now, new, d)
-                .map_err(|e| DriverError::ExecutorStart(e.to_string()))?;
-        }
-        ClusterChange::ExecutorLost { executor, reason } => {
-            parts.executors.lose(now, executor, &reason, d)
-        }
+    parts.executors.lose(now, executor, loss, d);
+    if !parts.executors.any_alive()
+        && !backend.will_register()
+        && !parts.faults.with(|f| f.will_add_executor())
+    {
+        let lost = parts.executors.membership.executors().len();
+        sched.abort_all_jobs(
+            now,
+            &format!(
+                "no executor is left (all {lost} lost) and none is to be added; \
+                 Spark would wait for executors for ever"
+            ),
+        );
     }
-    Ok(())
 }
 
 /// Runs the loop until `done` holds.
@@ -145,6 +186,10 @@ pub(crate) fn run_until(
     loop {
         *parts.steps += 1;
         pump(parts.events, bus);
+        if parts.faults.due(backend.now()) {
+            faults::inject_due(sched, backend, parts);
+            continue;
+        }
         if done(sched) {
             return Ok(());
         }
@@ -160,11 +205,18 @@ pub(crate) fn run_until(
         let next_revive = sched
             .wants_revive()
             .then(|| (now / interval + 1) * interval);
-        let deadline = [next_revive, sched.next_timer()]
+        let next_fault = parts.faults.with(|f| f.next_time());
+        let deadline = [next_revive, sched.next_timer(), next_fault]
             .into_iter()
             .flatten()
             .min();
         match backend.wait(deadline) {
+            Wake::Completed(u) if matches!(u.outcome, TaskOutcome::ExecutorExited { .. }) => {
+                idle_revives = 0;
+                if let TaskOutcome::ExecutorExited { code } = u.outcome {
+                    faults::executor_exited(u.executor, code, sched, backend, parts);
+                }
+            }
             Wake::Completed(mut u) => {
                 idle_revives = 0;
                 let now = backend.now();

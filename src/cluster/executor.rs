@@ -8,7 +8,9 @@
 //! scheduling.
 
 use crate::scheduler::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
-use crate::task_context::{CurrentTask, ExecutorEnv, TaskContext, TaskError, TaskIdentity};
+use crate::task_context::{
+    CurrentTask, ExecutorEnv, ExecutorHalt, TaskContext, TaskError, TaskIdentity,
+};
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -16,12 +18,30 @@ use std::sync::Arc;
 /// One executor's task runner.
 pub struct Executor {
     env: Arc<ExecutorEnv>,
+    /// How many times longer its tasks take (a `slow_executor` fault), as `f64` bits.
+    slowdown: std::sync::atomic::AtomicU64,
 }
 
 impl Executor {
     /// An executor with the services of `env`.
     pub fn new(env: ExecutorEnv) -> Self {
-        Executor { env: Arc::new(env) }
+        Executor {
+            env: Arc::new(env),
+            slowdown: std::sync::atomic::AtomicU64::new(1f64.to_bits()),
+        }
+    }
+
+    /// Makes its tasks take `factor` times as long from now on: on the virtual clock their
+    /// durations are multiplied, on the wall clock each task sleeps the difference when its
+    /// work is done.
+    pub fn set_slowdown(&self, factor: f64) {
+        self.slowdown
+            .store(factor.to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many times longer its tasks take (1 unless a fault slowed it).
+    pub fn slowdown(&self) -> f64 {
+        f64::from_bits(self.slowdown.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// The executor's id.
@@ -34,8 +54,20 @@ impl Executor {
         &self.env
     }
 
-    /// Runs one task to the end.
+    /// Runs one task to the end. A task carrying an injected failure fails as it starts; one
+    /// whose code halts the executor reports [`TaskOutcome::ExecutorExited`].
     pub fn run_task(&self, desc: TaskDescription) -> StatusUpdate {
+        if let Some(message) = desc.fail_with.clone() {
+            return StatusUpdate {
+                task_id: desc.task_id,
+                executor: self.env.executor,
+                outcome: TaskOutcome::Failed(TaskError::Exception(message)),
+                metrics: Default::default(),
+                effects: Default::default(),
+                slept_us: 0,
+                blocks_read: Vec::new(),
+            };
+        }
         let tc = TaskContext::new(
             TaskIdentity {
                 task_id: desc.task_id,
@@ -48,6 +80,7 @@ impl Executor {
             desc.shuffle_inputs.clone(),
         );
         let _current = CurrentTask::enter(&tc);
+        let started = (!self.env.measure_sizes).then(std::time::Instant::now);
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| match &desc.binary {
             TaskBinary::ShuffleMap(dep) => {
                 let sid = dep
@@ -62,14 +95,22 @@ impl Executor {
         let outcome = match run {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => TaskOutcome::Failed(e),
-            Err(p) => TaskOutcome::Failed(TaskError::Exception(panic_message(&p))),
+            Err(p) => match p.downcast_ref::<ExecutorHalt>() {
+                Some(ExecutorHalt(code)) => TaskOutcome::ExecutorExited { code: *code },
+                None => TaskOutcome::Failed(TaskError::Exception(panic_message(&p))),
+            },
         };
+        let slowdown = self.slowdown();
+        if let Some(started) = started.filter(|_| slowdown > 1.0) {
+            std::thread::sleep(started.elapsed().mul_f64(slowdown - 1.0));
+        }
         StatusUpdate {
             task_id: desc.task_id,
             executor: self.env.executor,
             outcome,
             metrics: tc.metrics(),
             effects: tc.take_effects(),
+            slept_us: tc.slept_us(),
             blocks_read: Vec::new(),
         }
     }

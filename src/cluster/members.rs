@@ -15,7 +15,7 @@ use super::ClusterError;
 use crate::dfs::Dfs;
 use crate::events::{EventKind, EventSink};
 use crate::membership::{ExecutorInfo, Membership, NewExecutor};
-use crate::scheduler::Scheduler;
+use crate::scheduler::{ExecutorLoss, Scheduler};
 use crate::shuffle::BlockTransferService;
 use crate::storage::{BlockManager, BlockManagers, DiskMedium, DiskStore};
 use crate::task_context::ExecutorEnv;
@@ -125,23 +125,52 @@ impl Executors {
         Ok(info)
     }
 
-    /// Executor `id` is lost at `now` for `reason`; nothing happens if it is not alive.
-    pub fn lose(&mut self, now: u64, id: usize, reason: &str, d: Driver<'_>) {
-        let Some(info) = self.membership.lose(id, now, reason) else {
+    /// Executor `id`'s process is gone (a kill, or a task that halted it) and the driver
+    /// noticed through the disconnect: it runs and reports nothing more and is offered
+    /// nothing, while its loss reason is pending ([`Self::lose`] follows).
+    pub fn disconnect(&mut self, id: usize, d: Driver<'_>) {
+        if self.membership.read().is_alive(id) {
+            d.backend.remove_executor(id);
+            d.sched.executor_disconnected(id);
+        }
+    }
+
+    /// Executor `id` is lost at `now` for `loss`; nothing happens if it is not alive.
+    pub fn lose(&mut self, now: u64, id: usize, loss: &ExecutorLoss, d: Driver<'_>) {
+        let Some(info) = self.membership.lose(id, now, &loss.message) else {
             return;
         };
         self.running.remove(&id);
-        self.transfer.executor_lost(id);
+        if loss.worker_lost {
+            self.transfer.host_lost(&info.host);
+        } else {
+            self.transfer.executor_lost(id);
+        }
         d.storage.executor_lost(id);
         d.backend.remove_executor(id);
         d.events.emit(
             now,
             EventKind::ExecutorRemoved {
                 executor: info.name,
-                reason: reason.to_string(),
+                reason: loss.message.clone(),
             },
         );
         d.sched
-            .executor_lost(now, id, reason, !self.external_shuffle_service);
+            .executor_lost(now, id, loss, self.external_shuffle_service);
+    }
+
+    /// Whether any executor is alive (a hung one is, until it is declared lost).
+    pub fn any_alive(&self) -> bool {
+        self.membership.read().alive().next().is_some()
+    }
+
+    /// How executors reach each other's disk stores.
+    pub fn transfer(&self) -> &Arc<BlockTransferService> {
+        &self.transfer
+    }
+
+    /// The DFS.
+    pub fn dfs(&self) -> &Arc<Dfs> {
+        &self.dfs
     }
 }

@@ -14,6 +14,7 @@ mod block_updates;
 pub mod cost;
 mod driver;
 pub mod executor;
+mod faults;
 mod members;
 pub mod topology;
 pub mod virtual_clock;
@@ -94,6 +95,8 @@ pub struct RuntimeConfig {
     pub seed: u64,
     /// The run's folder; a fresh temporary one (removed at the end) if `None`.
     pub work_dir: Option<PathBuf>,
+    /// The fault plan (CONTRACTS §2 `[[fault]]`).
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 /// The driver side of a run: schedulers, storage, executors, DFS, event bus and clock.
@@ -115,13 +118,16 @@ pub struct Runtime {
     revive_interval: u64,
     /// Turns the driver loop has taken.
     steps: u64,
+    /// The fault plan, watching the events for its triggers.
+    faults: faults::FaultWatch,
+    cluster: ClusterSpec,
     work_dir: PathBuf,
     remove_work_dir: bool,
 }
 
 impl Runtime {
     /// Starts the executors and registers them; posts their `ExecutorAdded` at time 0.
-    pub fn start(config: RuntimeConfig, bus: EventBus) -> Result<Self, ClusterError> {
+    pub fn start(config: RuntimeConfig, mut bus: EventBus) -> Result<Self, ClusterError> {
         static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let medium = match (config.clock, config.cluster.disk) {
             (Clock::Wall, Some(DiskMedium::Memory)) => {
@@ -184,7 +190,17 @@ impl Runtime {
             Clock::Virtual => Box::new(VirtualBackend::new(config.cost.clone())),
             Clock::Wall => Box::new(WallBackend::new()),
         };
+        let faults = faults::FaultWatch::default();
+        faults.with(|f| {
+            f.events_before(bus.posted());
+            for fault in config.faults {
+                f.add(fault);
+            }
+        });
+        bus.add_listener(Box::new(faults.clone()));
         let mut rt = Runtime {
+            faults,
+            cluster: config.cluster.clone(),
             scheduler,
             bus,
             events,
@@ -243,13 +259,18 @@ impl Runtime {
             .schedule(at_us, ClusterChange::ExecutorRegistered(new));
     }
 
-    /// Has executor `executor` be lost at `at_us`, for `reason`.
+    /// Has executor `executor` be lost at `at_us`, for `reason` (not the application's
+    /// doing).
     pub fn schedule_executor_loss(&mut self, at_us: u64, executor: usize, reason: &str) {
         self.backend.schedule(
             at_us,
             ClusterChange::ExecutorLost {
                 executor,
-                reason: reason.to_string(),
+                loss: crate::scheduler::ExecutorLoss {
+                    message: reason.to_string(),
+                    caused_by_app: false,
+                    worker_lost: false,
+                },
             },
         );
     }
@@ -297,6 +318,41 @@ impl Runtime {
         self.bus.post(now, kind);
     }
 
+    /// Adds `fault` to the run's fault plan; returns its index (`fault[i]`).
+    pub fn add_fault(&mut self, fault: crate::faults::Fault) -> usize {
+        self.faults.with(|f| f.add(fault))
+    }
+
+    /// The faults whose trigger has not come (yet), as `fault[i]`.
+    pub fn faults_not_injected(&self) -> Vec<String> {
+        self.faults.with(|f| f.not_injected())
+    }
+
+    /// Iteration `i` (from 1) of the workload starts: faults triggered by it, or by a time
+    /// already reached, are applied now.
+    pub fn iteration_started(&mut self, i: usize) {
+        self.faults.with(|f| f.iteration_started(i));
+        self.inject_due_faults();
+    }
+
+    /// Applies the faults that are due, between jobs.
+    fn inject_due_faults(&mut self) {
+        if !self.faults.due(self.backend.now()) {
+            return;
+        }
+        let mut parts = driver::DriverParts {
+            executors: &mut self.executors,
+            storage: &mut self.storage,
+            events: &self.events,
+            revive_interval: self.revive_interval,
+            steps: &mut self.steps,
+            faults: &self.faults,
+            cluster: &self.cluster,
+        };
+        faults::inject_due(&mut self.scheduler, self.backend.as_mut(), &mut parts);
+        driver::pump(&self.events, &mut self.bus);
+    }
+
     fn drive(&mut self, job: usize) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
         let done = move |s: &Scheduler| s.job_finished(job);
         let mut parts = driver::DriverParts {
@@ -305,6 +361,8 @@ impl Runtime {
             events: &self.events,
             revive_interval: self.revive_interval,
             steps: &mut self.steps,
+            faults: &self.faults,
+            cluster: &self.cluster,
         };
         let r = driver::run_until(
             &mut self.scheduler,
@@ -340,6 +398,7 @@ impl Runtime {
         action: &str,
     ) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
         self.job_launch();
+        self.inject_due_faults();
         let now = self.now();
         let job = self
             .scheduler
@@ -350,6 +409,7 @@ impl Runtime {
     /// Runs only the map stage of a shuffle (Spark's `submitMapStage`).
     pub fn run_map_stage(&mut self, dep: &Arc<ShuffleDependency>) -> Result<(), JobError> {
         self.job_launch();
+        self.inject_due_faults();
         let now = self.now();
         let job = self.scheduler.submit_map_stage(now, dep);
         self.drive(job).map(|_| ())

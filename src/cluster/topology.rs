@@ -20,6 +20,10 @@ pub struct ClusterSpec {
     pub disk: Option<DiskMedium>,
     /// Whether map outputs outlive their executor (not their host).
     pub external_shuffle_service: bool,
+    /// How long a silent executor (a `hang_executor` fault) goes unnoticed before the driver
+    /// declares it lost, µs (Spark's `spark.network.timeout`, checked by its
+    /// `HeartbeatReceiver`).
+    pub heartbeat_timeout_us: u64,
 }
 
 /// Spark's unified memory (storage and execution) of an executor in local mode, the default:
@@ -37,6 +41,7 @@ impl Default for ClusterSpec {
             storage_memory: SPARK_LOCAL_STORAGE_MEMORY,
             disk: None,
             external_shuffle_service: false,
+            heartbeat_timeout_us: 10_000_000,
         }
     }
 }
@@ -77,13 +82,18 @@ impl ClusterSpec {
         out
     }
 
+    /// The rack of host `host` (`host-N`), if the cluster has that host.
+    pub fn rack_of(&self, host: usize) -> Option<String> {
+        self.hosts().into_iter().nth(host).map(|(_, rack)| rack)
+    }
+
     /// Every host with its rack, in host order: `host-N` on `rack-R`, the only place a
     /// scenario's hosts and racks are named.
     pub fn hosts(&self) -> Vec<(String, String)> {
         (0..self.racks * self.hosts_per_rack)
             .map(|h| {
                 (
-                    format!("host-{h}"),
+                    crate::membership::host_name(h),
                     format!("rack-{}", h / self.hosts_per_rack.max(1)),
                 )
             })

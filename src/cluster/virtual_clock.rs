@@ -32,6 +32,8 @@ pub struct VirtualBackend {
     done: BTreeMap<u64, StatusUpdate>,
     changes: ChangeQueue,
     executors: BTreeMap<usize, Arc<Executor>>,
+    /// Executors that stopped answering (`hang_executor`): what runs on them never reports.
+    hung: std::collections::BTreeSet<usize>,
     cost: CostModel,
 }
 
@@ -46,6 +48,7 @@ impl VirtualBackend {
             done: BTreeMap::new(),
             changes: ChangeQueue::default(),
             executors: BTreeMap::new(),
+            hung: Default::default(),
             cost,
         }
     }
@@ -56,7 +59,8 @@ impl VirtualBackend {
         if self.launched.is_empty() {
             return;
         }
-        let tasks = std::mem::take(&mut self.launched);
+        let mut tasks = std::mem::take(&mut self.launched);
+        tasks.retain(|t| !self.hung.contains(&t.executor));
         let execs = &self.executors;
         let run = |t: TaskDescription| match execs.get(&t.executor) {
             Some(e) => e.run_task(t),
@@ -69,6 +73,7 @@ impl VirtualBackend {
                 ))),
                 metrics: Default::default(),
                 effects: Default::default(),
+                slept_us: 0,
                 blocks_read: Vec::new(),
             },
         };
@@ -78,7 +83,15 @@ impl VirtualBackend {
             tasks.into_par_iter().map(run).collect()
         };
         for u in updates {
-            let at = self.now + self.cost.task_duration_us(&u.metrics);
+            let slowdown = self
+                .executors
+                .get(&u.executor)
+                .map_or(1.0, |e| e.slowdown());
+            let took = self
+                .cost
+                .task_duration_us(&u.metrics)
+                .saturating_add(u.slept_us);
+            let at = self.now + (took as f64 * slowdown).round() as u64;
             self.queue.push(Reverse((at, self.seq)));
             self.done.insert(self.seq, u);
             self.seq += 1;
@@ -115,6 +128,12 @@ impl Backend for VirtualBackend {
 
     fn remove_executor(&mut self, id: usize) {
         self.executors.remove(&id);
+        self.launched.retain(|t| t.executor != id);
+        self.done.retain(|_, u| u.executor != id);
+    }
+
+    fn hang_executor(&mut self, id: usize) {
+        self.hung.insert(id);
         self.launched.retain(|t| t.executor != id);
         self.done.retain(|_, u| u.executor != id);
     }
@@ -168,6 +187,10 @@ impl Backend for VirtualBackend {
     fn sleep(&mut self, us: u64) {
         self.compute_launched();
         self.now += us;
+    }
+
+    fn will_register(&self) -> bool {
+        self.changes.has_registration()
     }
 
     fn has_running(&self) -> bool {

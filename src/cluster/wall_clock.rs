@@ -53,6 +53,8 @@ pub struct WallBackend {
     report: Sender<StatusUpdate>,
     changes: ChangeQueue,
     running: usize,
+    /// Executors that stopped answering: their reports are dropped.
+    hung: std::collections::BTreeSet<usize>,
 }
 
 impl Default for WallBackend {
@@ -73,6 +75,7 @@ impl WallBackend {
             report,
             changes: ChangeQueue::default(),
             running: 0,
+            hung: Default::default(),
         }
     }
 
@@ -137,6 +140,10 @@ impl Backend for WallBackend {
         }
     }
 
+    fn hang_executor(&mut self, id: usize) {
+        self.hung.insert(id);
+    }
+
     fn schedule(&mut self, at: u64, change: ClusterChange) {
         self.changes.push(at, change);
     }
@@ -165,6 +172,10 @@ impl Backend for WallBackend {
         match recv_soon(&self.updates, wait) {
             Ok(u) => {
                 self.running = self.running.saturating_sub(1);
+                if self.hung.contains(&u.executor) {
+                    // A hung executor's report never reaches the driver.
+                    return self.wait(deadline);
+                }
                 Wake::Completed(Box::new(u))
             }
             Err(RecvTimeoutError::Timeout) => match self.due_change() {
@@ -176,6 +187,10 @@ impl Backend for WallBackend {
     }
 
     fn sleep(&mut self, _us: u64) {}
+
+    fn will_register(&self) -> bool {
+        self.changes.has_registration()
+    }
 
     fn has_running(&self) -> bool {
         self.running > 0

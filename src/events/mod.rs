@@ -214,6 +214,9 @@ pub enum EventKind {
         kind: String,
         target: String,
         at: String,
+        /// Its place in the plan (`fault[i]`; an addition to CONTRACTS §3).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fault: Option<usize>,
     },
     /// An iteration of an iterative workload ended.
     IterationEnd {
@@ -229,6 +232,9 @@ pub enum EventKind {
         answer: String,
         #[serde(default)]
         result_digest: String,
+        /// The faults of the plan whose trigger never came, as `fault[i]`.
+        #[serde(default)]
+        faults_not_injected: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
@@ -554,6 +560,8 @@ pub struct EventBus {
     /// The batch being posted by [`EventBus::post_from`]: it and the sink's buffer trade
     /// places, so that posting allocates no buffer once both have grown.
     batch: Vec<Event>,
+    /// Events posted so far.
+    posted: u64,
 }
 
 impl EventBus {
@@ -570,6 +578,7 @@ impl EventBus {
     /// Delivers `kind` at `time_us` to every listener.
     pub fn post(&mut self, time_us: u64, kind: EventKind) {
         let event = Event { kind, time_us };
+        self.posted += 1;
         for l in &mut self.listeners {
             l.on_event(&event);
         }
@@ -587,9 +596,15 @@ impl EventBus {
 
     /// Delivers an already stamped event.
     pub fn post_event(&mut self, event: Event) {
+        self.posted += 1;
         for l in &mut self.listeners {
             l.on_event(&event);
         }
+    }
+
+    /// How many events were posted so far (the next one's number in the log, from 0).
+    pub fn posted(&self) -> u64 {
+        self.posted
     }
 
     /// Asks every listener to flush.

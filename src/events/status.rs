@@ -125,6 +125,8 @@ pub struct AppEnd {
     pub result: AppResult,
     pub answer: String,
     pub result_digest: String,
+    /// The faults whose trigger never came, as `fault[i]`.
+    pub faults_not_injected: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -380,12 +382,14 @@ impl AppStatus {
                 result,
                 answer,
                 result_digest,
+                faults_not_injected,
                 error,
             } => {
                 self.end = Some(AppEnd {
                     result: *result,
                     answer: answer.clone(),
                     result_digest: result_digest.clone(),
+                    faults_not_injected: faults_not_injected.clone(),
                     error: error.clone(),
                 })
             }

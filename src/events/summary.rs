@@ -84,6 +84,8 @@ pub struct RunSummary {
     pub blocks_not_stored: usize,
     pub partitions_recomputed: usize,
     pub faults_injected: usize,
+    /// The faults of the plan whose trigger never came, as `fault[i]`.
+    pub faults_not_injected: Vec<String>,
     /// Per job (in order), the ids of the stages it ran.
     pub stages_run_by_job: Vec<Vec<usize>>,
     /// Per job (in order), the ids of the stages it listed and did not run.
@@ -193,6 +195,9 @@ impl RunSummary {
             blocks_not_stored: s.blocks_not_stored,
             partitions_recomputed: s.partitions_recomputed,
             faults_injected: s.faults_injected,
+            faults_not_injected: end
+                .map(|e| e.faults_not_injected.clone())
+                .unwrap_or_default(),
             stages_run_by_job: job_details.iter().map(|j| ids(j, true)).collect(),
             stages_skipped_by_job: job_details.iter().map(|j| ids(j, false)).collect(),
             iterations: s

@@ -1,9 +1,14 @@
 //! Fault plans (CONTRACTS §2 `[[fault]]`): when a fault happens and what it does.
 //!
 //! This module owns the typed plan: [`Trigger`] (`time 2s`, `iteration 6`, `job 3`,
-//! `stage 4`, `task 17`) and [`FaultKind`] with its target, parsed and checked against the
-//! cluster's names. Injecting faults into a run arrives with the faults step; until then a
-//! scenario's faults are validated and reported as not yet honoured.
+//! `stage 4`, `task 17`, `event 120`) and [`FaultKind`] with its target, parsed and checked
+//! against the cluster's names, and the [`FaultInjector`] that watches a run for the
+//! triggers. What a fault does to the cluster is the driver's business
+//! (`cluster::faults`): there a fault is one more driver event, in order with task
+//! completions on the run's clock.
+
+mod inject;
+pub use inject::FaultInjector;
 
 use crate::storage::BlockId;
 use crate::units::parse_duration;
@@ -22,6 +27,24 @@ pub enum Trigger {
     Stage(usize),
     /// When task N launches.
     Task(usize),
+    /// Right after the N-th event of the run's log (from 0): how a what-if made at a playback
+    /// moment is saved. Virtual clock only.
+    Event(usize),
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trigger::Time(us) => {
+                write!(f, "time {}", crate::units::format_duration(*us as f64))
+            }
+            Trigger::Iteration(n) => write!(f, "iteration {n}"),
+            Trigger::Job(n) => write!(f, "job {n}"),
+            Trigger::Stage(n) => write!(f, "stage {n}"),
+            Trigger::Task(n) => write!(f, "task {n}"),
+            Trigger::Event(n) => write!(f, "event {n}"),
+        }
+    }
 }
 
 impl Trigger {
@@ -36,7 +59,7 @@ impl Trigger {
     pub fn parse(s: &str) -> Result<Trigger, String> {
         let bad = || {
             format!(
-                "{s:?} is not a trigger: write \"time 2s\", \"iteration N\", \"job N\", \"stage N\" or \"task N\""
+                "{s:?} is not a trigger: write \"time 2s\", \"iteration N\", \"job N\", \"stage N\", \"task N\" or \"event N\""
             )
         };
         let (word, arg) = s.trim().split_once(' ').ok_or_else(bad)?;
@@ -58,6 +81,7 @@ impl Trigger {
             "job" => Trigger::Job(n()?),
             "stage" => Trigger::Stage(n()?),
             "task" => Trigger::Task(n()?),
+            "event" => Trigger::Event(n()?),
             _ => return Err(bad()),
         })
     }
@@ -67,6 +91,9 @@ impl Trigger {
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
     KillExecutor {
+        executor: usize,
+    },
+    HangExecutor {
         executor: usize,
     },
     KillHost {
@@ -95,6 +122,41 @@ pub enum FaultKind {
     },
 }
 
+impl FaultKind {
+    /// The kind's name, as a scenario writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::KillExecutor { .. } => "kill_executor",
+            FaultKind::HangExecutor { .. } => "hang_executor",
+            FaultKind::KillHost { .. } => "kill_host",
+            FaultKind::LoseBlock { .. } => "lose_block",
+            FaultKind::LoseMapOutput { .. } => "lose_map_output",
+            FaultKind::FailTask { .. } => "fail_task",
+            FaultKind::SlowExecutor { .. } => "slow_executor",
+            FaultKind::AddExecutor { .. } => "add_executor",
+        }
+    }
+
+    /// The target, as a scenario writes it (`exec-2`, `rdd_3_1`, `shuffle 0 map 4`).
+    pub fn target(&self) -> String {
+        match self {
+            FaultKind::KillExecutor { executor }
+            | FaultKind::HangExecutor { executor }
+            | FaultKind::SlowExecutor { executor, .. } => {
+                crate::membership::executor_name(*executor)
+            }
+            FaultKind::KillHost { host } | FaultKind::AddExecutor { host, .. } => {
+                crate::membership::host_name(*host)
+            }
+            FaultKind::LoseBlock { block, .. } => block.to_string(),
+            FaultKind::LoseMapOutput { shuffle, map } => format!("shuffle {shuffle} map {map}"),
+            FaultKind::FailTask {
+                stage, partition, ..
+            } => format!("stage {stage} partition {partition}"),
+        }
+    }
+}
+
 /// One fault of a plan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
@@ -105,6 +167,7 @@ pub struct Fault {
 /// The kind names a scenario may use.
 pub const KINDS: &[&str] = &[
     "kill_executor",
+    "hang_executor",
     "kill_host",
     "lose_block",
     "lose_map_output",
@@ -188,6 +251,9 @@ pub fn parse_fault(f: &FaultFields<'_>, size: ClusterSize) -> Result<Fault, Faul
     let host = |s: &str| numbered(s, "host-", size.hosts, "a host");
     let kind = match kind {
         "kill_executor" => FaultKind::KillExecutor {
+            executor: exec(target).map_err(|m| err("target", m))?,
+        },
+        "hang_executor" => FaultKind::HangExecutor {
             executor: exec(target).map_err(|m| err("target", m))?,
         },
         "kill_host" => FaultKind::KillHost {

@@ -118,6 +118,24 @@ const MANY: usize = 30;
 const HEAD: usize = 15;
 const TAIL: usize = 10;
 
+/// One warning per fault of `sc`'s plan whose trigger never came in the run `s` summarizes:
+/// `fault[1] (kill_executor exec-2 at "iteration 9") was not injected: its trigger never came`.
+pub fn faults_not_injected(sc: &super::Scenario, s: &RunSummary) -> Vec<String> {
+    s.faults_not_injected
+        .iter()
+        .map(|name| {
+            let what = name
+                .strip_prefix("fault[")
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| sc.faults.get(i))
+                .map(|f| format!(" ({} {} at \"{}\")", f.kind.name(), f.kind.target(), f.at))
+                .unwrap_or_default();
+            format!("{name}{what} was not injected: its trigger never came")
+        })
+        .collect()
+}
+
 /// What `run` and `summary` print: the JSON object on one line, or the human summary.
 pub fn render(s: &RunSummary, lineage: &str, json: bool) -> String {
     if json {

@@ -133,6 +133,7 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<RunReport, RunError>
         .cost(scenario.cost.clone())
         .dfs(scenario.dfs.clone())
         .scenario_toml(scenario.as_ran_toml())
+        .faults(scenario.faults.clone())
         .listener(rec.clone());
     if let Some(l) = opts.listener {
         b = b.listener_boxed(l);

@@ -71,7 +71,23 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         check_expect(&format!("expect.{}", quote(key)), key, v)?;
     }
 
-    let faults = fault_tables(f, &cluster, warnings)?;
+    let faults = fault_tables(f, &cluster, clock)?;
+    for (i, fault) in faults.iter().enumerate() {
+        if let crate::faults::Trigger::Iteration(n) = fault.at {
+            let have = workload.iterations();
+            if n > have {
+                let why = if have == 0 {
+                    format!("a {} workload does not iterate", workload.kind())
+                } else {
+                    format!("the workload runs {have} iteration(s)")
+                };
+                return Err((
+                    format!("fault[{i}].at"),
+                    format!("\"iteration {n}\" never comes: {why}"),
+                ));
+            }
+        }
+    }
     variant_tables(f)?;
     // Spark stores fewer copies when there are fewer executors, with a warning
     // ("replicated to only 0 peer(s) instead of 1 peers"); say so before the run.
@@ -140,6 +156,9 @@ fn cluster_table(
         storage_memory: c.storage_memory.map_or(d.storage_memory, |s| s.0),
         disk: None,
         external_shuffle_service: c.external_shuffle_service.unwrap_or(false),
+        heartbeat_timeout_us: c
+            .heartbeat_timeout
+            .map_or(d.heartbeat_timeout_us, |t| t.0.round() as u64),
     };
     let factors = [
         ("cluster.racks", cluster.racks as u64),
@@ -207,11 +226,6 @@ fn cluster_table(
     };
     if let Some(t) = c.heartbeat_timeout {
         positive("cluster.heartbeat_timeout", Some(t.0))?;
-        warnings.push((
-            "cluster.heartbeat_timeout".into(),
-            "accepted but not used: no executor is lost in a run today, so no heartbeat times out"
-                .into(),
-        ));
     }
     Ok(cluster)
 }
@@ -398,7 +412,7 @@ fn engine(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Engine, KeyE
 fn fault_tables(
     f: &ScenarioFile,
     cluster: &ClusterSpec,
-    warnings: &mut Vec<KeyError>,
+    clock: Clock,
 ) -> Result<Vec<Fault>, KeyError> {
     let executors = cluster.executors().len() as u64;
     let hosts = cluster.racks * cluster.hosts_per_rack;
@@ -417,16 +431,17 @@ fn fault_tables(
             factor: t.factor,
             cores: t.cores,
         };
-        faults.push(
-            parse_fault(&fields, size)
-                .map_err(|e| (format!("fault[{i}].{}", e.field), e.message))?,
-        );
-    }
-    if !faults.is_empty() {
-        warnings.push((
-            "fault".into(),
-            "checked but not injected: the run goes as if the fault plan were empty".into(),
-        ));
+        let fault = parse_fault(&fields, size)
+            .map_err(|e| (format!("fault[{i}].{}", e.field), e.message))?;
+        if clock == Clock::Wall && matches!(fault.at, crate::faults::Trigger::Event(_)) {
+            return Err((
+                format!("fault[{i}].at"),
+                "\"event N\" is for the virtual clock, where a run's events always come in the \
+                 same order; on the wall clock use \"time\", \"job\", \"stage\" or \"task\""
+                    .into(),
+            ));
+        }
+        faults.push(fault);
     }
     Ok(faults)
 }

@@ -50,6 +50,21 @@ pub enum JobError {
     Internal(String),
 }
 
+/// Why an executor is gone, as the schedulers need to know it (Spark's
+/// `ExecutorLossReason`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutorLoss {
+    /// What the cluster said (`Command exited with code 137`, `Executor heartbeat timed out
+    /// after 10000 ms`).
+    pub message: String,
+    /// Whether the application caused it (Spark's `exitCausedByApp`): a task's code took the
+    /// process down. Only then do the tasks running there count a failure.
+    pub caused_by_app: bool,
+    /// Whether the whole host went (Spark's `workerHost`): its shuffle files go with it, even
+    /// under an external shuffle service.
+    pub worker_lost: bool,
+}
+
 /// The scheduler settings of CONTRACTS §2 `[scheduler]`, with Spark's defaults.
 #[derive(Clone, Debug)]
 pub struct SchedulerConfig {
@@ -134,18 +149,54 @@ impl Scheduler {
         self.revive_requested = true;
     }
 
-    /// Executor `id`, lost in the membership, is gone (Spark's `TaskSchedulerImpl.executorLost`
-    /// then the DAG scheduler's `handleExecutorLost`): the tasks it ran end `executor_lost`,
-    /// its cached blocks are forgotten, and its map outputs too when `files_lost` (no external
-    /// shuffle service keeps them).
-    pub fn executor_lost(&mut self, now: u64, id: usize, reason: &str, files_lost: bool) {
-        for c in self.tasks.executor_lost(now, id, reason, &mut self.events) {
+    /// Executor `id`'s process is gone and its loss reason is not known yet: it is offered
+    /// nothing more, and what it was running waits for [`Self::executor_lost`].
+    pub fn executor_disconnected(&mut self, id: usize) {
+        self.tasks.executor_disconnected(id);
+    }
+
+    /// Executor `id`, lost in the membership, is gone for `loss` (Spark's
+    /// `TaskSchedulerImpl.executorLost`, then the DAG scheduler's `handleExecutorLost`): the
+    /// map tasks of running stages whose outputs it held end `resubmitted` (without an
+    /// `external_shuffle_service`), the tasks it ran end `executor_lost`, its cached blocks
+    /// are forgotten, and its map outputs too as reference §4.2's table says: lost without
+    /// an external shuffle service, and with one only when the whole host went.
+    pub fn executor_lost(
+        &mut self,
+        now: u64,
+        id: usize,
+        loss: &ExecutorLoss,
+        external_shuffle_service: bool,
+    ) {
+        let host = self.tasks.membership().read().host(id).map(str::to_string);
+        let completions =
+            self.tasks
+                .executor_lost(now, id, loss, !external_shuffle_service, &mut self.events);
+        for c in completions {
             self.task_ended(now, c, Vec::new());
         }
+        let files_lost = !external_shuffle_service || loss.worker_lost;
+        let host = host.filter(|_| loss.worker_lost);
         self.dag
-            .executor_lost(now, id, files_lost, &mut self.events);
+            .executor_lost(now, id, files_lost, host.as_deref(), &mut self.events);
         self.revive_requested = true;
         self.apply(now);
+    }
+
+    /// Fails every active job with `reason` (the cluster cannot run them: no executor is
+    /// left); their running tasks are killed first.
+    pub fn abort_all_jobs(&mut self, now: u64, reason: &str) {
+        let message = format!("Job aborted: {reason}");
+        for job in self.dag.active_jobs() {
+            self.dag.fail_job(now, job, &message, &mut self.events);
+        }
+        self.apply(now);
+    }
+
+    /// The next `times` attempts of stage `stage`'s task for `partition` fail as they start
+    /// (a `fail_task` fault).
+    pub fn inject_failures(&mut self, stage: usize, partition: usize, times: u32, message: &str) {
+        self.tasks.inject_failures(stage, partition, times, message);
     }
 
     /// Submits a job; see [`DagScheduler::submit_job`].
@@ -215,7 +266,7 @@ impl Scheduler {
     }
 
     /// Posts a finished attempt's `TaskEnd`, then tells the DAG scheduler.
-    fn task_ended(&mut self, now: u64, c: Completion, blocks_read: Vec<String>) {
+    pub(crate) fn task_ended(&mut self, now: u64, c: Completion, blocks_read: Vec<String>) {
         let error = match &c.result {
             CompletionResult::Failed(e) => Some(e.to_string()),
             _ => None,

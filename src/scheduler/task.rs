@@ -48,6 +48,9 @@ pub struct TaskDescription {
     /// The locality it was launched at.
     pub locality: Locality,
     pub speculative: bool,
+    /// A failure a fault plan injected (`fail_task`): the task fails as it starts, with this
+    /// message, before computing anything.
+    pub fail_with: Option<String>,
     /// The map output tracker's epoch when the task set was made.
     pub epoch: u64,
     pub binary: TaskBinary,
@@ -63,6 +66,10 @@ pub enum TaskOutcome {
     Result(Box<dyn Any + Send>),
     /// The task failed.
     Failed(TaskError),
+    /// The task's own code took its executor's process down (Spark's `Runtime.halt`, as
+    /// [`TaskContext::halt_executor`] does): no report comes from a dead process, so the
+    /// driver hears of it as the executor's loss, which the application caused.
+    ExecutorExited { code: i32 },
 }
 
 impl std::fmt::Debug for TaskOutcome {
@@ -71,6 +78,7 @@ impl std::fmt::Debug for TaskOutcome {
             TaskOutcome::MapOutput(s) => write!(f, "MapOutput({s:?})"),
             TaskOutcome::Result(_) => f.write_str("Result(..)"),
             TaskOutcome::Failed(e) => write!(f, "Failed({e:?})"),
+            TaskOutcome::ExecutorExited { code } => write!(f, "ExecutorExited({code})"),
         }
     }
 }
@@ -84,6 +92,9 @@ pub struct StatusUpdate {
     pub outcome: TaskOutcome,
     pub metrics: TaskMetrics,
     pub effects: TaskEffects,
+    /// Time the task's code slept ([`TaskContext::sleep`]), µs: the virtual clock adds it to
+    /// the task's duration (the wall clock really slept).
+    pub slept_us: u64,
     /// Filled by the driver as it applies the effects: the cached blocks whose LRU position
     /// the completion renewed (reported on `TaskEnd`).
     pub blocks_read: Vec<String>,

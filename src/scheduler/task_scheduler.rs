@@ -22,6 +22,8 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod failures;
+
 /// A stage attempt's tasks as the DAG scheduler hands them over.
 pub struct TaskSet {
     pub stage_id: usize,
@@ -96,6 +98,9 @@ pub enum CompletionResult {
     MapOutput(MapStatus),
     Value(Box<dyn Any + Send>),
     Failed(TaskError),
+    /// A shuffle map task that had succeeded must run again: its output was on an executor
+    /// that is gone (the `resubmitted` task end).
+    Resubmitted,
 }
 
 /// Offer rounds, FIFO task sets, running tasks.
@@ -116,6 +121,9 @@ pub struct TaskScheduler {
     /// their reports discarded when they come.
     killed: BTreeMap<usize, usize>,
     next_task_id: usize,
+    /// Failures a fault plan injected (`fail_task`): by (stage, partition), how many of its
+    /// next attempts fail, and with what message.
+    injected_failures: BTreeMap<(usize, usize), (u32, String)>,
     /// Whether each round's offers are shuffled (Spark's `shuffleOffers`): always, but in
     /// tests that follow a worked example offer by offer.
     shuffle_offers: bool,
@@ -166,6 +174,7 @@ impl TaskScheduler {
             running: BTreeMap::new(),
             killed: BTreeMap::new(),
             next_task_id: 0,
+            injected_failures: BTreeMap::new(),
             shuffle_offers: true,
         }
     }
@@ -213,12 +222,12 @@ impl TaskScheduler {
     }
 
     /// Forgets executor `id`'s cores.
-    fn remove_cores(&mut self, id: usize) {
+    pub(super) fn remove_cores(&mut self, id: usize) {
         self.set_free(id, 0);
         self.cores.remove(&id);
     }
 
-    fn recompute_locality(&mut self, roster: &Roster, now: u64, events: &mut EventSink) {
+    pub(super) fn recompute_locality(&mut self, roster: &Roster, now: u64, events: &mut EventSink) {
         let view = View {
             roster,
             racks: self.config.rack_locality,
@@ -226,46 +235,6 @@ impl TaskScheduler {
         for (tsm, _) in self.task_sets.values_mut() {
             tsm.recompute_locality(&view, now, events);
         }
-    }
-
-    /// Executor `id` is gone (the membership already says so): its cores are no longer
-    /// offered, and each task running on it fails with `executor_lost` (Spark's
-    /// `TaskSetManager.executorLost`; the loss does not count towards the task's failures, as
-    /// for an executor the driver lost rather than one a task crashed). Returns the failed
-    /// tasks' completions, for the DAG scheduler.
-    pub fn executor_lost(
-        &mut self,
-        now: u64,
-        id: usize,
-        reason: &str,
-        events: &mut EventSink,
-    ) -> Vec<Completion> {
-        self.remove_cores(id);
-        self.killed.retain(|_, e| *e != id);
-        let on_it: Vec<usize> = self
-            .running
-            .iter()
-            .filter(|(_, r)| r.executor == id)
-            .map(|(t, _)| *t)
-            .collect();
-        let name = self.membership.name(id);
-        let mut out = Vec::new();
-        for task in on_it {
-            let update = StatusUpdate {
-                task_id: task,
-                executor: id,
-                outcome: TaskOutcome::Failed(TaskError::ExecutorLost(format!(
-                    "executor {name} lost: {reason}"
-                ))),
-                metrics: TaskMetrics::default(),
-                effects: Default::default(),
-                blocks_read: Vec::new(),
-            };
-            out.extend(self.status_update(now, update, events));
-        }
-        let membership = self.membership.clone();
-        self.recompute_locality(&membership.read(), now, events);
-        out
     }
 
     /// The cluster this scheduler offers.
@@ -560,6 +529,8 @@ impl TaskScheduler {
             self.next_task_id += 1;
             let attempt_number = tsm.launched(index, task_id);
             let partition = tsm.partition_of(index);
+            let fail_with =
+                failures::take_injected(&mut self.injected_failures, ts.stage_id, partition);
             events.emit(
                 now,
                 EventKind::TaskStart {
@@ -599,6 +570,7 @@ impl TaskScheduler {
                 executor: *exec,
                 locality,
                 speculative: false,
+                fail_with,
                 epoch: ts.epoch,
                 binary: ts.binary.clone(),
                 shuffle_inputs: ts.shuffle_inputs.clone(),
@@ -661,9 +633,27 @@ impl TaskScheduler {
                 (TaskEndReason::Success, CompletionResult::MapOutput(s), None)
             }
             TaskOutcome::Result(v) => (TaskEndReason::Success, CompletionResult::Value(v), None),
-            TaskOutcome::Failed(e) => {
+            outcome @ (TaskOutcome::Failed(_) | TaskOutcome::ExecutorExited { .. }) => {
+                let e = match outcome {
+                    TaskOutcome::Failed(e) => e,
+                    // The driver hears of an exit as the executor's loss; should a report say
+                    // it, it is that loss, caused by the application.
+                    _ => TaskError::ExecutorLost {
+                        message: "the executor's process exited".into(),
+                        caused_by_app: true,
+                    },
+                };
                 let fetch = matches!(e, TaskError::FetchFailed { .. });
-                let executor_lost = matches!(e, TaskError::ExecutorLost(_));
+                let executor_lost = matches!(e, TaskError::ExecutorLost { .. });
+                // Spark's `countTowardsTaskFailures`: an executor's loss counts only when the
+                // application caused it.
+                let app_lost = matches!(
+                    e,
+                    TaskError::ExecutorLost {
+                        caused_by_app: true,
+                        ..
+                    }
+                );
                 let reason = if fetch {
                     TaskEndReason::FetchFailed
                 } else if executor_lost {
@@ -671,7 +661,7 @@ impl TaskScheduler {
                 } else {
                     TaskEndReason::Exception
                 };
-                let counts = !fetch && !executor_lost;
+                let counts = !fetch && (!executor_lost || app_lost);
                 let mut aborted = None;
                 let host = roster.host(run.executor).unwrap_or_default();
                 let name = roster.name(run.executor);
@@ -692,7 +682,7 @@ impl TaskScheduler {
         };
         if reason == TaskEndReason::Success {
             if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
-                tsm.handle_success(run.index, update.task_id);
+                tsm.handle_success(run.index, update.task_id, run.executor);
             }
         }
         self.drop_finished(now, events);

@@ -82,6 +82,9 @@ pub struct TaskSetManager {
     pub priority: usize,
     tasks: Vec<TaskTemplate>,
     successful: Vec<bool>,
+    /// For each successful task, the attempt that succeeded: its task id and executor (a
+    /// shuffle map task's output lives there).
+    succeeded_on: Vec<Option<(usize, usize)>>,
     copies_running: Vec<u32>,
     num_failures: Vec<u32>,
     attempts: Vec<usize>,
@@ -129,6 +132,7 @@ impl TaskSetManager {
             priority,
             tasks,
             successful: vec![false; n],
+            succeeded_on: vec![None; n],
             copies_running: vec![0; n],
             num_failures: vec![0; n],
             attempts: vec![0; n],
@@ -617,19 +621,52 @@ impl TaskSetManager {
         a
     }
 
-    /// A task attempt succeeded. Returns false if the task had already succeeded.
-    pub fn handle_success(&mut self, index: usize, task_id: usize) -> bool {
+    /// A task attempt succeeded on `executor`. Returns false if the task had already
+    /// succeeded.
+    pub fn handle_success(&mut self, index: usize, task_id: usize, executor: usize) -> bool {
         self.running.remove(&task_id);
         self.copies_running[index] = self.copies_running[index].saturating_sub(1);
         if self.successful[index] {
             return false;
         }
         self.successful[index] = true;
+        self.succeeded_on[index] = Some((task_id, executor));
         self.tasks_successful += 1;
         if self.all_succeeded() {
             self.zombie = true;
         }
         true
+    }
+
+    /// Executor `executor` is gone with the map outputs it wrote (Spark's
+    /// `TaskSetManager.executorLost` for a shuffle map stage without an external shuffle
+    /// service): every task that succeeded there is pending again, in this same attempt.
+    /// Returns them as `(index, task id of the attempt that had succeeded)`, for the
+    /// `resubmitted` task ends. A zombie set resubmits nothing (the DAG scheduler finds the
+    /// missing outputs when the stage is next submitted).
+    pub fn resubmit_outputs_on(
+        &mut self,
+        executor: usize,
+        cluster: &dyn ClusterView,
+    ) -> Vec<(usize, usize)> {
+        if self.zombie {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for index in 0..self.tasks.len() {
+            let Some((task, _)) = self.succeeded_on[index].filter(|(_, e)| *e == executor) else {
+                continue;
+            };
+            self.successful[index] = false;
+            self.succeeded_on[index] = None;
+            self.tasks_successful -= 1;
+            if self.copies_running[index] == 0 {
+                self.unlaunched += 1;
+            }
+            self.add_pending_task(index, cluster);
+            out.push((index, task));
+        }
+        out
     }
 
     /// A task attempt failed. `counts` says whether the reason counts toward

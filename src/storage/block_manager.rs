@@ -552,6 +552,23 @@ impl BlockManager {
         }
     }
 
+    /// Removes `block` from both stores (a fault lost it); nothing if it holds none.
+    pub fn remove_block(&self, block: BlockId, reason: &str) -> Vec<BlockUpdate> {
+        let mut s = self.state();
+        let in_memory = s.memory.remove(&block).is_some();
+        let on_disk = s.disk.remove(&block).is_some();
+        if on_disk {
+            self.disk.remove(block);
+        }
+        if !(in_memory || on_disk) {
+            return Vec::new();
+        }
+        vec![BlockUpdate::Removed {
+            block,
+            reason: reason.to_string(),
+        }]
+    }
+
     /// Removes every block of RDD `rdd` from both stores (`unpersist`).
     pub fn remove_rdd(&self, rdd: usize, reason: &str) -> Vec<BlockUpdate> {
         let mut s = self.state();

@@ -183,6 +183,7 @@ impl App {
                 answer,
                 result_digest,
                 error: None,
+                ..
             }) => format!(
                 "the end: the run {result}: {answer} (digest {result_digest}); space plays again"
             ),

@@ -384,7 +384,15 @@ pub fn explain(e: &Event) -> String {
             maps.len(),
             if maps.len() == 1 { "" } else { "s" }
         ),
-        K::FaultInjected { kind, target, at } => format!("fault: {kind} {target} ({at})"),
+        K::FaultInjected {
+            kind,
+            target,
+            at,
+            fault,
+        } => match fault {
+            Some(i) => format!("fault[{i}]: {kind} {target} ({at})"),
+            None => format!("fault: {kind} {target} ({at})"),
+        },
         K::IterationEnd {
             iteration,
             duration_us,

@@ -111,6 +111,17 @@ impl Workload {
         vec![("workload.persist".into(), common.persist)]
     }
 
+    /// How many iterations the workload runs (`IterationEnd`s it posts, and the most an
+    /// `iteration N` fault trigger can name); 0 for a workload that does not iterate.
+    pub fn iterations(&self) -> usize {
+        match self {
+            Workload::LogisticRegression(p) => p.common.iterations,
+            Workload::KMeans(p) => p.common.iterations,
+            Workload::PageRank(p) => p.common.iterations,
+            _ => 0,
+        }
+    }
+
     /// Gives the workload's input the run's seed.
     pub fn with_seed(mut self, seed: u64) -> Self {
         match &mut self {
@@ -156,6 +167,7 @@ pub(crate) fn iterate(
 ) -> Result<(), JobError> {
     for i in 1..=n {
         let start = ctx.now_us();
+        ctx.iteration_started(i);
         iteration(i)?;
         let end = ctx.now_us();
         ctx.post(EventKind::IterationEnd {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: reading jobs, stages and tasks back out of events.
 #![allow(dead_code)]
 
+pub mod harness;
+
 use ember::events::status::{AppStatus, JobStatus};
 use ember::events::{Event, EventKind, SubmitReason, TaskEndReason};
 use std::collections::BTreeMap;

@@ -128,16 +128,27 @@ impl DagScheduler {
 
     /// An executor was lost (Spark's `handleExecutorLost`): its cached blocks are forgotten,
     /// and its map outputs too unless `files_lost` is false (an external shuffle service
-    /// still serves them). Stages missing outputs are resubmitted as their jobs need them.
+    /// still serves them); with `worker_host`, the whole host went, and every map output on
+    /// it is forgotten. Stages missing outputs are resubmitted as their jobs need them.
     pub fn executor_lost(
         &mut self,
         now: u64,
         executor: usize,
         files_lost: bool,
+        worker_host: Option<&str>,
         ev: &mut EventSink,
     ) {
         let epoch = self.tracker.epoch();
         self.remove_executor_and_unregister_outputs(now, executor, epoch, files_lost, ev);
+        if let Some(host) = worker_host {
+            self.remove_outputs_on_host(now, host, ev);
+        }
+    }
+
+    /// The executor holding map `map`'s output of shuffle `shuffle`, while it is registered.
+    pub fn map_output_executor(&self, shuffle: usize, map: usize) -> Option<usize> {
+        let statuses = self.tracker.statuses(shuffle)?;
+        statuses.get(map)?.as_ref().map(|s| s.executor)
     }
 
     /// The master this scheduler asks where blocks are.
@@ -713,7 +724,14 @@ impl DagScheduler {
                 message,
                 ..
             }) => self.handle_fetch_failed(now, &meta, shuffle, map, executor, &message, ev),
-            CompletionResult::Failed(TaskError::Exception(_) | TaskError::ExecutorLost(_)) => {
+            CompletionResult::Resubmitted => {
+                // Spark: `stage.pendingPartitions += task.partitionId`, so that the stage
+                // does not look finished.
+                if let Some(s) = self.stages.get_mut(&c.stage_id) {
+                    s.pending_partitions.insert(c.partition);
+                }
+            }
+            CompletionResult::Failed(TaskError::Exception(_) | TaskError::ExecutorLost { .. }) => {
                 if let Some(reason) = c.aborted {
                     self.abort_stage(now, c.stage_id, &reason, ev);
                 }

@@ -108,6 +108,29 @@ impl DagScheduler {
         }
     }
 
+    /// Spark's `removeOutputsOnHost`: the host is gone, and every map output on it with it.
+    /// (Each executor's removal bumps the tracker's epoch.)
+    pub(super) fn remove_outputs_on_host(&mut self, now: u64, host: &str, ev: &mut EventSink) {
+        // Every executor the host ever ran: one lost before may have left its outputs to the
+        // host's shuffle service.
+        let on_host: Vec<usize> = (self.membership.read().executors())
+            .filter(|e| e.host == host)
+            .map(|e| e.id)
+            .collect();
+        for exec in on_host {
+            for (shuffle, maps) in self.tracker.remove_outputs_on_executor(exec) {
+                ev.emit(
+                    now,
+                    EventKind::MapOutputsLost {
+                        shuffle,
+                        maps,
+                        executor: self.membership.name(exec),
+                    },
+                );
+            }
+        }
+    }
+
     pub(super) fn resubmit_failed_stages(&mut self, now: u64, ev: &mut EventSink) {
         self.resubmit_at = None;
         self.clear_cache_locs();
@@ -141,7 +164,7 @@ impl DagScheduler {
     /// Spark's `failJobAndIndependentStages`: the job's running stages that no other job needs
     /// fail and their running tasks are killed; the `JobEnd` follows the kills
     /// ([`DagScheduler::end_failed_jobs`]).
-    pub(super) fn fail_job(&mut self, now: u64, job: usize, message: &str, ev: &mut EventSink) {
+    pub(crate) fn fail_job(&mut self, now: u64, job: usize, message: &str, ev: &mut EventSink) {
         let stages = self.job_to_stages.get(&job).cloned().unwrap_or_default();
         for s in stages {
             let only_this = self.stages.get(&s).is_some_and(|st| st.job_ids.len() == 1);
