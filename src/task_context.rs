@@ -101,12 +101,31 @@ struct Inner {
     metrics: RefCell<TaskMetrics>,
     effects: RefCell<TaskEffects>,
     slept_us: std::cell::Cell<u64>,
+    /// Set by a kill message (another copy succeeded, the job was aborted).
+    killed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The payload of the panic [`TaskContext::halt_executor`] unwinds with: the executor's task
 /// runner recognises it as the process exiting, not as the task failing.
 #[derive(Debug)]
 pub(crate) struct ExecutorHalt(pub i32);
+
+/// The payload of the panic a killed task unwinds with, at its next record chunk or sleep.
+#[derive(Debug)]
+pub(crate) struct TaskKilled;
+
+/// Stops the task running on this thread if a kill message came for it (called between
+/// record chunks: a task stops at the next one).
+pub(crate) fn stop_if_killed() {
+    let killed = CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|tc| tc.inner.killed.load(std::sync::atomic::Ordering::Relaxed))
+    });
+    if killed {
+        std::panic::panic_any(TaskKilled);
+    }
+}
 
 /// The identity of a task attempt, as the executor receives it.
 #[derive(Clone, Debug)]
@@ -167,6 +186,7 @@ impl TaskContext {
         who: TaskIdentity,
         env: Arc<ExecutorEnv>,
         shuffle_inputs: Arc<ShuffleInputs>,
+        killed: Arc<std::sync::atomic::AtomicBool>,
     ) -> Self {
         TaskContext {
             inner: Rc::new(Inner {
@@ -176,6 +196,7 @@ impl TaskContext {
                 metrics: RefCell::new(TaskMetrics::default()),
                 effects: RefCell::new(TaskEffects::default()),
                 slept_us: std::cell::Cell::new(0),
+                killed,
             }),
         }
     }
@@ -360,7 +381,16 @@ impl TaskContext {
                 .slept_us
                 .set(self.inner.slept_us.get().saturating_add(us));
         } else {
-            std::thread::sleep(d);
+            // In slices, so that a kill message stops the sleep.
+            let end = std::time::Instant::now() + d;
+            loop {
+                stop_if_killed();
+                let left = end.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::sleep(left.min(std::time::Duration::from_millis(10)));
+            }
         }
     }
 

@@ -466,3 +466,103 @@ fn tasks_are_not_rescheduled_while_executor_loss_reason_is_pending() {
     h.complete_result(&again[0], 1);
     assert_eq!(h.results(job), vec![1, 2]);
 }
+
+// Reference §6 case 21.
+
+fn speculating(multiplier: f64, quantile: f64, max_task_failures: u32) -> SchedulerConfig {
+    SchedulerConfig {
+        max_task_failures,
+        speculation: ember::scheduler::speculation::SpeculationConfig {
+            enabled: true,
+            multiplier,
+            quantile,
+            interval_us: 100_000,
+            min_runtime_us: 0,
+        },
+        ..Default::default()
+    }
+}
+
+/// Runs the speculation timer due next.
+fn check_speculation(h: &mut Harness) {
+    let due = h.sched.next_timer().expect("a speculation check is due");
+    h.now = h.now.max(due);
+    h.sched.on_timer(h.now);
+    h.pump();
+}
+
+#[test]
+fn kill_other_task_attempts_when_one_attempt_belonging_to_the_same_task_succeeds() {
+    let ctx = Context::local(1);
+    let rdd = ctx.parallelize(vec![1u32, 2, 3, 4], 4);
+    let mut h = Harness::with_config(
+        &["host0", "host1", "host2", "host3", "host4"],
+        speculating(1.5, 0.75, 4),
+    );
+    h.sched.tasks.keep_offer_order();
+    let job = h.submit(rdd.node(), vec![0, 1, 2, 3]);
+    let t = h.offer();
+    assert_eq!(t.len(), 4);
+    for task in &t[..3] {
+        h.complete_result(task, task.partition as u32);
+    }
+    // 3 of 4 finished in ~2 µs each; task 3 has run far longer.
+    h.now += 1_000_000;
+    check_speculation(&mut h);
+    let copy = h.offer();
+    assert_eq!(copy.len(), 1, "one speculative copy");
+    assert!(copy[0].speculative);
+    assert_eq!(copy[0].partition, 3);
+    assert_ne!(copy[0].executor, t[3].executor, "on another host");
+    h.complete_result(&copy[0], 3);
+    let ends = h.task_ends();
+    assert!(
+        ends.contains(&(t[3].task_id, TaskEndReason::Killed)),
+        "the original is killed when its copy succeeds: {ends:?}"
+    );
+    assert_eq!(
+        h.sched.take_kills(),
+        vec![(t[3].task_id, t[3].executor)],
+        "a kill message for its executor"
+    );
+    assert_eq!(h.results(job), vec![0, 1, 2, 3]);
+}
+
+#[test]
+fn killing_speculative_tasks_does_not_count_towards_aborting_the_taskset() {
+    // Multiplier 0: once the quantile is met every running task is slow. One failure would
+    // abort the set (max_task_failures = 1): the kills of the losing copies must not count.
+    let ctx = Context::local(1);
+    let rdd = ctx.parallelize(vec![1u32, 2, 3, 4], 4);
+    let mut h = Harness::with_config(
+        &["host0", "host1", "host2", "host3", "host4", "host5"],
+        speculating(0.0, 0.5, 1),
+    );
+    h.sched.tasks.keep_offer_order();
+    let job = h.submit(rdd.node(), vec![0, 1, 2, 3]);
+    let t = h.offer();
+    assert_eq!(t.len(), 4);
+    h.complete_result(&t[0], 0);
+    h.complete_result(&t[1], 1);
+    h.now += 1_000;
+    check_speculation(&mut h);
+    let copies = h.offer();
+    assert_eq!(
+        copies
+            .iter()
+            .map(|c| (c.partition, c.speculative))
+            .collect::<Vec<_>>(),
+        [(2, true), (3, true)]
+    );
+    // The originals win; the copies are killed.
+    h.complete_result(&t[2], 2);
+    h.complete_result(&t[3], 3);
+    let killed: Vec<usize> = h
+        .task_ends()
+        .iter()
+        .filter(|(_, r)| *r == TaskEndReason::Killed)
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(killed, copies.iter().map(|c| c.task_id).collect::<Vec<_>>());
+    assert_eq!(h.results(job), vec![0, 1, 2, 3], "the set is not aborted");
+}

@@ -5,28 +5,11 @@
 mod common;
 
 use common::job_facts;
+use common::spark::{check_against, facts};
 use ember::cluster::{Clock, ClusterSpec};
 use ember::events::{EventKind, EventRecorder};
 use ember::storage::StorageLevel;
 use ember::Context;
-use serde_json::Value;
-use std::path::PathBuf;
-
-fn facts(name: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/spark")
-        .join(format!("{name}.facts.json"));
-    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&text).expect("facts parse")
-}
-
-fn ids(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("id") as usize)
-        .collect()
-}
 
 /// `dag-twice.scala`: word pairs → reduceByKey(8) → join → sortByKey(4) → collect, twice, on
 /// `local[2]` (here one executor of two cores), on both clocks.
@@ -91,60 +74,6 @@ fn dag_twice(clock: Clock) {
     assert_eq!(joined.id(), 7);
 
     check_against(&facts("dag-twice"), &job_facts(&rec.events()));
-}
-
-fn check_against(spark: &Value, ours: &[common::JobFacts]) {
-    let jobs = spark["job_details"].as_array().expect("jobs");
-    assert_eq!(ours.len(), jobs.len(), "number of jobs");
-    for (o, s) in ours.iter().zip(jobs) {
-        assert_eq!(
-            o.succeeded,
-            s["result"] == "JobSucceeded",
-            "job {} result",
-            o.job
-        );
-        assert_eq!(
-            o.stages_listed,
-            ids(&s["stage_ids"]),
-            "job {} stages listed",
-            o.job
-        );
-        assert_eq!(
-            o.stages_submitted,
-            ids(&s["stages_submitted"]),
-            "job {} stages run",
-            o.job
-        );
-        assert_eq!(
-            o.stages_skipped,
-            ids(&s["stages_skipped"]),
-            "job {} stages skipped",
-            o.job
-        );
-        let attempts: Vec<(usize, usize, usize)> = s["stage_attempts"]
-            .as_array()
-            .expect("attempts")
-            .iter()
-            .map(|a| {
-                (
-                    a["stage_id"].as_u64().unwrap_or(0) as usize,
-                    a["attempt"].as_u64().unwrap_or(0) as usize,
-                    a["tasks"].as_u64().unwrap_or(0) as usize,
-                )
-            })
-            .collect();
-        assert_eq!(
-            o.attempts, attempts,
-            "job {} stage attempts and task counts",
-            o.job
-        );
-        assert_eq!(
-            o.tasks as u64,
-            s["tasks"].as_u64().unwrap_or(0),
-            "job {} task ends",
-            o.job
-        );
-    }
 }
 
 /// `cache-rbk-join.scala`: a cached map counted twice, then `reduceByKey(3)` joined with a

@@ -43,6 +43,10 @@ pub trait Backend {
     /// launched on it from now on, never reports. The driver does not know until it declares
     /// the executor lost.
     fn hang_executor(&mut self, id: usize);
+    /// Sends a kill message for `task` to `executor`: the task stops (on the virtual clock at
+    /// once; on the wall clock between record chunks, or in a sleep) and reports as killed,
+    /// giving its core back.
+    fn kill_task(&mut self, task: usize, executor: usize);
     /// Delivers `change` as a [`Wake::Cluster`] at `at` (µs since the start).
     fn schedule(&mut self, at: u64, change: ClusterChange);
     /// Starts `tasks` on their executors.

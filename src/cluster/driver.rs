@@ -186,6 +186,9 @@ pub(crate) fn run_until(
     loop {
         *parts.steps += 1;
         pump(parts.events, bus);
+        for (task, executor) in sched.take_kills() {
+            backend.kill_task(task, executor);
+        }
         if parts.faults.due(backend.now()) {
             faults::inject_due(sched, backend, parts);
             continue;

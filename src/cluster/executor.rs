@@ -9,10 +9,11 @@
 
 use crate::scheduler::{StatusUpdate, TaskBinary, TaskDescription, TaskOutcome};
 use crate::task_context::{
-    CurrentTask, ExecutorEnv, ExecutorHalt, TaskContext, TaskError, TaskIdentity,
+    CurrentTask, ExecutorEnv, ExecutorHalt, TaskContext, TaskError, TaskIdentity, TaskKilled,
 };
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// One executor's task runner.
@@ -20,6 +21,8 @@ pub struct Executor {
     env: Arc<ExecutorEnv>,
     /// How many times longer its tasks take (a `slow_executor` fault), as `f64` bits.
     slowdown: std::sync::atomic::AtomicU64,
+    /// The kill flags of the tasks it runs, by task id.
+    running: std::sync::Mutex<std::collections::BTreeMap<usize, Arc<AtomicBool>>>,
 }
 
 impl Executor {
@@ -28,6 +31,16 @@ impl Executor {
         Executor {
             env: Arc::new(env),
             slowdown: std::sync::atomic::AtomicU64::new(1f64.to_bits()),
+            running: Default::default(),
+        }
+    }
+
+    /// A kill message for `task`: if it runs here, it stops at its next record chunk or
+    /// sleep, and reports as killed.
+    pub fn kill(&self, task: usize) {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(flag) = running.get(&task) {
+            flag.store(true, Ordering::Relaxed);
         }
     }
 
@@ -68,6 +81,9 @@ impl Executor {
                 blocks_read: Vec::new(),
             };
         }
+        let killed = Arc::new(AtomicBool::new(false));
+        (self.running.lock().unwrap_or_else(|p| p.into_inner()))
+            .insert(desc.task_id, killed.clone());
         let tc = TaskContext::new(
             TaskIdentity {
                 task_id: desc.task_id,
@@ -78,6 +94,7 @@ impl Executor {
             },
             self.env.clone(),
             desc.shuffle_inputs.clone(),
+            killed,
         );
         let _current = CurrentTask::enter(&tc);
         let started = (!self.env.measure_sizes).then(std::time::Instant::now);
@@ -97,9 +114,13 @@ impl Executor {
             Ok(Err(e)) => TaskOutcome::Failed(e),
             Err(p) => match p.downcast_ref::<ExecutorHalt>() {
                 Some(ExecutorHalt(code)) => TaskOutcome::ExecutorExited { code: *code },
+                None if p.is::<TaskKilled>() => {
+                    TaskOutcome::Failed(TaskError::Exception("killed".into()))
+                }
                 None => TaskOutcome::Failed(TaskError::Exception(panic_message(&p))),
             },
         };
+        (self.running.lock().unwrap_or_else(|p| p.into_inner())).remove(&desc.task_id);
         let slowdown = self.slowdown();
         if let Some(started) = started.filter(|_| slowdown > 1.0) {
             std::thread::sleep(started.elapsed().mul_f64(slowdown - 1.0));

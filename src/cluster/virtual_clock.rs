@@ -138,6 +138,35 @@ impl Backend for VirtualBackend {
         self.done.retain(|_, u| u.executor != id);
     }
 
+    fn kill_task(&mut self, task: usize, _executor: usize) {
+        let killed = |mut u: StatusUpdate| {
+            u.outcome = TaskOutcome::Failed(TaskError::Exception("killed".into()));
+            u
+        };
+        let report = if let Some(i) = self.launched.iter().position(|t| t.task_id == task) {
+            let t = self.launched.remove(i);
+            Some(StatusUpdate {
+                task_id: t.task_id,
+                executor: t.executor,
+                outcome: TaskOutcome::Failed(TaskError::Exception("killed".into())),
+                metrics: Default::default(),
+                effects: Default::default(),
+                slept_us: 0,
+                blocks_read: Vec::new(),
+            })
+        } else {
+            let seq = (self.done.iter())
+                .find(|(_, u)| u.task_id == task)
+                .map(|(s, _)| *s);
+            seq.and_then(|s| self.done.remove(&s)).map(killed)
+        };
+        if let Some(u) = report {
+            self.queue.push(Reverse((self.now, self.seq)));
+            self.done.insert(self.seq, u);
+            self.seq += 1;
+        }
+    }
+
     fn schedule(&mut self, at: u64, change: ClusterChange) {
         self.changes.push(at, change);
     }

@@ -41,6 +41,7 @@ fn recv_soon<T>(rx: &Receiver<T>, timeout: Duration) -> Result<T, RecvTimeoutErr
 struct Pool {
     tasks: Option<Sender<TaskDescription>>,
     threads: Vec<JoinHandle<()>>,
+    exec: Arc<Executor>,
 }
 
 /// The thread-pool backend.
@@ -89,6 +90,7 @@ impl WallBackend {
     /// Starts `cores` worker threads for `exec`.
     fn start_pool(&self, exec: Arc<Executor>, cores: u32) -> Pool {
         let tx = self.report.clone();
+        let runner = exec.clone();
         {
             let (task_tx, task_rx) = channel::<TaskDescription>();
             let task_rx = Arc::new(Mutex::new(task_rx));
@@ -115,6 +117,7 @@ impl WallBackend {
             Pool {
                 tasks: Some(task_tx),
                 threads,
+                exec: runner,
             }
         }
     }
@@ -142,6 +145,12 @@ impl Backend for WallBackend {
 
     fn hang_executor(&mut self, id: usize) {
         self.hung.insert(id);
+    }
+
+    fn kill_task(&mut self, task: usize, executor: usize) {
+        if let Some(p) = self.pools.get(&executor) {
+            p.exec.kill(task);
+        }
     }
 
     fn schedule(&mut self, at: u64, change: ClusterChange) {

@@ -221,6 +221,8 @@ impl<T: 'static> Records<T> {
     /// [`crate::stack::deep`], which any depth survives.
     #[inline]
     fn pull(&mut self, max: usize) -> Option<Chunk<'_, T>> {
+        // A killed task stops here, between chunks (a kill message on the wall clock).
+        crate::task_context::stop_if_killed();
         let pull = &mut self.pull;
         crate::stack::deep(move || pull.next_chunk(max))
     }

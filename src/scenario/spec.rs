@@ -86,6 +86,8 @@ table!(
         speculation: bool,
         speculation_multiplier: f64,
         speculation_quantile: f64,
+        speculation_interval: Duration,
+        speculation_min_runtime: Duration,
     }
 );
 

@@ -270,24 +270,17 @@ fn scheduler_table(
             ));
         }
     }
-    for (key, set) in [
-        ("scheduler.speculation", s.speculation.is_some()),
-        (
-            "scheduler.speculation_multiplier",
-            s.speculation_multiplier.is_some(),
-        ),
-        (
-            "scheduler.speculation_quantile",
-            s.speculation_quantile.is_some(),
-        ),
-    ] {
-        if set {
-            warnings.push((
-                key.into(),
-                "accepted but not used: tasks are not speculated today (no second copy of a slow task runs)"
-                    .into(),
-            ));
-        }
+    if s.speculation == Some(true) && cluster.racks * cluster.hosts_per_rack == 1 {
+        warnings.push((
+            "scheduler.speculation".into(),
+            "a speculative copy runs on another host than its task, and the cluster has one host: no copy will run".into(),
+        ));
+    }
+    if s.speculation_interval.is_some_and(|d| d.0 <= 0.0) {
+        return Err((
+            "scheduler.speculation_interval".into(),
+            "must be more than 0".into(),
+        ));
     }
     let scheduler = SchedulerConfig {
         locality_wait_process_us: wait(
@@ -315,6 +308,16 @@ fn scheduler_table(
         max_total_stage_attempts: s
             .max_total_stage_attempts
             .map_or(ds.max_total_stage_attempts, |x| x.min(1_000_000) as u32),
+        speculation: {
+            let d = &ds.speculation;
+            crate::scheduler::speculation::SpeculationConfig {
+                enabled: s.speculation.unwrap_or(d.enabled),
+                multiplier: s.speculation_multiplier.unwrap_or(d.multiplier),
+                quantile: s.speculation_quantile.unwrap_or(d.quantile),
+                interval_us: wait(s.speculation_interval, d.interval_us),
+                min_runtime_us: wait(s.speculation_min_runtime, d.min_runtime_us),
+            }
+        },
         ..ds
     };
     Ok(scheduler)

@@ -12,6 +12,7 @@
 pub mod dag;
 pub mod declines;
 mod pending;
+pub mod speculation;
 pub mod stage;
 pub mod task;
 pub mod task_scheduler;
@@ -91,6 +92,8 @@ pub struct SchedulerConfig {
     pub max_total_stage_attempts: u32,
     /// `DAGScheduler.RESUBMIT_TIMEOUT`, µs.
     pub resubmit_timeout_us: u64,
+    /// `spark.speculation.*`.
+    pub speculation: speculation::SpeculationConfig,
     /// Seeds the offer shuffling.
     pub seed: u64,
 }
@@ -109,6 +112,7 @@ impl Default for SchedulerConfig {
             max_stage_attempts: 4,
             max_total_stage_attempts: 0,
             resubmit_timeout_us: 200_000,
+            speculation: Default::default(),
             seed: 0,
         }
     }
@@ -292,15 +296,28 @@ impl Scheduler {
         self.dag.handle_task_completion(now, c, &mut self.events);
     }
 
-    /// When [`Self::on_timer`] is next due.
+    /// When [`Self::on_timer`] is next due: the DAG scheduler's resubmission, the task
+    /// scheduler's speculation check.
     pub fn next_timer(&self) -> Option<u64> {
-        self.dag.next_timer()
+        [self.dag.next_timer(), self.tasks.next_speculation_check()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
-    /// Runs the DAG scheduler's timers due at `now`.
+    /// Runs the timers due at `now`.
     pub fn on_timer(&mut self, now: u64) {
         self.dag.on_timer(now, &mut self.events);
+        if self.tasks.check_speculatable_tasks(now) {
+            self.revive_requested = true;
+        }
         self.apply(now);
+    }
+
+    /// Takes the kill messages for executors decided since the last call: `(task,
+    /// executor)` (a losing speculative copy, a task of an aborted job).
+    pub fn take_kills(&mut self) -> Vec<(usize, usize)> {
+        self.tasks.take_kills()
     }
 
     /// Whether the job has ended.

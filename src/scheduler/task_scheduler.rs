@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod failures;
+mod speculate;
 
 /// A stage attempt's tasks as the DAG scheduler hands them over.
 pub struct TaskSet {
@@ -53,6 +54,8 @@ struct Running {
     executor: usize,
     launched_at: u64,
     epoch: u64,
+    /// A speculative copy.
+    speculative: bool,
 }
 
 type TsmKey = (usize, usize, usize);
@@ -121,6 +124,11 @@ pub struct TaskScheduler {
     /// their reports discarded when they come.
     killed: BTreeMap<usize, usize>,
     next_task_id: usize,
+    /// Kill messages for executors (a losing speculative copy, a task of an aborted job):
+    /// `(task, executor)`, taken by the driver, which sends them across.
+    kills: Vec<(usize, usize)>,
+    /// When the next speculation check is due (`spark.speculation.interval`).
+    speculation_due: Option<u64>,
     /// Failures a fault plan injected (`fail_task`): by (stage, partition), how many of its
     /// next attempts fail, and with what message.
     injected_failures: BTreeMap<(usize, usize), (u32, String)>,
@@ -175,6 +183,8 @@ impl TaskScheduler {
             killed: BTreeMap::new(),
             next_task_id: 0,
             injected_failures: BTreeMap::new(),
+            kills: Vec::new(),
+            speculation_due: None,
             shuffle_offers: true,
         }
     }
@@ -307,6 +317,7 @@ impl TaskScheduler {
                 tsm.running.remove(&task);
             }
             self.killed.insert(task, run.executor);
+            self.kills.push((task, run.executor));
             ev.emit(
                 now,
                 EventKind::TaskEnd {
@@ -474,6 +485,9 @@ impl TaskScheduler {
         for (i, exec) in offers.iter().enumerate() {
             self.set_free(*exec, avail[i]);
         }
+        if !launched.is_empty() {
+            self.schedule_speculation(now);
+        }
         launched
     }
 
@@ -519,6 +533,23 @@ impl TaskScheduler {
                 events,
             );
             round.rejected |= rejected;
+            let speculative = task.is_none() && self.config.speculation.enabled;
+            let task = match task {
+                Some(t) => Some(t),
+                None if speculative => {
+                    let running = &self.running;
+                    let host = slot.host.as_str();
+                    let on_host = |index: usize| {
+                        running.values().any(|r| {
+                            r.key == key
+                                && r.index == index
+                                && roster.host(r.executor) == Some(host)
+                        })
+                    };
+                    tsm.speculative_task(offer, max_loc, now, events, &on_host)
+                }
+                None => None,
+            };
             let Some((index, locality)) = task else {
                 continue;
             };
@@ -541,7 +572,7 @@ impl TaskScheduler {
                     executor: slot.name.clone(),
                     host: slot.host.clone(),
                     locality,
-                    speculative: false,
+                    speculative,
                 },
             );
             tsm.report_launch_reset(now, events);
@@ -557,6 +588,7 @@ impl TaskScheduler {
                     executor: *exec,
                     launched_at: now,
                     epoch: ts.epoch,
+                    speculative,
                 },
             );
             launched.push(TaskDescription {
@@ -569,7 +601,7 @@ impl TaskScheduler {
                 attempt_number,
                 executor: *exec,
                 locality,
-                speculative: false,
+                speculative,
                 fail_with,
                 epoch: ts.epoch,
                 binary: ts.binary.clone(),
@@ -682,10 +714,15 @@ impl TaskScheduler {
         };
         if reason == TaskEndReason::Success {
             if let Some((tsm, _)) = self.task_sets.get_mut(&run.key) {
-                tsm.handle_success(run.index, update.task_id, run.executor);
+                if tsm.handle_success(run.index, update.task_id, run.executor) {
+                    tsm.speculation
+                        .record_success(now.saturating_sub(run.launched_at));
+                }
             }
+            self.kill_other_copies(now, &run, update.task_id, events);
         }
         self.drop_finished(now, events);
+        self.schedule_speculation(now);
         Some(Completion {
             task_id: update.task_id,
             stage_id: run.stage_id,

@@ -7,6 +7,7 @@
 
 use super::declines::Declines;
 use super::pending::NamedLists;
+use super::speculation::Speculatable;
 use super::TaskLocation;
 use crate::events::{EventKind, EventSink, Locality, LocalityReason};
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,6 +75,27 @@ pub enum FailureVerdict {
     Abort(String),
 }
 
+/// The level a task with preferences `prefs` would launch at on `offer` (a task with none
+/// launches `PROCESS_LOCAL`, as Spark logs it).
+fn locality_on(prefs: &[crate::lineage::TaskLocation], offer: &Offer<'_>) -> Locality {
+    use crate::lineage::TaskLocation;
+    if prefs.is_empty() {
+        return Locality::ProcessLocal;
+    }
+    let mut best = Locality::Any;
+    for p in prefs {
+        let level = match p {
+            TaskLocation::ExecutorCache { executor, .. } if *executor == offer.exec => {
+                Locality::ProcessLocal
+            }
+            p if p.host() == offer.host => Locality::NodeLocal,
+            _ => Locality::Any,
+        };
+        best = best.min(level);
+    }
+    best
+}
+
 /// One stage attempt's tasks.
 pub struct TaskSetManager {
     pub stage_id: usize,
@@ -110,6 +132,8 @@ pub struct TaskSetManager {
     /// A legacy-mode reset made by a launch whose `TaskStart` is not posted yet: how long the
     /// set had waited.
     unreported_reset: Option<u64>,
+    /// Successful durations and the tasks slow enough to copy (reference §4.6).
+    pub speculation: Speculatable,
 }
 
 impl TaskSetManager {
@@ -150,6 +174,7 @@ impl TaskSetManager {
             running: BTreeSet::new(),
             declines: Declines::default(),
             unreported_reset: None,
+            speculation: Speculatable::default(),
         };
         for i in (0..n).rev() {
             tsm.add_pending_task(i, cluster);
@@ -636,6 +661,52 @@ impl TaskSetManager {
             self.zombie = true;
         }
         true
+    }
+
+    /// Whether task `index` has succeeded.
+    pub fn succeeded(&self, index: usize) -> bool {
+        self.successful[index]
+    }
+
+    /// How many copies of task `index` run now.
+    pub fn copies_running(&self, index: usize) -> u32 {
+        self.copies_running[index]
+    }
+
+    /// Copy `task_id` of task `index` was killed (another copy succeeded): it no longer runs,
+    /// and its end counts no failure.
+    pub fn copy_killed(&mut self, index: usize, task_id: usize) {
+        if self.running.remove(&task_id) {
+            self.copies_running[index] = self.copies_running[index].saturating_sub(1);
+        }
+    }
+
+    /// A speculative copy for `offer` (Spark's speculative `dequeueTask`): a speculatable
+    /// task, not done, with one copy running and none on the offered host (`runs_on_host`),
+    /// at a locality the set allows now. Marks it launched no more speculatable.
+    pub fn speculative_task(
+        &mut self,
+        offer: Offer<'_>,
+        max_locality: Locality,
+        now: u64,
+        events: &mut EventSink,
+        runs_on_host: &dyn Fn(usize) -> bool,
+    ) -> Option<(usize, Locality)> {
+        if self.zombie || self.speculation.candidates.is_empty() {
+            return None;
+        }
+        let allowed = self.allowed_locality(now, events).min(max_locality);
+        let found = self.speculation.candidates.iter().copied().find_map(|i| {
+            if self.successful[i] || self.copies_running[i] != 1 || runs_on_host(i) {
+                return None;
+            }
+            let level = locality_on(&self.tasks[i].prefs, &offer);
+            (level <= allowed).then_some((i, level))
+        });
+        if let Some((i, _)) = found {
+            self.speculation.candidates.remove(&i);
+        }
+        found
     }
 
     /// Executor `executor` is gone with the map outputs it wrote (Spark's

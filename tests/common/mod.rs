@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod harness;
+pub mod spark;
 
 use ember::events::status::{AppStatus, JobStatus};
 use ember::events::{Event, EventKind, SubmitReason, TaskEndReason};
@@ -27,8 +28,13 @@ pub fn job_facts(events: &[Event]) -> Vec<JobFacts> {
     s.jobs
         .iter()
         .map(|j| {
-            let mut stages_submitted: Vec<usize> = j.submitted.iter().map(|(st, _)| *st).collect();
-            stages_submitted.dedup();
+            // Each stage once, in the order first submitted (as Spark's facts list them).
+            let mut stages_submitted: Vec<usize> = Vec::new();
+            for (st, _) in &j.submitted {
+                if !stages_submitted.contains(st) {
+                    stages_submitted.push(*st);
+                }
+            }
             let attempts: Vec<(usize, usize, usize)> = j
                 .submitted
                 .iter()
