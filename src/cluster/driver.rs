@@ -158,18 +158,53 @@ pub(crate) fn lose_executor(
         events: parts.events,
     };
     parts.executors.lose(now, executor, loss, d);
-    if !parts.executors.any_alive()
-        && !backend.will_register()
-        && !parts.faults.with(|f| f.will_add_executor())
+    abort_if_no_executor_can_come(sched, backend, parts);
+}
+
+/// When no executor is alive and none is to come (none scheduled to register, no
+/// `add_executor` fault still to come by time), aborts the active jobs: Spark would wait for
+/// ever. Returns whether it did.
+fn abort_if_no_executor_can_come(
+    sched: &mut Scheduler,
+    backend: &mut dyn Backend,
+    parts: &mut DriverParts<'_>,
+) -> bool {
+    if parts.executors.any_alive()
+        || backend.will_register()
+        || parts.faults.with(|f| f.will_add_executor())
+        || sched.dag.active_jobs().is_empty()
     {
-        let lost = parts.executors.membership.executors().len();
-        sched.abort_all_jobs(
-            now,
-            &format!(
-                "no executor is left (all {lost} lost) and none is to be added; \
-                 Spark would wait for executors for ever"
-            ),
-        );
+        return false;
+    }
+    let lost = parts.executors.membership.executors().len();
+    sched.abort_all_jobs(
+        backend.now(),
+        &format!(
+            "no executor is left (all {lost} lost) and none is to be added; \
+             Spark would wait for executors for ever"
+        ),
+    );
+    true
+}
+
+/// Posts what was decided, sends the kill messages, and applies the faults whose triggers
+/// came (which may decide more, and trigger more), so that a fault happens before anything
+/// else is decided.
+fn settle(
+    sched: &mut Scheduler,
+    bus: &mut EventBus,
+    backend: &mut dyn Backend,
+    parts: &mut DriverParts<'_>,
+) {
+    loop {
+        pump(parts.events, bus);
+        for (task, executor) in sched.take_kills() {
+            backend.kill_task(task, executor);
+        }
+        if !parts.faults.due(backend.now()) {
+            return;
+        }
+        faults::inject_due(sched, backend, parts);
     }
 }
 
@@ -185,14 +220,7 @@ pub(crate) fn run_until(
     let mut idle_revives = 0u32;
     loop {
         *parts.steps += 1;
-        pump(parts.events, bus);
-        for (task, executor) in sched.take_kills() {
-            backend.kill_task(task, executor);
-        }
-        if parts.faults.due(backend.now()) {
-            faults::inject_due(sched, backend, parts);
-            continue;
-        }
+        settle(sched, bus, backend, parts);
         if done(sched) {
             return Ok(());
         }
@@ -230,6 +258,9 @@ pub(crate) fn run_until(
                 apply_effects(&mut u, parts, now);
                 let exec = u.executor;
                 sched.status_update(now, *u);
+                // A stage this completion submitted may trigger a fault before its tasks
+                // launch.
+                settle(sched, bus, backend, parts);
                 let t = sched.resource_offers(now, Some(exec));
                 launch(t, backend, parts);
             }
@@ -241,6 +272,7 @@ pub(crate) fn run_until(
                 let now = backend.now();
                 if sched.next_timer().is_some_and(|t| t <= now) {
                     sched.on_timer(now);
+                    settle(sched, bus, backend, parts);
                 }
                 if next_revive.is_some_and(|t| t <= now) {
                     let t = sched.resource_offers(now, None);
@@ -253,7 +285,12 @@ pub(crate) fn run_until(
                     launch(t, backend, parts);
                 }
             }
-            Wake::Idle => return Err(DriverError::Stalled),
+            Wake::Idle => {
+                // A job submitted after the last executor went.
+                if !abort_if_no_executor_can_come(sched, backend, parts) {
+                    return Err(DriverError::Stalled);
+                }
+            }
         }
     }
 }

@@ -56,6 +56,8 @@ struct Running {
     epoch: u64,
     /// A speculative copy.
     speculative: bool,
+    /// The failure a fault injected into this attempt, if any.
+    injected: Option<String>,
 }
 
 type TsmKey = (usize, usize, usize);
@@ -589,6 +591,7 @@ impl TaskScheduler {
                     launched_at: now,
                     epoch: ts.epoch,
                     speculative,
+                    injected: fail_with.clone(),
                 },
             );
             launched.push(TaskDescription {
@@ -654,6 +657,7 @@ impl TaskScheduler {
         }
         let run = self.running.remove(&update.task_id)?;
         self.give_back(run.executor, cpus);
+        failures::give_back_unfailed(&mut self.injected_failures, &run, &update.outcome);
         let membership = self.membership.clone();
         let roster = membership.read();
         let view = View {

@@ -5,7 +5,7 @@
 //! fault plan injects into chosen tasks (`fail_task`). Deciding when executors are lost is
 //! the driver's business, not this module's.
 
-use super::{Completion, CompletionResult, TaskScheduler, View};
+use super::{Completion, CompletionResult, Running, TaskScheduler, View};
 use crate::events::{EventSink, TaskEndReason, TaskMetrics};
 use crate::scheduler::task::{StatusUpdate, TaskBinary, TaskOutcome};
 use crate::scheduler::ExecutorLoss;
@@ -32,14 +32,40 @@ pub(super) fn take_injected(
     Some(m)
 }
 
+/// An attempt that carried an injected failure ended another way (its executor was lost
+/// before it failed, it was killed): the failure is still owed to the task's next attempt, so
+/// that `times` failures really happen.
+pub(super) fn give_back_unfailed(
+    injected: &mut BTreeMap<(usize, usize), (u32, String)>,
+    run: &Running,
+    outcome: &TaskOutcome,
+) {
+    let Some(message) = &run.injected else {
+        return;
+    };
+    if matches!(outcome, TaskOutcome::Failed(TaskError::Exception(m)) if m == message) {
+        return;
+    }
+    let e = injected
+        .entry((run.stage_id, run.partition))
+        .or_insert((0, message.clone()));
+    e.0 += 1;
+}
+
 impl TaskScheduler {
     /// The next `times` attempts of stage `stage`'s task for `partition` fail as they start,
     /// with `message` (a `fail_task` fault; the failures count toward the task's limit, as
-    /// any exception does).
+    /// any exception does). Two such faults on one task overlap: the next attempts fail as
+    /// long as either says so.
     pub fn inject_failures(&mut self, stage: usize, partition: usize, times: u32, message: &str) {
-        if times > 0 {
-            self.injected_failures
-                .insert((stage, partition), (times, message.to_string()));
+        if times == 0 {
+            return;
+        }
+        let e = (self.injected_failures)
+            .entry((stage, partition))
+            .or_insert((0, message.to_string()));
+        if times > e.0 {
+            *e = (times, message.to_string());
         }
     }
 
