@@ -6,9 +6,10 @@
 //! - `kill_executor`: the process dies; the driver notices at once through the disconnect
 //!   (nothing more is offered to it, its tasks wait while the loss reason is pending), and the
 //!   reason follows at the same instant: `ExecutorRemoved`, not the application's doing.
-//! - `hang_executor`: it stops answering; nothing it runs reports, and it is still offered
-//!   tasks, until `heartbeat_timeout` declares it lost (as Spark's `HeartbeatReceiver` does,
-//!   with `ExecutorProcessLost`, which counts against the tasks that were running there).
+//! - `hang_executor`: it stops answering; nothing it runs reports, what it holds cannot be
+//!   read, and it is still offered tasks, until `heartbeat_timeout` declares it lost (as
+//!   Spark's `HeartbeatReceiver` does, with `ExecutorProcessLost`, which counts against the
+//!   tasks that were running there).
 //! - `kill_host`: every executor on it, its shuffle files (even under an external shuffle
 //!   service) and its DFS blocks.
 //! - `lose_block`, `lose_map_output`: the data is gone from the stores, and the driver finds
@@ -104,6 +105,12 @@ fn inject(
         FaultKind::HangExecutor { executor } => {
             if alive(parts, *executor) {
                 backend.hang_executor(*executor);
+                // Nothing it holds can be read any more: a remote read of its blocks misses
+                // (the block is computed again), a fetch of its shuffle files fails (unless
+                // its host's shuffle service serves them), as in Spark once the network
+                // timeout passes.
+                parts.executors.blocks.lost(*executor);
+                parts.executors.transfer().executor_lost(*executor);
                 let timeout = parts.cluster.heartbeat_timeout_us;
                 backend.schedule(
                     now + timeout,

@@ -160,7 +160,8 @@ pub struct AppStatus {
     pub stages: BTreeMap<usize, StageState>,
     pub tasks_started: usize,
     pub tasks_ended: usize,
-    /// Task ends other than success (and other than `resubmitted`, which is not a failure).
+    /// Task ends that are failures: not `success`, `resubmitted` (not a failure) or `killed`
+    /// (stopped, not failed).
     pub task_failures: usize,
     /// Tasks launched at each level, by [`Locality`] in order (a task with no preference
     /// counts as `PROCESS_LOCAL`, as Spark counts it); see [`Self::launched_at`].
@@ -345,13 +346,15 @@ impl AppStatus {
             } => {
                 self.tasks_ended += 1;
                 let ok = *reason == TaskEndReason::Success;
-                let failure = !ok && *reason != TaskEndReason::Resubmitted;
-                if failure {
+                // A resubmitted task did not fail, and a killed one was stopped (another copy
+                // won, its job was aborted): neither is a failure, as Spark's UI counts them.
+                let unsuccessful = !ok && *reason != TaskEndReason::Resubmitted;
+                if unsuccessful && *reason != TaskEndReason::Killed {
                     self.task_failures += 1;
                 }
                 if let Some(s) = self.stages.get_mut(stage) {
                     s.ended += 1;
-                    if failure {
+                    if unsuccessful {
                         s.failed_total += 1;
                     }
                     if s.attempts.last().is_some_and(|a| a.attempt == *attempt) {

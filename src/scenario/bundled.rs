@@ -29,6 +29,19 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/logistic-regression.toml"),
     ),
     ("kmeans", include_str!("../../scenarios/kmeans.toml")),
+    (
+        "kmeans-figure-11",
+        include_str!("../../scenarios/kmeans-figure-11.toml"),
+    ),
+    (
+        "fetch-failure",
+        include_str!("../../scenarios/fetch-failure.toml"),
+    ),
+    (
+        "stragglers",
+        include_str!("../../scenarios/stragglers.toml"),
+    ),
+    ("host-loss", include_str!("../../scenarios/host-loss.toml")),
     ("pagerank", include_str!("../../scenarios/pagerank.toml")),
     (
         "pagerank-pipeline",
