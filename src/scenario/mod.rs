@@ -27,6 +27,7 @@ mod run;
 pub mod spec;
 pub use crate::units;
 pub mod validate;
+pub mod whatif;
 mod workload;
 
 pub use run::{check_outputs, preflight, prepare, run, RunError, RunOptions, RunReport, Watcher};

@@ -68,6 +68,10 @@ pub struct App {
     pub run_error: Option<String>,
     /// The frame last drawn (a view is brought up to date for it before it handles a key).
     frame: Rect,
+    /// A live run's stream of events.
+    pub rx: Option<std::sync::mpsc::Receiver<super::Message>>,
+    /// The what-if shown, if one was made.
+    pub what_if: Option<super::what_if::WhatIfRun>,
 }
 
 impl App {
@@ -93,6 +97,8 @@ impl App {
             speed_set: false,
             run_error: None,
             frame: Rect::new(0, 0, 80, 24),
+            rx: None,
+            what_if: None,
         };
         app.play.playing = true;
         app.fit_speed();
@@ -165,6 +171,29 @@ impl App {
         if self.log.complete {
             self.fit_speed();
         }
+        self.resume_what_if();
+    }
+
+    /// Takes what the live run has sent; returns whether anything arrived.
+    pub fn drain(&mut self) -> bool {
+        let Some(rx) = &self.rx else {
+            return false;
+        };
+        let mut got = false;
+        while let Ok(m) = rx.try_recv() {
+            got = true;
+            match m {
+                super::Message::Event(e) => self.log.push(*e),
+                super::Message::Failed(e) => {
+                    self.run_error = Some(e);
+                    self.log.complete = true;
+                }
+            }
+        }
+        if got {
+            self.grew();
+        }
+        got
     }
 
     /// Advances playback by `wall_us` of wall time.
@@ -402,6 +431,7 @@ impl App {
             }
             Action::EarlierJob => self.select_job(-1),
             Action::LaterJob => self.select_job(1),
+            Action::SaveWhatIf => self.save_what_if(),
             _ => {
                 self.update(self.frame);
                 let job = self.shown_job();
@@ -411,6 +441,7 @@ impl App {
                     now_us: self.play.now_us(),
                     job,
                     chosen: self.job.is_some(),
+                    baseline: self.what_if.as_ref().map(|w| &w.baseline),
                 };
                 let current = self.current();
                 let reply: Reply = self.views[current].handle(a, &ctx);
@@ -426,6 +457,7 @@ impl App {
                         self.play.playing = false;
                         self.say_where();
                     }
+                    Effect::WhatIf(f) => self.start_what_if(f),
                 }
             }
         }
@@ -492,6 +524,7 @@ impl App {
             now_us: self.play.now_us(),
             job,
             chosen: self.job.is_some(),
+            baseline: self.what_if.as_ref().map(|w| &w.baseline),
         };
         let current = self.current();
         self.views[current].update(&ctx, Self::main_area(area));
@@ -553,6 +586,7 @@ impl App {
             now_us: self.play.now_us(),
             job,
             chosen: self.job.is_some(),
+            baseline: self.what_if.as_ref().map(|w| &w.baseline),
         };
         self.shown().draw(&ctx, main, buf);
         let failure = self.run_error.clone().or_else(|| {

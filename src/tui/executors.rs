@@ -256,6 +256,12 @@ const EXECUTORS_KEYS: &[KeyBinding] = &[
         "select an executor",
         Some("select"),
     ),
+    bind(
+        &[(KeyCode::Char('x'), Action::WhatIf)],
+        "x",
+        "what if it were killed now: run again from here",
+        Some("kill"),
+    ),
     SCROLL_SIDEWAYS,
 ];
 
@@ -304,6 +310,25 @@ impl View for ExecutorsTab {
                         "the last executor is selected"
                     }),
                 }
+            }
+            Action::WhatIf => {
+                let Some(e) = ctx
+                    .state
+                    .executors
+                    .get(self.selected.min(n.saturating_sub(1)))
+                else {
+                    return Reply::say("no executor yet");
+                };
+                if !e.alive {
+                    return Reply::say(format!("{} is lost already", e.name));
+                }
+                Reply::effect(super::view::Effect::WhatIf(
+                    crate::scenario::whatif::WhatIfFault {
+                        kind: "kill_executor",
+                        target: e.name.clone(),
+                        executor: None,
+                    },
+                ))
             }
             Action::Left => {
                 if self.shift == 0 {

@@ -114,6 +114,32 @@ fn render_list(s: &UiState, selected: Option<usize>, list: Rect, buf: &mut Buffe
     Paragraph::new(header).render(list, buf);
 }
 
+/// In a what-if, the job's time beside its time in the run the what-if was made from.
+fn beside_baseline(
+    job: &JobState,
+    baseline: &std::collections::BTreeMap<usize, u64>,
+) -> Option<String> {
+    let was = baseline.get(&job.job).copied();
+    let now = job.end_us.map(|e| e.saturating_sub(job.start_us));
+    Some(match (now, was) {
+        (Some(n), Some(w)) => {
+            let sign = if n >= w { "+" } else { "−" };
+            format!(
+                "what-if: {} · before it: {} ({sign}{})",
+                duration(n),
+                duration(w),
+                duration(n.abs_diff(w))
+            )
+        }
+        (None, Some(w)) => format!("what-if: running · before it: {}", duration(w)),
+        (Some(n), None) => format!(
+            "what-if: {} · a job the run before did not have",
+            duration(n)
+        ),
+        (None, None) => return None,
+    })
+}
+
 /// The heading of the job shown: what it is, its stages, and why it failed, in words that
 /// wrap (up to three lines). Returns the lines.
 fn heading(job: &JobState, width: usize) -> Vec<String> {
@@ -483,10 +509,10 @@ impl View for JobsTab {
             self.cost = Some(super::metrics::cost_model(ctx.state.scenario.as_deref()));
         }
         let r = self.right();
-        let head = ctx
-            .job
-            .and_then(|j| ctx.state.job(j))
-            .map_or(1, |j| heading(j, r.width as usize).len() as u16);
+        let head = ctx.job.and_then(|j| ctx.state.job(j)).map_or(1, |j| {
+            let extra = ctx.baseline.and_then(|b| beside_baseline(j, b)).is_some();
+            (heading(j, r.width as usize).len() + usize::from(extra)) as u16
+        });
         let Some(j) = ctx.job.and_then(|j| ctx.state.job(j)) else {
             self.extent = (0, 0);
             return;
@@ -573,7 +599,10 @@ impl View for JobsTab {
         let Some(job) = ctx.job.and_then(|j| s.job(j)) else {
             return;
         };
-        let head = heading(job, right.width as usize);
+        let mut head = heading(job, right.width as usize);
+        if let Some(line) = ctx.baseline.and_then(|b| beside_baseline(job, b)) {
+            head.push(fit(&line, right.width as usize));
+        }
         let style = if matches!(job.status, JobStatus::Failed(_)) {
             theme::failure()
         } else {

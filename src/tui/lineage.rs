@@ -97,6 +97,18 @@ pub(super) fn body(s: &UiState, n: &LineageNode) -> String {
     }
 }
 
+/// The partitions of an RDD a fault took and not yet computed again (`✗2 lost`), for the
+/// bottom left of its box, in the failure colour.
+pub(super) fn lost(s: &UiState, n: &LineageNode) -> Option<String> {
+    match n {
+        LineageNode::Rdd(id) => match s.storage.lost_partitions(*id) {
+            0 => None,
+            k => Some(format!(" ✗{k} lost ")),
+        },
+        LineageNode::Collapsed { .. } => None,
+    }
+}
+
 /// A persisted RDD's level and how many of its partitions some executor holds.
 pub(super) fn storage(s: &UiState, n: &LineageNode) -> Option<String> {
     match n {

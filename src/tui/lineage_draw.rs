@@ -89,6 +89,10 @@ impl LineageView<'_> {
                 border
             };
             c.boxed(b, &title(s, n), &[body(s, n)], border, text);
+            if let Some(l) = super::lineage::lost(s, n) {
+                let w = l.chars().count() as i32;
+                c.text(b.x + 1, b.y + b.height - 1, &l, theme::failure(), w);
+            }
             let storage_w = match storage(s, n) {
                 Some(st) => {
                     let w = st.chars().count() as i32;
@@ -216,6 +220,9 @@ fn render_compact(view: &LineageView<'_>, s: &UiState, area: Rect, buf: &mut Buf
         }
         if let Some(st) = storage(s, n) {
             line.push_str(&format!("  {}", st.trim()));
+        }
+        if let Some(l) = super::lineage::lost(s, n) {
+            line.push_str(&format!("  {}", l.trim()));
         }
         if let Some(t) = tag {
             line.push_str(&format!("  {t}"));

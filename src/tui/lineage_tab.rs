@@ -111,6 +111,7 @@ const LINEAGE_WORDS: &[(&str, &str)] = &[
     ("◎  ●", "reads a shuffle, or not"),
     ("3/8", "partitions cached"),
     ("↻2 ✓cp", "recomputed; checkpointed"),
+    ("✗2 lost", "cached partitions a fault took"),
     ("…", "more past the edge"),
 ];
 

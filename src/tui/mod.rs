@@ -41,6 +41,7 @@ pub mod text;
 pub mod theme;
 pub mod timeline;
 pub mod view;
+pub mod what_if;
 
 use crate::cluster::Clock;
 use crate::events::log::parse_event_log;
@@ -155,11 +156,22 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
     let sc = scenario::load(target, &o).map_err(|e| LaunchError::Input(e.to_string()))?;
     scenario::preflight(&sc).map_err(|e| LaunchError::Input(e.to_string()))?;
     let warnings = sc.warnings.clone();
-    let (tx, rx) = channel();
     let title = match &sc.variant {
         Some(v) => format!("{} --variant {v}", sc.name),
         None => sc.name.clone(),
     };
+    let rx = start_run(sc);
+    Ok(Source::Live {
+        title,
+        events: rx,
+        warnings,
+    })
+}
+
+/// Runs `sc` in a background thread; its events stream into the returned receiver, and an
+/// error that ends it early arrives as [`Message::Failed`].
+pub fn start_run(sc: scenario::Scenario) -> Receiver<Message> {
+    let (tx, rx) = channel();
     std::thread::spawn(move || {
         let failed = tx.clone();
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -181,11 +193,7 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
             let _ = failed.send(Message::Failed(e));
         }
     });
-    Ok(Source::Live {
-        title,
-        events: rx,
-        warnings,
-    })
+    rx
 }
 
 /// Restores the terminal: raw mode off, the main screen back, the mouse released.
@@ -280,36 +288,16 @@ fn app_for(source: Source) -> (App, Option<Receiver<Message>>) {
     }
 }
 
-/// Drains what a live run has sent; returns whether anything arrived.
-fn drain(app: &mut App, rx: &Receiver<Message>) -> bool {
-    let mut got = false;
-    while let Ok(m) = rx.try_recv() {
-        got = true;
-        match m {
-            Message::Event(e) => app.log.push(*e),
-            Message::Failed(e) => {
-                app.run_error = Some(e);
-                app.log.complete = true;
-            }
-        }
-    }
-    if got {
-        app.grew();
-    }
-    got
-}
-
 fn run_loop<B: Backend>(t: &mut Terminal<B>, source: Source) -> Result<(), LaunchError>
 where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let (mut app, rx) = app_for(source);
+    app.rx = rx;
     let frame = Duration::from_millis(33);
     let mut last = Instant::now();
     loop {
-        if let Some(rx) = &rx {
-            drain(&mut app, rx);
-        }
+        app.drain();
         t.draw(|f| app.draw(f)).map_err(std::io::Error::other)?;
         let wait = if app.play.playing {
             frame

@@ -29,11 +29,31 @@ pub struct TaskSpan {
     pub end: Option<(usize, u64, TaskEndReason)>,
 }
 
+/// A fault on the timeline: a `FaultInjected` (what, in words) or an executor's removal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    /// Index of its event in the log, and its time.
+    pub idx: usize,
+    pub time_us: u64,
+    pub kind: MarkKind,
+}
+
+/// What a [`Mark`] marks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MarkKind {
+    /// A fault of the plan: `kill_executor exec-2`.
+    Fault(String),
+    /// An executor left the cluster.
+    ExecutorLost(String),
+}
+
 /// Every event so far, and the task spans derived from them.
 #[derive(Default)]
 pub struct Log {
     pub events: Vec<Event>,
     pub tasks: Vec<TaskSpan>,
+    /// Faults and executor losses, in order.
+    pub marks: Vec<Mark>,
     task_index: BTreeMap<usize, usize>,
     /// Whether the log will not grow (its `AppEnd` arrived, or it was read whole).
     pub complete: bool,
@@ -87,6 +107,16 @@ impl Log {
                 self.complete = true;
                 self.ended = true;
             }
+            EventKind::FaultInjected { kind, target, .. } => self.marks.push(Mark {
+                idx,
+                time_us: e.time_us,
+                kind: MarkKind::Fault(format!("{kind} {target}")),
+            }),
+            EventKind::ExecutorRemoved { executor, .. } => self.marks.push(Mark {
+                idx,
+                time_us: e.time_us,
+                kind: MarkKind::ExecutorLost(executor.clone()),
+            }),
             _ => {}
         }
         self.events.push(e);

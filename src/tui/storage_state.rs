@@ -86,6 +86,9 @@ pub struct StorageState {
     pub recomputed: BTreeMap<usize, BTreeMap<usize, Recomputed>>,
     /// Checkpointed RDDs: their checkpoint RDD, kind and path.
     pub checkpointed: BTreeMap<usize, (usize, String, String)>,
+    /// Partitions whose cached blocks a fault took (an executor lost, a block lost) and that no
+    /// executor holds: by RDD. A partition leaves when it is computed again.
+    pub lost: BTreeMap<usize, std::collections::BTreeSet<usize>>,
 }
 
 /// `rdd_R_P` as `(R, P)` (through [`BlockId`]'s parser, the one for block names).
@@ -146,11 +149,16 @@ impl StorageState {
                 }
             }
             EventKind::BlockRemoved {
-                block, executor, ..
+                block,
+                executor,
+                reason,
             } => {
                 if let Some(x) = self.executors.get_mut(executor) {
                     x.lru.retain(|(b, _)| b != block);
                     x.disk.remove(block);
+                }
+                if reason == "lost" {
+                    self.mark_lost(block);
                 }
             }
             EventKind::BlockNotStored {
@@ -184,7 +192,14 @@ impl StorageState {
                     .insert(*rdd, (*checkpoint_rdd, kind.clone(), path.clone()));
             }
             EventKind::ExecutorRemoved { executor, .. } => {
-                self.executors.remove(executor);
+                if let Some(gone) = self.executors.remove(executor) {
+                    let blocks: Vec<String> = (gone.lru.iter().map(|(b, _)| b.clone()))
+                        .chain(gone.disk.keys().cloned())
+                        .collect();
+                    for b in blocks {
+                        self.mark_lost(&b);
+                    }
+                }
             }
             EventKind::TaskEnd {
                 executor,
@@ -203,6 +218,12 @@ impl StorageState {
                 reason,
                 ..
             } => {
+                if let Some(l) = self.lost.get_mut(rdd) {
+                    l.remove(partition);
+                    if l.is_empty() {
+                        self.lost.remove(rdd);
+                    }
+                }
                 let r = self
                     .recomputed
                     .entry(*rdd)
@@ -214,6 +235,26 @@ impl StorageState {
             }
             _ => {}
         }
+    }
+
+    /// A cached block went with a fault: its partition is lost unless another executor holds
+    /// it.
+    fn mark_lost(&mut self, block: &str) {
+        let Some((rdd, p)) = rdd_block(block) else {
+            return;
+        };
+        let held = self
+            .executors
+            .values()
+            .any(|x| x.lru.iter().any(|(b, _)| b == block) || x.disk.contains_key(block));
+        if !held {
+            self.lost.entry(rdd).or_default().insert(p);
+        }
+    }
+
+    /// How many partitions of `rdd` a fault took and are not computed again yet.
+    pub fn lost_partitions(&self, rdd: usize) -> usize {
+        self.lost.get(&rdd).map_or(0, |l| l.len())
     }
 
     /// How many partitions of `rdd` some executor holds, in memory or on disk.

@@ -326,6 +326,8 @@ pub fn render(
 #[derive(Debug, Default)]
 pub struct StorageTab {
     scroll: usize,
+    /// The block chosen with `n N` (for a what-if): its executor and name.
+    chosen: Option<(String, String)>,
     /// Execution memory at the cursor ([`execution_now`]), updated before drawing.
     execution: BTreeMap<String, (usize, u64, usize)>,
     /// Rows it has, and rows shown, when last drawn.
@@ -335,17 +337,50 @@ pub struct StorageTab {
 use super::view::{bind, Action, Ctx, KeyBinding, Reply, View};
 use ratatui::crossterm::event::KeyCode;
 
-const STORAGE_KEYS: &[KeyBinding] = &[bind(
-    &[
-        (KeyCode::Up, Action::Up),
-        (KeyCode::Down, Action::Down),
-        (KeyCode::PageUp, Action::PageUp),
-        (KeyCode::PageDown, Action::PageDown),
-    ],
-    "↑ ↓ PgUp PgDn",
-    "scroll the executors",
-    Some("scroll"),
-)];
+const STORAGE_KEYS: &[KeyBinding] = &[
+    bind(
+        &[
+            (KeyCode::Up, Action::Up),
+            (KeyCode::Down, Action::Down),
+            (KeyCode::PageUp, Action::PageUp),
+            (KeyCode::PageDown, Action::PageDown),
+        ],
+        "↑ ↓ PgUp PgDn",
+        "scroll the executors",
+        Some("scroll"),
+    ),
+    bind(
+        &[
+            (KeyCode::Char('n'), Action::NextItem),
+            (KeyCode::Char('N'), Action::PreviousItem),
+        ],
+        "n N",
+        "choose a cached block: next, previous",
+        Some("block"),
+    ),
+    bind(
+        &[(KeyCode::Char('x'), Action::WhatIf)],
+        "x",
+        "what if the chosen block were lost now: run again from here",
+        None,
+    ),
+];
+
+/// Every cached block, executor by executor: (executor, block).
+fn blocks(s: &UiState) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (e, x) in &s.storage.executors {
+        for b in x.lru.iter().map(|(b, _)| b).chain(x.disk.keys()) {
+            if !out
+                .iter()
+                .any(|(oe, ob): &(String, String)| oe == e && ob == b)
+            {
+                out.push((e.clone(), b.clone()));
+            }
+        }
+    }
+    out
+}
 
 const STORAGE_WORDS: &[(&str, &str)] = &[
     ("█░", "storage memory used, free"),
@@ -374,7 +409,45 @@ impl View for StorageTab {
         self.scroll = self.scroll.min(n.saturating_sub(area.height as usize));
     }
 
-    fn handle(&mut self, action: Action, _ctx: &Ctx) -> Reply {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Reply {
+        if matches!(action, Action::NextItem | Action::PreviousItem) {
+            let all = blocks(ctx.state);
+            if all.is_empty() {
+                return Reply::say("no block is cached now");
+            }
+            let at = self
+                .chosen
+                .as_ref()
+                .and_then(|c| all.iter().position(|b| b == c));
+            let next = match (at, action) {
+                (None, Action::NextItem) => 0,
+                (None, _) => all.len() - 1,
+                (Some(i), Action::NextItem) => (i + 1) % all.len(),
+                (Some(i), _) => (i + all.len() - 1) % all.len(),
+            };
+            let (e, b) = all[next].clone();
+            self.chosen = Some((e.clone(), b.clone()));
+            return Reply::say(format!(
+                "{b} on {e} chosen ({} of {}): x asks what if it were lost now",
+                next + 1,
+                all.len()
+            ));
+        }
+        if action == Action::WhatIf {
+            let Some((e, b)) = self.chosen.clone() else {
+                return Reply::say("choose a cached block first (n N)");
+            };
+            if !blocks(ctx.state).contains(&(e.clone(), b.clone())) {
+                return Reply::say(format!("{b} is no longer on {e}: choose another (n N)"));
+            }
+            return Reply::effect(super::view::Effect::WhatIf(
+                crate::scenario::whatif::WhatIfFault {
+                    kind: "lose_block",
+                    target: b,
+                    executor: Some(e),
+                },
+            ));
+        }
         let step: isize = match action {
             Action::Up => -1,
             Action::Down => 1,
@@ -398,10 +471,25 @@ impl View for StorageTab {
     }
 
     fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let area = match &self.chosen {
+            Some((e, b)) if area.height > 2 => {
+                let line = Line::from(vec![
+                    Span::styled(format!(" chosen: {b} on {e}"), theme::selected()),
+                    Span::styled(" · x: what if it were lost now", theme::dim()),
+                ]);
+                Paragraph::new(line).render(Rect { height: 1, ..area }, buf);
+                Rect {
+                    y: area.y + 1,
+                    height: area.height - 1,
+                    ..area
+                }
+            }
+            _ => area,
+        };
         render(ctx.state, &self.execution, self.scroll, area, buf);
     }
 
     fn fingerprint(&self) -> String {
-        format!("{}", self.scroll)
+        format!("{} {:?}", self.scroll, self.chosen)
     }
 }

@@ -1,6 +1,7 @@
 //! The timeline view: one row per executor core, each task a bar in its stage's colour from
-//! its launch to its end (or to now, while it runs), failed tasks in red with a `✗`, and the
-//! current time as a cursor. Tasks take the first core of their executor free when they
+//! its launch to its end (or to now, while it runs), failed tasks in red with a `✗`, faults as
+//! `↯` on the time axis and a lost executor's rows ending in `✗`, and the current time as a
+//! cursor. Tasks take the first core of their executor free when they
 //! launch (the events say which executor, not which core).
 
 use super::explain::duration;
@@ -210,6 +211,25 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
             }
         }
     }
+    // Faults: `↯` on the axis when one was injected; a lost executor's rows end in `✗` where
+    // it was removed.
+    for m in log.marks.iter().take_while(|m| m.idx < s.applied) {
+        let x = col(m.time_us);
+        if x < 0 || x >= plot_w as i64 {
+            continue;
+        }
+        let cx = area.x + label_w + x as u16;
+        match &m.kind {
+            super::state::MarkKind::Fault(_) => put(buf, cx, area.y, '↯', theme::failure()),
+            super::state::MarkKind::ExecutorLost(exec) => {
+                for (r, ((e, _), _)) in rows.iter().skip(first).take(shown).enumerate() {
+                    if e == exec {
+                        put(buf, cx, area.y + 1 + r as u16, '✗', theme::failure());
+                    }
+                }
+            }
+        }
+    }
     // The legend, with the rows shown when they do not all fit.
     let legend_y = area.y + area.height - 1;
     let mut parts = Vec::new();
@@ -233,6 +253,9 @@ pub fn render(log: &Log, s: &UiState, now_us: u64, w: Window, area: Rect, buf: &
     parts.push(Part::new("P N R A: locality", theme::dim(), 8));
     parts.push(Part::new("▒ running", theme::dim(), 6));
     parts.push(Part::new("✗ failed", theme::failure(), 7));
+    if log.marks.iter().any(|m| m.idx < s.applied) {
+        parts.push(Part::new("↯ fault", theme::failure(), 7));
+    }
     parts.push(Part::new("│ now", theme::dim(), 5));
     let (legend, _) = fit_parts(
         parts,

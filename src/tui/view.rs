@@ -59,6 +59,10 @@ pub enum Action {
     Metrics,
     NextItem,
     PreviousItem,
+    /// What if the thing selected were lost now: a new run from this moment.
+    WhatIf,
+    /// Save the what-if shown as a scenario file.
+    SaveWhatIf,
 }
 
 /// Keys, what they do and how they are shown: one row of a table.
@@ -190,6 +194,12 @@ pub const GLOBAL: &[KeyBinding] = &[
         "go to a time (12ms ⏎)",
         None,
     ),
+    bind(
+        &[(K::Char('w'), A::SaveWhatIf)],
+        "w",
+        "save the what-if as a scenario file",
+        None,
+    ),
 ];
 
 /// What a view reads: the log, the state at the cursor, the job shown.
@@ -202,6 +212,8 @@ pub struct Ctx<'a> {
     pub job: Option<usize>,
     /// Whether it was chosen (with `[ ]`), rather than the latest.
     pub chosen: bool,
+    /// In a what-if, each job's time in the run it was made from, by job id.
+    pub baseline: Option<&'a std::collections::BTreeMap<usize, u64>>,
 }
 
 /// What handling an action did besides the view's own state.
@@ -215,6 +227,8 @@ pub enum Effect {
     LatestJob,
     /// Move playback to just after this event.
     Seek(usize),
+    /// Run the scenario again with this fault at the current moment.
+    WhatIf(crate::scenario::whatif::WhatIfFault),
 }
 
 /// What a view says after an action: a message for the footer (why nothing changed, or what
