@@ -177,10 +177,15 @@ fn abort_if_no_executor_can_come(
         return false;
     }
     let lost = parts.executors.membership.executors().len();
+    let lost = if lost == 1 {
+        "the only one was lost".to_string()
+    } else {
+        format!("all {lost} were lost")
+    };
     sched.abort_all_jobs(
         backend.now(),
         &format!(
-            "no executor is left (all {lost} lost) and none is to be added; \
+            "no executor is left ({lost}) and none is to be added; \
              Spark would wait for executors for ever"
         ),
     );

@@ -84,6 +84,7 @@ impl Executor {
         let killed = Arc::new(AtomicBool::new(false));
         (self.running.lock().unwrap_or_else(|p| p.into_inner()))
             .insert(desc.task_id, killed.clone());
+        let flag = killed.clone();
         let tc = TaskContext::new(
             TaskIdentity {
                 task_id: desc.task_id,
@@ -120,11 +121,22 @@ impl Executor {
                 None => TaskOutcome::Failed(TaskError::Exception(panic_message(&p))),
             },
         };
-        (self.running.lock().unwrap_or_else(|p| p.into_inner())).remove(&desc.task_id);
         let slowdown = self.slowdown();
+        let mut outcome = outcome;
         if let Some(started) = started.filter(|_| slowdown > 1.0) {
-            std::thread::sleep(started.elapsed().mul_f64(slowdown - 1.0));
+            // A slow executor: the rest of the task's time, in slices, so that a kill message
+            // still stops it.
+            let end = std::time::Instant::now() + started.elapsed().mul_f64(slowdown - 1.0);
+            while std::time::Instant::now() < end {
+                if flag.load(Ordering::Relaxed) {
+                    outcome = TaskOutcome::Failed(TaskError::Exception("killed".into()));
+                    break;
+                }
+                let left = end.saturating_duration_since(std::time::Instant::now());
+                std::thread::sleep(left.min(std::time::Duration::from_millis(10)));
+            }
         }
+        (self.running.lock().unwrap_or_else(|p| p.into_inner())).remove(&desc.task_id);
         StatusUpdate {
             task_id: desc.task_id,
             executor: self.env.executor,

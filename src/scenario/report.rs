@@ -224,6 +224,17 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
             plural(s.partitions_recomputed as u64, "partition", "partitions")
         );
     }
+    if s.faults_injected + s.faults_not_injected.len() > 0 {
+        let not = match s.faults_not_injected.len() {
+            0 => String::new(),
+            _ => format!(", not injected: {}", s.faults_not_injected.join(", ")),
+        };
+        let _ = writeln!(
+            out,
+            "faults: {} injected{not}",
+            count(s.faults_injected as u64)
+        );
+    }
     iterations(&mut out, s);
     match &s.error {
         Some(e) if s.status.as_deref() == Some("failed") => {

@@ -266,6 +266,8 @@ impl Scheduler {
             return;
         };
         self.task_ended(now, c, blocks_read);
+        // The losing copies' `killed` ends come after the winner's `success`.
+        self.tasks.kill_losing_copies(now, &mut self.events);
         self.apply(now);
     }
 

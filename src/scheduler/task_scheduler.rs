@@ -131,6 +131,8 @@ pub struct TaskScheduler {
     kills: Vec<(usize, usize)>,
     /// When the next speculation check is due (`spark.speculation.interval`).
     speculation_due: Option<u64>,
+    /// Copies to kill once the winner's `TaskEnd` is posted: (task set, index, winner).
+    losers: Vec<(TsmKey, usize, usize)>,
     /// Failures a fault plan injected (`fail_task`): by (stage, partition), how many of its
     /// next attempts fail, and with what message.
     injected_failures: BTreeMap<(usize, usize), (u32, String)>,
@@ -187,6 +189,7 @@ impl TaskScheduler {
             injected_failures: BTreeMap::new(),
             kills: Vec::new(),
             speculation_due: None,
+            losers: Vec::new(),
             shuffle_offers: true,
         }
     }
@@ -723,7 +726,13 @@ impl TaskScheduler {
                         .record_success(now.saturating_sub(run.launched_at));
                 }
             }
-            self.kill_other_copies(now, &run, update.task_id, events);
+            if self
+                .running
+                .values()
+                .any(|r| r.key == run.key && r.index == run.index)
+            {
+                self.losers.push((run.key, run.index, update.task_id));
+            }
         }
         self.drop_finished(now, events);
         self.schedule_speculation(now);

@@ -154,7 +154,13 @@ pub fn lines(
             short_bytes(in_memory),
             short_bytes(e.storage_memory)
         );
-        let text = row(&e.name, e.cores.to_string(), x, memory, on_disk);
+        // A lost executor says so where its cores were.
+        let shown_cores = if e.alive {
+            e.cores.to_string()
+        } else {
+            "lost".into()
+        };
+        let text = row(&e.name, shown_cores, x, memory, on_disk);
         let mut style = if !e.alive {
             theme::dim().add_modifier(Modifier::CROSSED_OUT)
         } else if x.tasks_running() > 0 {
@@ -174,8 +180,8 @@ pub fn lines(
         total.input_bytes += x.input_bytes;
         total.shuffle_read_bytes += x.shuffle_read_bytes;
         total.shuffle_write_bytes += x.shuffle_write_bytes;
-        cores += e.cores;
         if e.alive {
+            cores += e.cores;
             capacity += e.storage_memory;
         }
         used += in_memory;

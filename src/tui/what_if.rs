@@ -134,7 +134,8 @@ impl App {
             self.message = Some(format!("saved already as {}", p.display()));
             return;
         }
-        let stem = format!("{}-what-if-{}", w.name, w.at);
+        // The scenario's name says what-if and where: `tour-what-if-104`.
+        let stem = w.name.clone();
         let path = (0..100)
             .map(|i| match i {
                 0 => PathBuf::from(format!("{stem}.toml")),

@@ -168,13 +168,18 @@ impl DagScheduler {
         let stages = self.job_to_stages.get(&job).cloned().unwrap_or_default();
         for s in stages {
             let only_this = self.stages.get(&s).is_some_and(|st| st.job_ids.len() == 1);
-            if only_this && self.running.contains(&s) {
-                self.mark_stage_as_finished(now, s, Some(message.to_string()), ev);
-                self.actions.push(DagAction::Kill {
-                    stage: s,
-                    reason: format!("Stage cancelled: {message}"),
-                });
+            if !only_this {
+                continue;
             }
+            if self.running.contains(&s) {
+                self.mark_stage_as_finished(now, s, Some(message.to_string()), ev);
+            }
+            // A stage that already failed (its attempt a zombie) may still have tasks
+            // running: they are killed too, so that every task of the job ends before it.
+            self.actions.push(DagAction::Kill {
+                stage: s,
+                reason: format!("Stage cancelled: {message}"),
+            });
         }
         self.cleanup_job(job);
         self.ending

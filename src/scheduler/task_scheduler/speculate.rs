@@ -5,7 +5,7 @@
 //! message for the executor running it. Which tasks are slow is
 //! [`Speculatable`](crate::scheduler::speculation::Speculatable)'s business.
 
-use super::{Running, TaskScheduler};
+use super::TaskScheduler;
 use crate::events::{EventKind, EventSink, TaskEndReason, TaskMetrics};
 use crate::scheduler::speculation::RunningTask;
 
@@ -55,16 +55,26 @@ impl TaskScheduler {
         marked
     }
 
-    /// Task `winner` of `run`'s task succeeded: every other copy still running is killed.
-    pub(super) fn kill_other_copies(
+    /// The tasks whose copy won since the last call (their `TaskEnd`s posted): every other
+    /// copy still running is killed.
+    pub fn kill_losing_copies(&mut self, now: u64, events: &mut EventSink) {
+        for (key, index, winner) in std::mem::take(&mut self.losers) {
+            self.kill_other_copies(now, key, index, winner, events);
+        }
+    }
+
+    /// Task `winner` of task `index` of set `key` succeeded: every other copy still running is
+    /// killed.
+    fn kill_other_copies(
         &mut self,
         now: u64,
-        run: &Running,
+        key: super::TsmKey,
+        index: usize,
         winner: usize,
         events: &mut EventSink,
     ) {
         let losers: Vec<usize> = (self.running.iter())
-            .filter(|(t, r)| **t != winner && r.key == run.key && r.index == run.index)
+            .filter(|(t, r)| **t != winner && r.key == key && r.index == index)
             .map(|(t, _)| *t)
             .collect();
         for task in losers {
