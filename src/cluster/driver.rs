@@ -241,7 +241,7 @@ pub(crate) fn run_until(
         let next_revive = sched
             .wants_revive()
             .then(|| (now / interval + 1) * interval);
-        let next_fault = parts.faults.with(|f| f.next_time());
+        let next_fault = parts.faults.next_time();
         let deadline = [next_revive, sched.next_timer(), next_fault]
             .into_iter()
             .flatten()

@@ -31,28 +31,54 @@ use crate::faults::{Fault, FaultKind};
 use crate::membership::NewExecutor;
 use crate::scheduler::{ExecutorLoss, Scheduler};
 use crate::storage::BlockId;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The run's fault injector, shared between the driver and the event bus, where it watches
-/// every event posted (whoever posted it) for the triggers.
+/// every event posted (whoever posted it) for the triggers. While no fault waits for a trigger
+/// (most runs), an event only counts itself, without taking the lock.
 #[derive(Clone, Default)]
-pub(crate) struct FaultWatch(pub Arc<Mutex<FaultInjector>>);
+pub(crate) struct FaultWatch {
+    injector: Arc<Mutex<FaultInjector>>,
+    /// Whether no fault waits for its trigger and none is due.
+    quiet: Arc<AtomicBool>,
+    /// Events posted while quiet, not yet counted by the injector.
+    unseen: Arc<AtomicU64>,
+}
 
 impl FaultWatch {
     /// Runs `f` on the injector.
     pub fn with<R>(&self, f: impl FnOnce(&mut FaultInjector) -> R) -> R {
-        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
+        let mut inj = self.injector.lock().unwrap_or_else(|p| p.into_inner());
+        inj.skip_events(self.unseen.swap(0, Ordering::Relaxed));
+        let r = f(&mut inj);
+        self.quiet
+            .store(inj.all_fired() && !inj.has_due(), Ordering::Relaxed);
+        r
     }
 
     /// Whether a fault is due, or a time trigger has come by `now`.
     pub fn due(&self, now: u64) -> bool {
-        self.with(|f| f.has_due() || f.next_time().is_some_and(|t| t <= now))
+        !self.quiet.load(Ordering::Relaxed)
+            && self.with(|f| f.has_due() || f.next_time().is_some_and(|t| t <= now))
+    }
+
+    /// The earliest time trigger still to come.
+    pub fn next_time(&self) -> Option<u64> {
+        if self.quiet.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.with(|f| f.next_time())
     }
 }
 
 impl EventListener for FaultWatch {
     fn on_event(&mut self, event: &Event) {
-        self.with(|f| f.observe(event));
+        if self.quiet.load(Ordering::Relaxed) {
+            self.unseen.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.with(|f| f.observe(event));
+        }
     }
 }
 

@@ -726,10 +726,10 @@ impl TaskScheduler {
                         .record_success(now.saturating_sub(run.launched_at));
                 }
             }
-            if self
-                .running
-                .values()
-                .any(|r| r.key == run.key && r.index == run.index)
+            // Only speculation runs two copies of a task (the scan is skipped without it: a
+            // large cluster runs thousands of tasks at once).
+            if self.config.speculation.enabled
+                && (self.running.values()).any(|r| r.key == run.key && r.index == run.index)
             {
                 self.losers.push((run.key, run.index, update.task_id));
             }
