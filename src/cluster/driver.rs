@@ -9,13 +9,13 @@
 //! [`super::faults`]). Written here once for both clocks.
 
 use super::backend::{Backend, ClusterChange, Wake};
-use super::block_updates::BlockManagerMasterEndpoint;
-use super::faults::{self, FaultWatch};
-use super::members::{Driver, Executors};
-use super::topology::ClusterSpec;
+use super::faults;
+use super::members::Driver;
+use super::parts::lose_executor;
+pub(crate) use super::parts::DriverParts;
 use super::DriverError;
 use crate::events::{EventBus, EventSink};
-use crate::scheduler::{ExecutorLoss, Scheduler, StatusUpdate, TaskOutcome};
+use crate::scheduler::{Scheduler, StatusUpdate, TaskOutcome};
 use crate::task_context::TaskError;
 
 /// How many revive rounds in a row may launch nothing, with nothing running, before the loop
@@ -25,22 +25,6 @@ const MAX_IDLE_REVIVES: u32 = 100_000;
 /// Posts what the driver decided, in order.
 pub(crate) fn pump(events: &EventSink, bus: &mut EventBus) {
     bus.post_from(events);
-}
-
-/// What the loop needs besides the schedulers and the backend.
-pub(crate) struct DriverParts<'a> {
-    pub executors: &'a mut Executors,
-    /// Storage's place beside the schedulers.
-    pub storage: &'a mut BlockManagerMasterEndpoint,
-    /// The driver's one stream of decisions.
-    pub events: &'a EventSink,
-    pub revive_interval: u64,
-    /// Turns of the loop so far (each a wake: a completion, a timer, an offer round).
-    pub steps: &'a mut u64,
-    /// The run's fault plan, watching the events.
-    pub faults: &'a FaultWatch,
-    /// The cluster's shape: what an added executor gets, how long a heartbeat may be missed.
-    pub cluster: &'a ClusterSpec,
 }
 
 /// Applies what a task staged, at its completion: its shuffle files are committed to its
@@ -138,58 +122,6 @@ pub(crate) fn change_cluster(
         }
     }
     Ok(())
-}
-
-/// Executor `executor` is lost for `loss` at the backend's `now`. When no executor is left
-/// and none is to come (none scheduled to register, no `add_executor` fault still to come
-/// by time), the active jobs are aborted: Spark would wait for ever.
-pub(crate) fn lose_executor(
-    executor: usize,
-    loss: &ExecutorLoss,
-    sched: &mut Scheduler,
-    backend: &mut dyn Backend,
-    parts: &mut DriverParts<'_>,
-) {
-    let now = backend.now();
-    let d = Driver {
-        sched,
-        storage: parts.storage,
-        backend,
-        events: parts.events,
-    };
-    parts.executors.lose(now, executor, loss, d);
-    abort_if_no_executor_can_come(sched, backend, parts);
-}
-
-/// When no executor is alive and none is to come (none scheduled to register, no
-/// `add_executor` fault still to come by time), aborts the active jobs: Spark would wait for
-/// ever. Returns whether it did.
-fn abort_if_no_executor_can_come(
-    sched: &mut Scheduler,
-    backend: &mut dyn Backend,
-    parts: &mut DriverParts<'_>,
-) -> bool {
-    if parts.executors.any_alive()
-        || backend.will_register()
-        || parts.faults.with(|f| f.will_add_executor())
-        || sched.dag.active_jobs().is_empty()
-    {
-        return false;
-    }
-    let lost = parts.executors.membership.executors().len();
-    let lost = if lost == 1 {
-        "the only one was lost".to_string()
-    } else {
-        format!("all {lost} were lost")
-    };
-    sched.abort_all_jobs(
-        backend.now(),
-        &format!(
-            "no executor is left ({lost}) and none is to be added; \
-             Spark would wait for executors for ever"
-        ),
-    );
-    true
 }
 
 /// Posts what was decided, sends the kill messages, and applies the faults whose triggers
@@ -292,7 +224,7 @@ pub(crate) fn run_until(
             }
             Wake::Idle => {
                 // A job submitted after the last executor went.
-                if !abort_if_no_executor_can_come(sched, backend, parts) {
+                if !super::parts::abort_if_no_executor_can_come(sched, backend, parts) {
                     return Err(DriverError::Stalled);
                 }
             }

@@ -18,69 +18,17 @@
 //! - `fail_task`, `slow_executor`, `add_executor`: the next attempts fail, the executor's
 //!   tasks take longer, a new executor registers.
 //!
-//! Which faults are due is the [`FaultInjector`]'s business; [`FaultWatch`] shows it every
-//! event the run posts.
+//! Which faults are due is the [`FaultInjector`](crate::faults::FaultInjector)'s business;
+//! [`FaultWatch`](crate::faults::FaultWatch) shows it every event the run posts.
 
 use super::backend::ClusterChange;
-use super::driver::DriverParts;
 use super::members::Driver;
+use super::parts::DriverParts;
 use crate::events::EventKind;
-use crate::events::{Event, EventListener};
-use crate::faults::FaultInjector;
 use crate::faults::{Fault, FaultKind};
 use crate::membership::NewExecutor;
 use crate::scheduler::{ExecutorLoss, Scheduler};
 use crate::storage::BlockId;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// The run's fault injector, shared between the driver and the event bus, where it watches
-/// every event posted (whoever posted it) for the triggers. While no fault waits for a trigger
-/// (most runs), an event only counts itself, without taking the lock.
-#[derive(Clone, Default)]
-pub(crate) struct FaultWatch {
-    injector: Arc<Mutex<FaultInjector>>,
-    /// Whether no fault waits for its trigger and none is due.
-    quiet: Arc<AtomicBool>,
-    /// Events posted while quiet, not yet counted by the injector.
-    unseen: Arc<AtomicU64>,
-}
-
-impl FaultWatch {
-    /// Runs `f` on the injector.
-    pub fn with<R>(&self, f: impl FnOnce(&mut FaultInjector) -> R) -> R {
-        let mut inj = self.injector.lock().unwrap_or_else(|p| p.into_inner());
-        inj.skip_events(self.unseen.swap(0, Ordering::Relaxed));
-        let r = f(&mut inj);
-        self.quiet
-            .store(inj.all_fired() && !inj.has_due(), Ordering::Relaxed);
-        r
-    }
-
-    /// Whether a fault is due, or a time trigger has come by `now`.
-    pub fn due(&self, now: u64) -> bool {
-        !self.quiet.load(Ordering::Relaxed)
-            && self.with(|f| f.has_due() || f.next_time().is_some_and(|t| t <= now))
-    }
-
-    /// The earliest time trigger still to come.
-    pub fn next_time(&self) -> Option<u64> {
-        if self.quiet.load(Ordering::Relaxed) {
-            return None;
-        }
-        self.with(|f| f.next_time())
-    }
-}
-
-impl EventListener for FaultWatch {
-    fn on_event(&mut self, event: &Event) {
-        if self.quiet.load(Ordering::Relaxed) {
-            self.unseen.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.with(|f| f.observe(event));
-        }
-    }
-}
 
 /// Applies every due fault, at the backend's `now`.
 pub(crate) fn inject_due(
@@ -231,7 +179,7 @@ fn kill(
             events: parts.events,
         },
     );
-    super::driver::lose_executor(e, &loss, sched, backend, parts);
+    super::parts::lose_executor(e, &loss, sched, backend, parts);
 }
 
 /// A task's code halted executor `e` (exit `code`): the application's doing.

@@ -16,6 +16,7 @@ mod driver;
 pub mod executor;
 mod faults;
 mod members;
+mod parts;
 pub mod topology;
 pub mod virtual_clock;
 pub mod wall_clock;
@@ -119,7 +120,7 @@ pub struct Runtime {
     /// Turns the driver loop has taken.
     steps: u64,
     /// The fault plan, watching the events for its triggers.
-    faults: faults::FaultWatch,
+    faults: crate::faults::FaultWatch,
     cluster: ClusterSpec,
     work_dir: PathBuf,
     remove_work_dir: bool,
@@ -190,7 +191,7 @@ impl Runtime {
             Clock::Virtual => Box::new(VirtualBackend::new(config.cost.clone())),
             Clock::Wall => Box::new(WallBackend::new()),
         };
-        let faults = faults::FaultWatch::default();
+        let faults = crate::faults::FaultWatch::default();
         faults.with(|f| {
             f.events_before(bus.posted());
             for fault in config.faults {
@@ -335,42 +336,47 @@ impl Runtime {
         self.inject_due_faults();
     }
 
+    /// The runtime split into what the driver loop takes: the schedulers, the bus, the
+    /// backend, and the rest.
+    fn driver(
+        &mut self,
+    ) -> (
+        &mut Scheduler,
+        &mut EventBus,
+        &mut dyn Backend,
+        driver::DriverParts<'_>,
+    ) {
+        let parts = driver::DriverParts {
+            executors: &mut self.executors,
+            storage: &mut self.storage,
+            events: &self.events,
+            revive_interval: self.revive_interval,
+            steps: &mut self.steps,
+            faults: &self.faults,
+            cluster: &self.cluster,
+        };
+        (
+            &mut self.scheduler,
+            &mut self.bus,
+            self.backend.as_mut(),
+            parts,
+        )
+    }
+
     /// Applies the faults that are due, between jobs.
     fn inject_due_faults(&mut self) {
         if !self.faults.due(self.backend.now()) {
             return;
         }
-        let mut parts = driver::DriverParts {
-            executors: &mut self.executors,
-            storage: &mut self.storage,
-            events: &self.events,
-            revive_interval: self.revive_interval,
-            steps: &mut self.steps,
-            faults: &self.faults,
-            cluster: &self.cluster,
-        };
-        faults::inject_due(&mut self.scheduler, self.backend.as_mut(), &mut parts);
-        driver::pump(&self.events, &mut self.bus);
+        let (sched, bus, backend, mut parts) = self.driver();
+        faults::inject_due(sched, backend, &mut parts);
+        driver::pump(parts.events, bus);
     }
 
     fn drive(&mut self, job: usize) -> Result<Vec<Box<dyn Any + Send>>, JobError> {
         let done = move |s: &Scheduler| s.job_finished(job);
-        let mut parts = driver::DriverParts {
-            executors: &mut self.executors,
-            storage: &mut self.storage,
-            events: &self.events,
-            revive_interval: self.revive_interval,
-            steps: &mut self.steps,
-            faults: &self.faults,
-            cluster: &self.cluster,
-        };
-        let r = driver::run_until(
-            &mut self.scheduler,
-            &mut self.bus,
-            self.backend.as_mut(),
-            &mut parts,
-            &done,
-        );
+        let (sched, bus, backend, mut parts) = self.driver();
+        let r = driver::run_until(sched, bus, backend, &mut parts, &done);
         self.bus.flush();
         r.map_err(|e| JobError::Internal(e.to_string()))?;
         match self.scheduler.take_job_outcome(job) {

@@ -4,10 +4,13 @@
 //! log numbers them), hears when an iteration starts and what time it is, and marks a fault
 //! due when its trigger comes; the driver takes the due faults and applies them at once,
 //! before it decides anything else. Each fault is injected at most once. What a fault does is
-//! not this module's business.
+//! not this module's business. [`FaultWatch`] shares an injector between the driver and the
+//! event bus.
 
 use super::{Fault, FaultKind, Trigger};
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, EventListener};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A plan's faults and which of them have come.
 #[derive(Clone, Debug, Default)]
@@ -153,6 +156,54 @@ impl FaultInjector {
             .filter(|(_, fired)| !**fired)
             .map(|(i, _)| format!("fault[{i}]"))
             .collect()
+    }
+}
+
+/// The run's fault injector, shared between the driver and the event bus, where it watches
+/// every event posted (whoever posted it) for the triggers. While no fault waits for a trigger
+/// (most runs), an event only counts itself, without taking the lock.
+#[derive(Clone, Default)]
+pub struct FaultWatch {
+    injector: Arc<Mutex<FaultInjector>>,
+    /// Whether no fault waits for its trigger and none is due.
+    quiet: Arc<AtomicBool>,
+    /// Events posted while quiet, not yet counted by the injector.
+    unseen: Arc<AtomicU64>,
+}
+
+impl FaultWatch {
+    /// Runs `f` on the injector.
+    pub fn with<R>(&self, f: impl FnOnce(&mut FaultInjector) -> R) -> R {
+        let mut inj = self.injector.lock().unwrap_or_else(|p| p.into_inner());
+        inj.skip_events(self.unseen.swap(0, Ordering::Relaxed));
+        let r = f(&mut inj);
+        self.quiet
+            .store(inj.all_fired() && !inj.has_due(), Ordering::Relaxed);
+        r
+    }
+
+    /// Whether a fault is due, or a time trigger has come by `now`.
+    pub fn due(&self, now: u64) -> bool {
+        !self.quiet.load(Ordering::Relaxed)
+            && self.with(|f| f.has_due() || f.next_time().is_some_and(|t| t <= now))
+    }
+
+    /// The earliest time trigger still to come.
+    pub fn next_time(&self) -> Option<u64> {
+        if self.quiet.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.with(|f| f.next_time())
+    }
+}
+
+impl EventListener for FaultWatch {
+    fn on_event(&mut self, event: &Event) {
+        if self.quiet.load(Ordering::Relaxed) {
+            self.unseen.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.with(|f| f.observe(event));
+        }
     }
 }
 

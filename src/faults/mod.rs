@@ -8,7 +8,7 @@
 //! completions on the run's clock.
 
 mod inject;
-pub use inject::FaultInjector;
+pub use inject::{FaultInjector, FaultWatch};
 
 use crate::storage::BlockId;
 use crate::units::parse_duration;

@@ -63,6 +63,12 @@ pub fn depends_on_timing(key: &str) -> bool {
         )
 }
 
+/// Whether the value of `key` depends on timing on the wall clock in a run with a fault plan
+/// or speculation: everything but the jobs, the faults injected and the answer.
+pub fn depends_on_a_plans_timing(key: &str) -> bool {
+    !matches!(key, "jobs" | "faults_injected" | "result_digest")
+}
+
 /// The keys a bless writes when `[expect]` names none.
 pub const DEFAULT_KEYS: &[&str] = &["jobs", "stages", "stages_skipped", "tasks", "result_digest"];
 

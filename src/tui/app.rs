@@ -171,7 +171,36 @@ impl App {
         if self.log.complete {
             self.fit_speed();
         }
-        self.resume_what_if();
+        if let Some(at) = self.what_if.as_mut().and_then(|w| w.resume(&self.log)) {
+            self.play.seek(&self.log, at);
+            self.play.playing = true;
+        }
+    }
+
+    /// Runs the log's scenario again with `fault` after the event playback has reached, and
+    /// shows that run (the footer says why not, when it cannot be).
+    pub fn start_what_if(&mut self, fault: crate::scenario::whatif::WhatIfFault) {
+        let started = super::what_if::start(
+            &self.log,
+            self.play.cursor(),
+            fault,
+            self.what_if.as_ref(),
+            &self.title,
+        );
+        match started {
+            Ok(s) => {
+                self.rx = Some(s.rx);
+                self.log = Log::default();
+                self.play = Playback::default();
+                self.run_error = None;
+                self.live = true;
+                self.job = None;
+                self.title = s.title;
+                self.message = Some(s.message);
+                self.what_if = Some(s.run);
+            }
+            Err(m) => self.message = Some(m),
+        }
     }
 
     /// Takes what the live run has sent; returns whether anything arrived.
@@ -431,7 +460,15 @@ impl App {
             }
             Action::EarlierJob => self.select_job(-1),
             Action::LaterJob => self.select_job(1),
-            Action::SaveWhatIf => self.save_what_if(),
+            Action::SaveWhatIf => {
+                self.message = Some(match self.what_if.as_mut() {
+                    Some(w) => w.save(),
+                    None => {
+                        "w saves a what-if: make one first (x in the executors or storage view)"
+                            .into()
+                    }
+                })
+            }
             _ => {
                 self.update(self.frame);
                 let job = self.shown_job();

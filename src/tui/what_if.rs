@@ -6,14 +6,13 @@
 //! each job's time beside its time in the run the what-if was made from; `w` saves the what-if
 //! as a scenario file.
 
-use super::app::App;
-use super::playback::Playback;
 use super::state::Log;
 use crate::events::status::AppStatus;
 use crate::events::EventKind;
 use crate::scenario::whatif::{what_if, WhatIfFault};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
 
 /// A what-if being shown.
 pub struct WhatIfRun {
@@ -43,58 +42,53 @@ fn job_times(log: &Log) -> BTreeMap<usize, u64> {
         .collect()
 }
 
-impl App {
-    /// Runs the log's scenario again with `fault` after the event playback has reached.
-    pub fn start_what_if(&mut self, fault: WhatIfFault) {
-        let Some((scenario, clock)) = self.log.events.first().and_then(|e| match &e.kind {
+/// A what-if started: its state, the stream of its run, the UI's new title and what the
+/// footer says.
+pub struct Started {
+    pub run: WhatIfRun,
+    pub rx: Receiver<super::Message>,
+    pub title: String,
+    pub message: String,
+}
+
+/// Starts a what-if: the scenario `log` carries, run again with `fault` after the event before
+/// `cursor`. `previous` is the what-if shown, if any (a what-if of a what-if compares its jobs
+/// with the first run's), `title` the UI's title now. An error is said in words.
+pub fn start(
+    log: &Log,
+    cursor: usize,
+    fault: WhatIfFault,
+    previous: Option<&WhatIfRun>,
+    title: &str,
+) -> Result<Started, String> {
+    let (scenario, clock) = log
+        .events
+        .first()
+        .and_then(|e| match &e.kind {
             EventKind::AppStart {
                 scenario, clock, ..
             } => Some((scenario.clone(), clock.clone())),
             _ => None,
-        }) else {
-            self.message = Some("a what-if needs the run's start (AppStart): none yet".into());
-            return;
-        };
-        let Some(scenario) = scenario else {
-            self.message = Some(
-                "a what-if runs the log's scenario again, and this log does not carry one".into(),
-            );
-            return;
-        };
-        let at = self.play.cursor().saturating_sub(1);
-        let (text, sc) = match what_if(&scenario, &clock, &fault, at) {
-            Ok(x) => x,
-            Err(e) => {
-                self.message = Some(format!("no what-if: {e}"));
-                return;
-            }
-        };
-        if let Err(e) = crate::scenario::preflight(&sc) {
-            self.message = Some(format!("no what-if: {e}"));
-            return;
-        }
-        let baseline = match &self.what_if {
-            // A what-if of a what-if compares with the first run.
-            Some(w) => w.baseline.clone(),
-            None => job_times(&self.log),
-        };
-        let cursor = self.play.cursor();
-        let base_title = match &self.what_if {
-            Some(w) => w.title.clone(),
-            None => self.title.clone(),
-        };
-        self.title = format!("{base_title} · what-if: {} @{at}", fault.describe());
-        self.rx = Some(super::start_run(sc.clone()));
-        self.log = Log::default();
-        self.play = Playback::default();
-        self.run_error = None;
-        self.live = true;
-        self.job = None;
-        self.message = Some(format!(
+        })
+        .ok_or("a what-if needs the run's start (AppStart): none yet")?;
+    let scenario = scenario
+        .ok_or("a what-if runs the log's scenario again, and this log does not carry one")?;
+    let at = cursor.saturating_sub(1);
+    let (text, sc) =
+        what_if(&scenario, &clock, &fault, at).map_err(|e| format!("no what-if: {e}"))?;
+    crate::scenario::preflight(&sc).map_err(|e| format!("no what-if: {e}"))?;
+    let (baseline, base_title) = match previous {
+        Some(w) => (w.baseline.clone(), w.title.clone()),
+        None => (job_times(log), title.to_string()),
+    };
+    Ok(Started {
+        title: format!("{base_title} · what-if: {} @{at}", fault.describe()),
+        message: format!(
             "what-if: {} after event {at}: the run goes again (the same up to here), then plays on",
             fault.describe()
-        ));
-        self.what_if = Some(WhatIfRun {
+        ),
+        rx: super::start_run(sc.clone()),
+        run: WhatIfRun {
             text,
             name: sc.name.clone(),
             fault,
@@ -103,39 +97,29 @@ impl App {
             baseline,
             saved: None,
             title: base_title,
-        });
-    }
+        },
+    })
+}
 
-    /// Once the new run has reached the moment the what-if was made at, playback goes on from
-    /// there.
-    pub fn resume_what_if(&mut self) {
-        let Some(w) = self.what_if.as_mut() else {
-            return;
-        };
-        let Some(at) = w.resume_at else {
-            return;
-        };
-        if self.log.events.len() >= at || self.log.complete {
-            w.resume_at = None;
-            self.play.seek(&self.log, at.min(self.log.events.len()));
-            self.play.playing = true;
+impl WhatIfRun {
+    /// Where playback goes on, once the new run (`log`) has reached the moment the what-if
+    /// was made at; then `None` ever after.
+    pub fn resume(&mut self, log: &Log) -> Option<usize> {
+        let at = self.resume_at?;
+        if log.events.len() >= at || log.complete {
+            self.resume_at = None;
+            return Some(at.min(log.events.len()));
         }
+        None
     }
 
-    /// Saves the what-if as a scenario file in the current folder (never over a file).
-    pub fn save_what_if(&mut self) {
-        let Some(w) = self.what_if.as_mut() else {
-            self.message = Some(
-                "w saves a what-if: make one first (x in the executors or storage view)".into(),
-            );
-            return;
-        };
-        if let Some(p) = &w.saved {
-            self.message = Some(format!("saved already as {}", p.display()));
-            return;
+    /// Saves it as a scenario file in the current folder (never over a file); says where.
+    pub fn save(&mut self) -> String {
+        if let Some(p) = &self.saved {
+            return format!("saved already as {}", p.display());
         }
         // The scenario's name says what-if and where: `tour-what-if-104`.
-        let stem = w.name.clone();
+        let stem = self.name.clone();
         let path = (0..100)
             .map(|i| match i {
                 0 => PathBuf::from(format!("{stem}.toml")),
@@ -143,25 +127,25 @@ impl App {
             })
             .find(|p| !p.exists());
         let Some(path) = path else {
-            self.message = Some(format!("{stem}.toml and 99 more exist already"));
-            return;
+            return format!("{stem}.toml and 99 more exist already");
         };
         let text = format!(
             "# A what-if made in `ember tui`: {} after event {}.\n{}",
-            w.fault.describe(),
-            w.at,
-            w.text
+            self.fault.describe(),
+            self.at,
+            self.text
         );
         match std::fs::write(&path, text) {
             Ok(()) => {
-                self.message = Some(format!(
+                let m = format!(
                     "saved as {}: `ember run {}` runs it",
                     path.display(),
                     path.display()
-                ));
-                w.saved = Some(path);
+                );
+                self.saved = Some(path);
+                m
             }
-            Err(e) => self.message = Some(format!("could not save {}: {e}", path.display())),
+            Err(e) => format!("could not save {}: {e}", path.display()),
         }
     }
 }

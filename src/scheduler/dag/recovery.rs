@@ -95,16 +95,21 @@ impl DagScheduler {
                 .is_none_or(|e| *e < epoch)
         {
             self.shuffle_file_lost_epoch.insert(exec, epoch);
-            for (shuffle, maps) in self.tracker.remove_outputs_on_executor(exec) {
-                ev.emit(
-                    now,
-                    EventKind::MapOutputsLost {
-                        shuffle,
-                        maps,
-                        executor: self.membership.name(exec),
-                    },
-                );
-            }
+            self.unregister_outputs_on(now, exec, ev);
+        }
+    }
+
+    /// Forgets every map output `exec` holds, posting `MapOutputsLost` per shuffle.
+    fn unregister_outputs_on(&mut self, now: u64, exec: usize, ev: &mut EventSink) {
+        for (shuffle, maps) in self.tracker.remove_outputs_on_executor(exec) {
+            ev.emit(
+                now,
+                EventKind::MapOutputsLost {
+                    shuffle,
+                    maps,
+                    executor: self.membership.name(exec),
+                },
+            );
         }
     }
 
@@ -118,16 +123,7 @@ impl DagScheduler {
             .map(|e| e.id)
             .collect();
         for exec in on_host {
-            for (shuffle, maps) in self.tracker.remove_outputs_on_executor(exec) {
-                ev.emit(
-                    now,
-                    EventKind::MapOutputsLost {
-                        shuffle,
-                        maps,
-                        executor: self.membership.name(exec),
-                    },
-                );
-            }
+            self.unregister_outputs_on(now, exec, ev);
         }
     }
 
