@@ -10,7 +10,7 @@
 use crate::cluster::{Clock, ClusterError, ClusterSpec, CostModel, Runtime, RuntimeConfig};
 use crate::dfs::{Dfs, DfsConfig};
 use crate::events::log::{EventLogError, EventLogWriter};
-use crate::events::{AppResult, EventBus, EventKind, EventListener, EventRecorder};
+use crate::events::{AppResult, Engine, EventBus, EventKind, EventListener, EventRecorder};
 use crate::lineage::{
     checkpoint_file, CheckpointKind, CheckpointMark, CheckpointWriter, Checkpointed, Dependency,
     RddNode, TaskLocation,
@@ -52,11 +52,15 @@ struct Inner {
     stopped: AtomicBool,
     /// Where reliable checkpoints go (`set_checkpoint_dir`).
     checkpoint_dir: Mutex<String>,
+    /// The engine this context runs workloads as.
+    engine: Engine,
 }
 
 /// Where the event log goes.
 enum EventLogTarget {
     File(PathBuf),
+    /// After what an earlier run (the other engine's) wrote there.
+    Append(PathBuf),
     Stdout,
 }
 
@@ -74,9 +78,27 @@ pub struct ContextBuilder {
     listeners: Vec<Box<dyn EventListener>>,
     work_dir: Option<PathBuf>,
     faults: Vec<crate::faults::Fault>,
+    engine: Engine,
+    stamp_engine: bool,
 }
 
 impl ContextBuilder {
+    /// The engine the context runs workloads as (the Spark-style engine by default): the
+    /// workloads' `IterationEnd`s name it. With `stamp`, every event carries it too (a log of
+    /// two engines' runs).
+    pub fn engine(mut self, engine: Engine, stamp: bool) -> Self {
+        self.engine = engine;
+        self.stamp_engine = stamp;
+        self
+    }
+
+    /// Appends the event log to `path`, after what is there (the second engine of a run of
+    /// both).
+    pub fn event_log_append(mut self, path: impl Into<PathBuf>) -> Self {
+        self.event_log = Some(EventLogTarget::Append(path.into()));
+        self
+    }
+
     /// The application's name (in `AppStart`).
     pub fn app(mut self, name: impl Into<String>) -> Self {
         self.app = name.into();
@@ -156,10 +178,14 @@ impl ContextBuilder {
     /// Starts the run: posts `AppStart`, starts the executors.
     pub fn build(self) -> Result<Context, ContextError> {
         let mut bus = EventBus::new();
+        if self.stamp_engine {
+            bus.stamp_engine(Some(self.engine));
+        }
         let log_errors = match &self.event_log {
             Some(target) => {
                 let writer = match target {
                     EventLogTarget::File(p) => EventLogWriter::create(p)?,
+                    EventLogTarget::Append(p) => EventLogWriter::append(p)?,
                     EventLogTarget::Stdout => EventLogWriter::stdout(),
                 };
                 let errors = writer.errors();
@@ -193,6 +219,7 @@ impl ContextBuilder {
                 seed: self.seed,
                 work_dir: self.work_dir,
                 faults: self.faults,
+                engine: self.engine,
             },
             bus,
         )?;
@@ -206,6 +233,7 @@ impl ContextBuilder {
                 seed: self.seed,
                 stopped: AtomicBool::new(false),
                 checkpoint_dir: Mutex::new(DEFAULT_CHECKPOINT_DIR.to_string()),
+                engine: self.engine,
             }),
         })
     }
@@ -228,7 +256,14 @@ impl Context {
             listeners: Vec::new(),
             work_dir: None,
             faults: Vec::new(),
+            engine: Engine::Spark,
+            stamp_engine: false,
         }
+    }
+
+    /// The engine this context runs workloads as.
+    pub fn engine(&self) -> Engine {
+        self.inner.engine
     }
 
     /// A virtual-clock context with `executors` one-core executors, one per host, recording
@@ -526,7 +561,7 @@ impl Context {
     /// ```
     /// use ember::faults::{Fault, FaultKind, Trigger};
     /// let (ctx, rec) = ember::Context::local_recorded(3);
-    /// ctx.inject(Fault { at: Trigger::Job(0), kind: FaultKind::KillExecutor { executor: 1 } });
+    /// ctx.inject(Fault { at: Trigger::Job(0), kind: FaultKind::KillExecutor { executor: 1 }, engine: None });
     /// let n = ctx.parallelize((0..600).collect::<Vec<u32>>(), 6).count().unwrap();
     /// assert_eq!(n, 600, "the job recovers from the loss");
     /// let removed = rec.events().iter()

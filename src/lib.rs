@@ -66,6 +66,7 @@ pub mod faults;
 pub mod hashing;
 pub mod human;
 pub mod lineage;
+pub mod mapreduce;
 pub mod membership;
 pub mod rdd;
 pub mod scenario;

@@ -390,6 +390,7 @@ const TABLE_SECTIONS: &[(&str, &str)] = &[
     ("DatasetTable", "`[[workload.dataset]]`"),
     ("RddTable", "`[[workload.rdd]]`"),
     ("ActionTable", "`[[workload.action]]`"),
+    ("MapReduceTable", "`[mapreduce]`"),
     ("FaultTable", "`[[fault]]`"),
     ("VariantTable", "`[[variant]]`"),
 ];

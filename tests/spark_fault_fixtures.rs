@@ -78,6 +78,7 @@ fn executor_lost_matches_spark_jobs_attempts_and_task_ends() {
     let (ctx, rec) = local_cluster();
     // The worker's replacement executor, registered before the next iteration.
     ctx.inject(Fault {
+        engine: None,
         at: Trigger::Job(4),
         kind: FaultKind::AddExecutor {
             host: 0,
@@ -140,6 +141,7 @@ fn fetch_failed_matches_spark_attempts_and_resubmissions() {
     // The worker's replacement: Spark's log has it register 3.3 s after the exit (a new JVM);
     // here the exit comes at 0.61 s, as the reduce stage starts.
     ctx.inject(Fault {
+        engine: None,
         at: Trigger::Time(3_900_000),
         kind: FaultKind::AddExecutor {
             host: 0,

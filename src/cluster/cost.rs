@@ -36,6 +36,18 @@
 //! | `cross_rack_network` | 60 MiB/s | the same links 2:1 oversubscribed at the core |
 //! | `task_launch` | 2 ms | Spark's task serialization, launch and deserialization |
 //! | `job_launch` | 5 ms | the driver's job submission and stage planning |
+//! | `parse_cpu` | `record_cpu` | per operation of a text-parsing step (a parsed number): unset, parsing costs what any operation does |
+//! | `mapreduce_job_launch` | 15 s | Hadoop 0.20: the job's submission (its jar and splits copied into HDFS, the JobTracker's set-up) and its set-up and clean-up tasks; the RDD paper measured a no-op Hadoop job at 25 s or more, this plus a map and a reduce task's launches below |
+//! | `mapreduce_heartbeat` | 3 s | Hadoop 0.20's TaskTracker heartbeat interval (its minimum, for clusters under 300 nodes): a task waits on average half an interval to be assigned and half to be seen finished |
+//! | `mapreduce_task_launch` | 1 s | a child JVM started for each task (`mapred.job.reuse.jvm.num.tasks = 1`) |
+//!
+//! The three `mapreduce_` costs are the baseline's own ([`crate::mapreduce`]): its jobs pay
+//! `mapreduce_job_launch` instead of `job_launch`, its tasks `mapreduce_heartbeat +
+//! mapreduce_task_launch` instead of `task_launch`. Everything else is the same model.
+//!
+//! [`CostModel::terms`] splits a task's time into the terms the RDD paper uses to explain
+//! where Hadoop's time goes (launch and heartbeats, input read, parsing, compute, shuffle,
+//! output writes).
 
 use crate::events::TaskMetrics;
 
@@ -62,6 +74,73 @@ pub struct CostModel {
     pub cross_rack_network: f64,
     /// Each real byte and record costs as this many would.
     pub data_scale: f64,
+    /// CPU time per operation of a text-parsing step, µs (`None`: `record_cpu_us`).
+    pub parse_cpu_us: Option<f64>,
+    /// The MapReduce baseline's fixed cost of a job, µs.
+    pub mapreduce_job_launch_us: f64,
+    /// The MapReduce baseline's heartbeat interval, µs: what a task waits to be assigned and
+    /// to be seen done.
+    pub mapreduce_heartbeat_us: f64,
+    /// The MapReduce baseline's cost of starting a task's JVM, µs.
+    pub mapreduce_task_launch_us: f64,
+}
+
+/// A task's time split by what it was spent on, µs (see [`CostModel::terms`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CostTerms {
+    /// Launching the task (and, for the MapReduce baseline, the heartbeats it waits for).
+    pub launch: f64,
+    /// Reading input from disk or another host (DFS blocks, blocks on disk).
+    pub input: f64,
+    /// Parsing text into records.
+    pub parse: f64,
+    /// Every other operation on records, and reading and writing them in memory.
+    pub compute: f64,
+    /// Writing, spilling, merging and fetching shuffle data.
+    pub shuffle: f64,
+    /// Writing output (and persisted blocks) to disk, and sending replicas.
+    pub output: f64,
+}
+
+impl CostTerms {
+    /// The terms with their names, in the order a task goes through them.
+    pub fn named(&self) -> [(&'static str, f64); 6] {
+        [
+            ("launch", self.launch),
+            ("input", self.input),
+            ("parse", self.parse),
+            ("compute", self.compute),
+            ("shuffle", self.shuffle),
+            ("output", self.output),
+        ]
+    }
+
+    /// The sum of the terms.
+    pub fn total(&self) -> f64 {
+        self.named().iter().map(|(_, v)| v).sum()
+    }
+
+    /// Adds `o`'s terms to these.
+    pub fn add(&mut self, o: &CostTerms) {
+        self.launch += o.launch;
+        self.input += o.input;
+        self.parse += o.parse;
+        self.compute += o.compute;
+        self.shuffle += o.shuffle;
+        self.output += o.output;
+    }
+
+    /// Every term times `k`.
+    pub fn scaled(&self, k: f64) -> CostTerms {
+        CostTerms {
+            launch: self.launch * k,
+            input: self.input * k,
+            parse: self.parse * k,
+            compute: self.compute * k,
+            shuffle: self.shuffle * k,
+            output: self.output * k,
+        }
+    }
 }
 
 impl Default for CostModel {
@@ -76,6 +155,10 @@ impl Default for CostModel {
             network: 120.0 * MIB,
             cross_rack_network: 60.0 * MIB,
             data_scale: 1.0,
+            parse_cpu_us: None,
+            mapreduce_job_launch_us: 15_000_000.0,
+            mapreduce_heartbeat_us: 3_000_000.0,
+            mapreduce_task_launch_us: 1_000_000.0,
         }
     }
 }
@@ -94,6 +177,11 @@ impl CostModel {
         let s = self.data_scale;
         let records =
             (m.records_processed + m.shuffle_records_read + m.shuffle_records_written) as f64 * s;
+        // Parsing at its own rate, when it has one (otherwise the sum below, unchanged).
+        let parse_extra = match self.parse_cpu_us {
+            Some(p) => m.records_parsed as f64 * s * (p - self.record_cpu_us),
+            None => 0.0,
+        };
         let t = |bytes: u64, bw: f64| {
             if bw > 0.0 {
                 bytes as f64 * s / bw * 1e6
@@ -115,7 +203,10 @@ impl CostModel {
             + t(m.bytes_processed + memory_input, self.memory_bandwidth)
             + t(m.input_disk_bytes + m.shuffle_local_bytes, self.disk_read)
             + t(
-                m.shuffle_bytes_written + m.output_bytes + m.disk_bytes_spilled,
+                m.shuffle_bytes_written
+                    + m.output_bytes
+                    + m.disk_bytes_spilled
+                    + m.spill_bytes_written,
                 self.disk_write,
             )
             + t(
@@ -125,8 +216,68 @@ impl CostModel {
             + t(
                 m.input_cross_rack_bytes + m.shuffle_cross_rack_bytes,
                 self.cross_rack_network,
-            );
+            )
+            + parse_extra
+            + t(m.spill_bytes_read, self.disk_read);
         (us.round() as u64).max(1)
+    }
+
+    /// The model for the MapReduce baseline: its jobs and tasks pay its own launch costs.
+    pub fn for_mapreduce(&self) -> CostModel {
+        CostModel {
+            job_launch_us: self.mapreduce_job_launch_us,
+            task_launch_us: self.mapreduce_heartbeat_us + self.mapreduce_task_launch_us,
+            ..self.clone()
+        }
+    }
+
+    /// [`Self::task_duration_us`] split into its terms (they add up to it, before rounding).
+    ///
+    /// ```
+    /// use ember::cluster::CostModel;
+    /// use ember::events::TaskMetrics;
+    /// let cost = CostModel { task_launch_us: 100.0, record_cpu_us: 2.0, ..Default::default() };
+    /// let m = TaskMetrics { records_processed: 50, records_parsed: 20, ..Default::default() };
+    /// let t = cost.terms(&m);
+    /// assert_eq!((t.launch, t.parse, t.compute), (100.0, 40.0, 60.0));
+    /// ```
+    pub fn terms(&self, m: &TaskMetrics) -> CostTerms {
+        let s = self.data_scale;
+        let t = |bytes: u64, bw: f64| {
+            if bw > 0.0 {
+                bytes as f64 * s / bw * 1e6
+            } else {
+                0.0
+            }
+        };
+        let memory_input = m
+            .input_bytes
+            .saturating_sub(m.input_disk_bytes + m.input_network_bytes);
+        let rack_input = m
+            .input_network_bytes
+            .saturating_sub(m.input_cross_rack_bytes);
+        let rack_shuffle = m
+            .shuffle_remote_bytes
+            .saturating_sub(m.shuffle_cross_rack_bytes);
+        let parsed = m.records_parsed.min(m.records_processed);
+        let other =
+            m.records_processed - parsed + m.shuffle_records_read + m.shuffle_records_written;
+        CostTerms {
+            launch: self.task_launch_us,
+            input: t(m.input_disk_bytes, self.disk_read)
+                + t(rack_input, self.network)
+                + t(m.input_cross_rack_bytes, self.cross_rack_network),
+            parse: parsed as f64 * s * self.parse_cpu_us.unwrap_or(self.record_cpu_us),
+            compute: other as f64 * s * self.record_cpu_us
+                + t(m.bytes_processed + memory_input, self.memory_bandwidth),
+            shuffle: t(m.shuffle_bytes_written, self.disk_write)
+                + t(m.shuffle_local_bytes + m.spill_bytes_read, self.disk_read)
+                + t(rack_shuffle, self.network)
+                + t(m.shuffle_cross_rack_bytes, self.cross_rack_network)
+                + t(m.spill_bytes_written, self.disk_write),
+            output: t(m.output_bytes + m.disk_bytes_spilled, self.disk_write)
+                + t(m.output_network_bytes, self.network),
+        }
     }
 }
 

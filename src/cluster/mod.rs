@@ -22,7 +22,7 @@ pub mod virtual_clock;
 pub mod wall_clock;
 
 pub use backend::ClusterChange;
-pub use cost::CostModel;
+pub use cost::{CostModel, CostTerms};
 pub use executor::Executor;
 pub use topology::{ClusterSpec, SPARK_LOCAL_STORAGE_MEMORY};
 
@@ -98,6 +98,8 @@ pub struct RuntimeConfig {
     pub work_dir: Option<PathBuf>,
     /// The fault plan (CONTRACTS §2 `[[fault]]`).
     pub faults: Vec<crate::faults::Fault>,
+    /// The engine the run is for (faults for the other engine are not injected).
+    pub engine: crate::events::Engine,
 }
 
 /// The driver side of a run: schedulers, storage, executors, DFS, event bus and clock.
@@ -195,7 +197,11 @@ impl Runtime {
         faults.with(|f| {
             f.events_before(bus.posted());
             for fault in config.faults {
-                f.add(fault);
+                if fault.engine.is_some_and(|e| e != config.engine) {
+                    f.add_elsewhere(fault);
+                } else {
+                    f.add(fault);
+                }
             }
         });
         bus.add_listener(Box::new(faults.clone()));

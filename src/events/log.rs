@@ -48,6 +48,20 @@ impl EventLogWriter {
         Ok(Self::to(Box::new(file), path))
     }
 
+    /// Appends to the log at `path` (creating it if there is none).
+    pub fn append(path: impl AsRef<Path>) -> Result<Self, EventLogError> {
+        let path = path.as_ref().to_path_buf();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|error| EventLogError::Io {
+                path: path.clone(),
+                error,
+            })?;
+        Ok(Self::to(Box::new(file), path))
+    }
+
     /// Writes the log to standard output.
     pub fn stdout() -> Self {
         Self::to(

@@ -17,16 +17,113 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
 /// One thing that happened, at `time_us` microseconds since the run started (on the run's clock).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// In JSON: the kind's fields (its `"event"` tag first), `time_us`, and `engine` when the
+/// event is stamped with one. `IterationEnd` names its engine itself, so its `engine` is the
+/// kind's field, and a stamped `IterationEnd` read back from a log is not stamped again.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
-    /// What happened (serialized with its `"event"` tag first).
-    #[serde(flatten)]
+    /// What happened.
     pub kind: EventKind,
     /// Microseconds since the run started, on the run's clock.
     pub time_us: u64,
+    /// Which engine's run it belongs to, in a log of two engines' runs (`engine = "both"`);
+    /// absent in a log of one run.
+    pub engine: Option<Engine>,
+}
+
+#[derive(Serialize)]
+struct EventOut<'a> {
+    #[serde(flatten)]
+    kind: &'a EventKind,
+    time_us: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<Engine>,
+}
+
+#[derive(Deserialize)]
+struct EventIn {
+    #[serde(flatten)]
+    kind: EventKind,
+    time_us: u64,
+    #[serde(default)]
+    engine: Option<Engine>,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let engine = match self.kind {
+            EventKind::IterationEnd { .. } => None,
+            _ => self.engine,
+        };
+        EventOut {
+            kind: &self.kind,
+            time_us: self.time_us,
+            engine,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut e = EventIn::deserialize(d)?;
+        if let EventKind::IterationEnd { engine, .. } = &mut e.kind {
+            // The key is the kind's: the event's field took it.
+            *engine = e.engine.take().unwrap_or_default().name().to_string();
+        }
+        Ok(Event {
+            kind: e.kind,
+            time_us: e.time_us,
+            engine: e.engine,
+        })
+    }
+}
+
+/// The engines a workload runs on (CONTRACTS §2 `workload.engine`): the Spark-style engine,
+/// which keeps its working set in memory between jobs, and the MapReduce baseline, which goes
+/// through the DFS between them.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    #[default]
+    Spark,
+    MapReduce,
+}
+
+impl Engine {
+    /// Both engines, the Spark-style one first.
+    pub const ALL: [Engine; 2] = [Engine::Spark, Engine::MapReduce];
+
+    /// The engine's name, as scenario files and event logs spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Spark => "spark",
+            Engine::MapReduce => "mapreduce",
+        }
+    }
+
+    /// Its name for people: `Spark-style` or `MapReduce`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Engine::Spark => "Spark-style",
+            Engine::MapReduce => "MapReduce",
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The event names and fields of CONTRACTS §3.
+// `TaskEnd` (its metrics) is the largest by far and also the most common event: boxing it
+// would allocate once more per task for the rare small ones' sake.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event")]
 pub enum EventKind {
@@ -220,6 +317,7 @@ pub enum EventKind {
     },
     /// An iteration of an iterative workload ended.
     IterationEnd {
+        #[serde(default)]
         engine: String,
         iteration: usize,
         duration_us: u64,
@@ -494,6 +592,20 @@ pub struct TaskMetrics {
     pub blocks_read_remote: u64,
     /// Bytes of output sent to other hosts (the DFS's extra replicas).
     pub output_network_bytes: u64,
+    /// Of `records_processed`, those of text-parsing steps (weighted likewise): what the cost
+    /// model charges at its parse rate (an addition to CONTRACTS §3).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub records_parsed: u64,
+    /// Bytes a MapReduce map task spilled from its sort buffer to local disk, and read back
+    /// to merge them (additions to CONTRACTS §3).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spill_bytes_written: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spill_bytes_read: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TaskMetrics {
@@ -516,6 +628,9 @@ impl TaskMetrics {
         self.shuffle_bytes_written += o.shuffle_bytes_written;
         self.output_bytes += o.output_bytes;
         self.output_network_bytes += o.output_network_bytes;
+        self.records_parsed += o.records_parsed;
+        self.spill_bytes_written += o.spill_bytes_written;
+        self.spill_bytes_read += o.spill_bytes_read;
     }
 }
 
@@ -562,6 +677,8 @@ pub struct EventBus {
     batch: Vec<Event>,
     /// Events posted so far.
     posted: u64,
+    /// The engine every event is stamped with, in a run of two engines.
+    engine: Option<Engine>,
 }
 
 impl EventBus {
@@ -577,7 +694,11 @@ impl EventBus {
 
     /// Delivers `kind` at `time_us` to every listener.
     pub fn post(&mut self, time_us: u64, kind: EventKind) {
-        let event = Event { kind, time_us };
+        let event = Event {
+            kind,
+            time_us,
+            engine: self.engine,
+        };
         self.posted += 1;
         for l in &mut self.listeners {
             l.on_event(&event);
@@ -595,11 +716,17 @@ impl EventBus {
     }
 
     /// Delivers an already stamped event.
-    pub fn post_event(&mut self, event: Event) {
+    pub fn post_event(&mut self, mut event: Event) {
+        event.engine = self.engine;
         self.posted += 1;
         for l in &mut self.listeners {
             l.on_event(&event);
         }
+    }
+
+    /// Stamps every event posted from now on with `engine` (a run of two engines).
+    pub fn stamp_engine(&mut self, engine: Option<Engine>) {
+        self.engine = engine;
     }
 
     /// How many events were posted so far (the next one's number in the log, from 0).
@@ -630,7 +757,11 @@ impl EventSink {
     /// Records `kind` as happening at `time_us`.
     pub fn emit(&self, time_us: u64, kind: EventKind) {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        p.push(Event { kind, time_us });
+        p.push(Event {
+            kind,
+            time_us,
+            engine: None,
+        });
     }
 
     /// Trades what was recorded so far, in order, for `empty` (an empty buffer, whose room

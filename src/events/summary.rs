@@ -8,7 +8,7 @@
 //! [`RunSummary::expect_keys`] is the one list of the keys an `[expect]` table may name.
 
 use super::status::{AppStatus, JobStatus};
-use super::{AppResult, Event, Locality, SkipReason, StageKind};
+use super::{AppResult, Engine, Event, Locality, SkipReason, StageKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -100,6 +100,62 @@ pub struct RunSummary {
     pub error: Option<String>,
     /// Per job, its stages run and skipped (an addition to the contract's fields).
     pub job_details: Vec<JobSummary>,
+    /// In a run of both engines, each engine's summary by its name (the figures above are the
+    /// Spark-style engine's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engines: Option<BTreeMap<String, RunSummary>>,
+}
+
+/// Folds a log that may hold the runs of two engines (CONTRACTS §3): events without an
+/// `engine` into one status, each engine's into its own.
+#[derive(Default)]
+pub struct EngineFold {
+    plain: AppStatus,
+    engines: BTreeMap<Engine, AppStatus>,
+}
+
+impl EngineFold {
+    /// Folds one event.
+    pub fn apply(&mut self, e: &Event) {
+        // An `IterationEnd` read from a log names its engine only in its own field; it is an
+        // engine's once the log is known to hold engines' runs.
+        let engine = match (&e.kind, e.engine) {
+            (_, Some(engine)) => Some(engine),
+            (crate::events::EventKind::IterationEnd { engine, .. }, None)
+                if !self.engines.is_empty() =>
+            {
+                Engine::ALL.into_iter().find(|x| x.name() == engine)
+            }
+            _ => None,
+        };
+        match engine {
+            None => self.plain.apply(e),
+            Some(engine) => self.engines.entry(engine).or_default().apply(e),
+        }
+    }
+
+    /// The status the summary's top-level figures come from: the Spark-style engine's in a
+    /// log of two engines.
+    pub fn main(&self) -> &AppStatus {
+        self.engines
+            .get(&Engine::Spark)
+            .or_else(|| self.engines.values().next())
+            .unwrap_or(&self.plain)
+    }
+
+    /// The summary: the main status's, with each engine's when there are engines.
+    pub fn summary(&self) -> RunSummary {
+        let mut top = RunSummary::from_status(self.main());
+        if !self.engines.is_empty() {
+            top.engines = Some(
+                self.engines
+                    .iter()
+                    .map(|(e, s)| (e.name().to_string(), RunSummary::from_status(s)))
+                    .collect(),
+            );
+        }
+        top
+    }
 }
 
 /// The locality levels `run --json` counts (no preference is counted as `PROCESS_LOCAL`).
@@ -113,7 +169,9 @@ const LEVELS: [Locality; 4] = [
 impl RunSummary {
     /// Folds a run's events.
     pub fn from_events(events: &[Event]) -> RunSummary {
-        RunSummary::from_status(&AppStatus::from_events(events))
+        let mut fold = EngineFold::default();
+        events.iter().for_each(|e| fold.apply(e));
+        fold.summary()
     }
 
     /// The summary of what `s` has folded.
@@ -219,6 +277,7 @@ impl RunSummary {
                 .and_then(|e| e.error.clone())
                 .or_else(|| s.job_error.clone()),
             job_details,
+            engines: None,
         }
     }
 

@@ -58,6 +58,14 @@ impl FaultInjector {
         i
     }
 
+    /// Adds `fault` as one for another engine's run: it keeps its place (and its name
+    /// `fault[i]`), and is never injected here nor reported as not injected.
+    pub fn add_elsewhere(&mut self, fault: Fault) -> usize {
+        self.plan.push(fault);
+        self.fired.push(true);
+        self.plan.len() - 1
+    }
+
     /// The plan.
     pub fn plan(&self) -> &[Fault] {
         &self.plan
@@ -214,13 +222,18 @@ mod tests {
 
     fn fault(at: Trigger) -> Fault {
         Fault {
+            engine: None,
             at,
             kind: FaultKind::KillExecutor { executor: 0 },
         }
     }
 
     fn ev(kind: EventKind) -> Event {
-        Event { kind, time_us: 0 }
+        Event {
+            kind,
+            time_us: 0,
+            engine: None,
+        }
     }
 
     #[test]

@@ -162,6 +162,8 @@ impl FaultKind {
 pub struct Fault {
     pub at: Trigger,
     pub kind: FaultKind,
+    /// In a run of both engines, the one engine whose run it is for (`None`: each engine's).
+    pub engine: Option<crate::events::Engine>,
 }
 
 /// The kind names a scenario may use.
@@ -337,7 +339,11 @@ pub fn parse_fault(f: &FaultFields<'_>, size: ClusterSize) -> Result<Fault, Faul
             ))
         }
     };
-    Ok(Fault { at, kind })
+    Ok(Fault {
+        at,
+        kind,
+        engine: None,
+    })
 }
 
 #[cfg(test)]

@@ -373,12 +373,21 @@ impl<T: 'static> Records<T> {
     where
         T: Serialize,
     {
+        self.metered_as(tc, weight, false)
+    }
+
+    /// [`Self::metered`], counting the records as parsing too (`records_parsed`) when `parse`.
+    pub(crate) fn metered_as(self, tc: &TaskContext, weight: u64, parse: bool) -> Records<T>
+    where
+        T: Serialize,
+    {
         let chunk = self.chunk;
         Records {
             pull: DeepDrop::new(Box::new(MeterPull {
                 parent: self,
                 tc: tc.clone(),
                 weight,
+                parse,
             })),
             chunk,
         }
@@ -512,6 +521,7 @@ struct MeterPull<T> {
     parent: Records<T>,
     tc: TaskContext,
     weight: u64,
+    parse: bool,
 }
 
 impl<T: Serialize + 'static> Pull<T> for MeterPull<T> {
@@ -523,10 +533,13 @@ impl<T: Serialize + 'static> Pull<T> for MeterPull<T> {
         } else {
             0
         };
-        let w = self.weight;
+        let (w, parse) = (self.weight, self.parse);
         self.tc.metrics_mut(|m| {
             m.records_processed += n * w;
             m.bytes_processed += bytes;
+            if parse {
+                m.records_parsed += n * w;
+            }
         });
         Some(c)
     }

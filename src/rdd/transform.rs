@@ -46,6 +46,22 @@ impl<T: Data> Rdd<T> {
         )
     }
 
+    /// `map` that parses text records: as [`Rdd::map_weighted`], and its records count as
+    /// parsing (`records_parsed`), which the virtual clock charges at `parse_cpu` per
+    /// operation when the cost model sets it (the RDD paper's parsing cost, apart from the
+    /// rest). A map of lines into records, as the machine-learning workloads read their points.
+    pub fn map_parsed<U: Data>(
+        &self,
+        weight: u64,
+        f: impl Fn(&T) -> U + Send + Sync + 'static,
+    ) -> Rdd<U> {
+        let f = Arc::new(f);
+        self.derive_parsing(weight.max(1), move |_, _, it| {
+            let f = f.clone();
+            it.map(move |x| f(x))
+        })
+    }
+
     /// Keeps the records for which `f` is true (without copying them). Keeps the partitioner.
     pub fn filter(&self, f: impl Fn(&T) -> bool + Send + Sync + 'static) -> Rdd<T> {
         let f = Arc::new(f);

@@ -144,6 +144,32 @@ impl<T: Data> Rdd<T> {
         self.derive_weighted(name, op, preserves_partitioning, 1, f)
     }
 
+    /// [`Rdd::derive_weighted`] whose operation parses text: its records are counted as
+    /// parsing too, which the cost model may charge at its own rate (`parse_cpu`).
+    pub(crate) fn derive_parsing<U: Data>(
+        &self,
+        weight: u64,
+        f: impl Fn(&TaskContext, usize, Records<T>) -> Records<U> + Send + Sync + 'static,
+    ) -> Rdd<U> {
+        let parent = self.clone();
+        let node = RddNode::new(
+            self.ctx.new_rdd_id(),
+            "MapPartitionsRDD",
+            "map",
+            self.num_partitions(),
+            vec![Dependency::OneToOne(self.node.clone())],
+            None,
+        );
+        let compute = move |tc: &TaskContext, split: usize| {
+            Ok(f(
+                tc,
+                split,
+                parent.iterator(tc, split)?.metered_as(tc, weight, true),
+            ))
+        };
+        Rdd::from_parts(self.ctx.clone(), node, Arc::new(compute))
+    }
+
     /// [`Rdd::derive`] whose operation costs `weight` plain operations per record.
     pub(crate) fn derive_weighted<U: Data>(
         &self,

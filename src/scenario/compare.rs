@@ -3,9 +3,12 @@
 //! and a bar chart that fits a terminal. The runs' summaries are folds over their events, as
 //! `run --json` prints them; this module only arranges them (text, JSON, CSV).
 
+use super::breakdown::{breakdown, later_mean, IterationBreakdown};
 use super::{parse, run, RunError, RunOptions, ScenarioError, Source, Watcher};
 use super::{Overrides, Scenario};
+use crate::cluster::Clock;
 use crate::events::summary::RunSummary;
+use crate::events::{Engine, Event};
 use crate::human::duration;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -21,6 +24,10 @@ pub struct CompareRun {
     pub summary: RunSummary,
     /// Why the run failed, if it did.
     pub error: Option<String>,
+    /// The engine that ran it (`spark` or `mapreduce`).
+    pub engine: String,
+    /// Each iteration's time by cost term (the virtual clock only).
+    pub breakdown: Vec<IterationBreakdown>,
 }
 
 impl CompareRun {
@@ -122,21 +129,59 @@ pub fn compare(
             events: None,
             listener: watcher.and_then(|w| w(sc)),
         };
-        let (summary, error) = match run(sc, opts) {
-            Ok(r) => (r.summary, None),
-            Err(RunError::Job { error, summary }) => (*summary, Some(error.to_string())),
+        let (summary, error, events) = match run(sc, opts) {
+            Ok(r) => (r.summary, None, r.events),
+            Err(RunError::Job { error, summary }) => {
+                (*summary, Some(error.to_string()), Vec::new())
+            }
             Err(e) => return Err(CompareError::Run(format!("{}: {e}", sc.origin))),
         };
-        runs.push(CompareRun {
-            run: sc.variant.clone().unwrap_or_else(|| "base".into()),
-            variant: sc.variant.clone(),
-            changes: sc
-                .variant
-                .as_deref()
-                .map_or(Vec::new(), |v| changes(&base, v)),
-            summary,
-            error,
-        });
+        let name = sc.variant.clone().unwrap_or_else(|| "base".into());
+        let changes = sc
+            .variant
+            .as_deref()
+            .map_or(Vec::new(), |v| changes(&base, v));
+        let engines = sc.engine.engines();
+        for engine in &engines {
+            let (summary, events): (RunSummary, Vec<Event>) = if engines.len() > 1 {
+                let one = summary
+                    .engines
+                    .as_ref()
+                    .and_then(|m| m.get(engine.name()))
+                    .cloned()
+                    .unwrap_or_else(|| summary.clone());
+                let evs = events
+                    .iter()
+                    .filter(|e| e.engine == Some(*engine))
+                    .cloned()
+                    .collect();
+                (one, evs)
+            } else {
+                (summary.clone(), events.clone())
+            };
+            let cost = match engine {
+                Engine::Spark => sc.cost.clone(),
+                Engine::MapReduce => sc.cost.for_mapreduce(),
+            };
+            let breakdown = if sc.clock == Clock::Virtual {
+                breakdown(&events, &cost)
+            } else {
+                Vec::new()
+            };
+            runs.push(CompareRun {
+                run: match (engines.len(), sc.variant.as_deref()) {
+                    (1, _) => name.clone(),
+                    (_, None) => engine.name().to_string(),
+                    (_, Some(v)) => format!("{v}:{}", engine.name()),
+                },
+                variant: sc.variant.clone(),
+                changes: changes.clone(),
+                summary,
+                error: error.clone(),
+                engine: engine.name().to_string(),
+                breakdown,
+            });
+        }
     }
     Ok(Comparison {
         scenario: base.name.clone(),
@@ -299,6 +344,7 @@ impl Comparison {
             s,
             "of all launches; PROCESS includes tasks with no preference (Spark logs them so)"
         );
+        self.render_breakdown(&mut s, name_w, width);
         // The chart: later iterations' mean time (or the total, without iterations).
         let values: Vec<(String, f64)> = self
             .runs
@@ -379,6 +425,47 @@ impl Comparison {
             );
         }
         s
+    }
+}
+
+impl Comparison {
+    /// Where the later iterations' time goes, by cost term, for each run that has a
+    /// breakdown (the virtual clock's).
+    fn render_breakdown(&self, s: &mut String, name_w: usize, width: usize) {
+        let rows: Vec<(&CompareRun, crate::cluster::CostTerms)> = self
+            .runs
+            .iter()
+            .filter_map(|r| later_mean(&r.breakdown).map(|t| (r, t)))
+            .collect();
+        if rows.is_empty() || !self.runs.iter().any(|r| r.engine == "mapreduce") {
+            return;
+        }
+        let names = ["launch", "input", "parse", "compute", "shuffle", "output"];
+        let _ = write!(
+            s,
+            "\nwhere the later iterations' time goes (mean per iteration):\n{:<name_w$}",
+            "run"
+        );
+        for n in names {
+            let _ = write!(s, "  {n:>8}");
+        }
+        s.push('\n');
+        for (r, t) in rows {
+            let _ = write!(s, "{:<name_w$}", r.run);
+            for (_, v) in t.named() {
+                let cell = if v < 0.5 {
+                    "-".to_string()
+                } else {
+                    duration(v.round() as u64)
+                };
+                let _ = write!(s, "  {cell:>8}");
+            }
+            s.push('\n');
+        }
+        s.push_str(&wrap(
+            "launch: the driver's job launches and each task's launch (for MapReduce: its heartbeats and JVM); input: reading the DFS (or disk); parse: text into records; compute: every other operation, and memory; shuffle: map output written, spilled, merged and fetched; output: written to the DFS with its replicas. The terms share out the iteration's time as they share the tasks' work.",
+            width,
+        ));
     }
 }
 

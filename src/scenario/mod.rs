@@ -11,6 +11,7 @@
 //! [`expect`] checks and blesses its `[expect]` table.
 
 pub mod bounds;
+pub mod breakdown;
 pub mod budget;
 pub mod bundled;
 pub mod check;
@@ -46,12 +47,24 @@ use std::path::Path;
 /// The scenario `ember run` and `ember tui` use when given none.
 pub const DEFAULT_SCENARIO: &str = "tour";
 
-/// Which engine runs the workload.
+/// Which engine runs the workload (`workload.engine`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Spark,
     MapReduce,
     Both,
+}
+
+impl Engine {
+    /// The engines that run, in the order they run (the Spark-style engine first).
+    pub fn engines(self) -> Vec<crate::events::Engine> {
+        use crate::events::Engine as E;
+        match self {
+            Engine::Spark => vec![E::Spark],
+            Engine::MapReduce => vec![E::MapReduce],
+            Engine::Both => vec![E::Spark, E::MapReduce],
+        }
+    }
 }
 
 /// A checked scenario, ready to run.
@@ -66,6 +79,8 @@ pub struct Scenario {
     pub dfs: DfsConfig,
     pub cost: CostModel,
     pub engine: Engine,
+    /// The MapReduce baseline's settings (`[mapreduce]`).
+    pub mapreduce: crate::mapreduce::MapReduceConfig,
     pub workload: Workload,
     pub faults: Vec<Fault>,
     /// What a run must show (after the variant's changes).

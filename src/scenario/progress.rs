@@ -122,6 +122,7 @@ mod tests {
     fn task_end() -> Event {
         Event {
             time_us: 0,
+            engine: None,
             kind: EventKind::TaskEnd {
                 task: 0,
                 stage: 0,

@@ -7,7 +7,7 @@
 
 use crate::events::log::{fold_event_log, looks_like_event_log, EventLogError, ParsedLog};
 use crate::events::status::AppStatus;
-use crate::events::summary::{JobSummary, RunSummary, StageSummary};
+use crate::events::summary::{EngineFold, JobSummary, RunSummary, StageSummary};
 use crate::events::{DependencyKind, SkipReason};
 use crate::human::{count, duration, plural, ranges};
 use crate::lineage::debug_string;
@@ -102,11 +102,11 @@ pub fn summarize_log(path: &Path) -> Result<LogSummary, SummaryError> {
             "{shown}: an Apache Spark event log; ember summarises its own logs (reading Spark's arrives with the Spark import)"
         )));
     }
-    let mut status = AppStatus::default();
-    let read = fold_event_log(path, |e| status.apply(e))?;
+    let mut fold = EngineFold::default();
+    let read = fold_event_log(path, |e| fold.apply(e))?;
     Ok(LogSummary {
-        summary: RunSummary::from_status(&status),
-        lineage: lineage_in_log(&status),
+        summary: fold.summary(),
+        lineage: lineage_in_log(fold.main()),
         read,
     })
 }
@@ -236,6 +236,7 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
         );
     }
     iterations(&mut out, s);
+    engines(&mut out, s);
     match &s.error {
         Some(e) if s.status.as_deref() == Some("failed") => {
             let _ = writeln!(out, "the run failed: {e}");
@@ -250,6 +251,49 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
         }
     }
     out
+}
+
+/// In a run of both engines: each engine's jobs and iterations, and the ratio of their later
+/// iterations.
+fn engines(out: &mut String, s: &RunSummary) {
+    let Some(engines) = &s.engines else {
+        return;
+    };
+    let mean_later = |r: &RunSummary| {
+        let it: Vec<u64> = r.iterations.iter().map(|i| i.elapsed_us).collect();
+        let later = if it.len() > 1 { &it[1..] } else { &it[..] };
+        (!later.is_empty()).then(|| later.iter().sum::<u64>() as f64 / later.len() as f64)
+    };
+    for (name, r) in engines {
+        let title = if name == "mapreduce" {
+            "MapReduce"
+        } else {
+            "Spark-style"
+        };
+        let _ = writeln!(
+            out,
+            "\n{title} engine: {} in {}, {} run, {}",
+            plural(r.jobs as u64, "job", "jobs"),
+            duration(r.elapsed_us),
+            plural(r.stages as u64, "stage", "stages"),
+            plural(r.tasks as u64, "task", "tasks"),
+        );
+        iterations(out, r);
+    }
+    if let (Some(sp), Some(mr)) = (engines.get("spark"), engines.get("mapreduce")) {
+        if let (Some(a), Some(b)) = (mean_later(sp), mean_later(mr)) {
+            if a > 0.0 {
+                let _ = writeln!(
+                    out,
+                    "\nlater iterations: MapReduce {} vs Spark-style {}: {:.1}× (`ember compare` breaks them down)",
+                    duration(b as u64),
+                    duration(a as u64),
+                    b / a
+                );
+            }
+        }
+    }
+    out.push('\n');
 }
 
 /// The iterations' times, one a line, aligned; a long run shows the first and last ones and

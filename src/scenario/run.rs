@@ -6,12 +6,13 @@ use super::Scenario;
 use crate::context::RunEnd;
 use crate::events::log::EventLogError;
 use crate::events::summary::RunSummary;
-use crate::events::{AppResult, Event, EventListener, EventRecorder};
+use crate::events::{AppResult, Engine, Event, EventListener, EventRecorder};
 use crate::scheduler::JobError;
 use crate::workloads::pipeline::ActionOp;
 use crate::workloads::Workload;
 use crate::{Context, ContextError};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// What can go wrong running a scenario.
 #[derive(Debug, thiserror::Error)]
@@ -120,45 +121,84 @@ pub fn preflight(scenario: &Scenario) -> Result<(), RunError> {
         })
 }
 
-/// Runs `scenario` headless. A run over its budget is refused before its first event.
+/// Runs `scenario` headless. A run over its budget is refused before its first event. With
+/// `engine = "both"`, the Spark-style engine runs first and the MapReduce baseline after it,
+/// on the same generated data (the same seed), into one event log whose events carry their
+/// engine; the run fails if their answers differ.
 pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<RunReport, RunError> {
     preflight(scenario)?;
+    let engines = scenario.engine.engines();
+    let two = engines.len() > 1;
     let rec = EventRecorder::new();
-    let mut b = Context::builder()
-        .app(scenario.name.clone())
-        .cluster(scenario.cluster.clone())
-        .clock(scenario.clock)
-        .seed(scenario.seed)
-        .scheduler(scenario.scheduler.clone())
-        .cost(scenario.cost.clone())
-        .dfs(scenario.dfs.clone())
-        .scenario_toml(scenario.as_ran_toml())
-        .faults(scenario.faults.clone())
-        .listener(rec.clone());
-    if let Some(l) = opts.listener {
-        b = b.listener_boxed(l);
+    let listener = opts.listener.map(SharedListener::new);
+    let mut outs = Vec::new();
+    let mut logged = Ok(());
+    for (i, engine) in engines.iter().copied().enumerate() {
+        let (cluster, cost, scheduler) = match engine {
+            Engine::Spark => (
+                scenario.cluster.clone(),
+                scenario.cost.clone(),
+                scenario.scheduler.clone(),
+            ),
+            Engine::MapReduce => (
+                scenario.mapreduce.cluster(&scenario.cluster),
+                scenario.cost.for_mapreduce(),
+                scenario.mapreduce.scheduler(&scenario.scheduler),
+            ),
+        };
+        let mut b = Context::builder()
+            .app(scenario.name.clone())
+            .cluster(cluster)
+            .clock(scenario.clock)
+            .seed(scenario.seed)
+            .scheduler(scheduler)
+            .cost(cost)
+            .dfs(scenario.dfs.clone())
+            .scenario_toml(scenario.as_ran_toml())
+            .faults(scenario.faults.clone())
+            .engine(engine, two)
+            .listener(rec.clone());
+        if let Some(l) = &listener {
+            b = b.listener(l.clone());
+        }
+        if let Some(p) = &opts.events {
+            b = if i == 0 || p.as_os_str() == "-" {
+                b.event_log(p)
+            } else {
+                b.event_log_append(p)
+            };
+        }
+        let ctx = b.build()?;
+        let out = scenario
+            .workload
+            .clone()
+            .with_seed(scenario.seed)
+            .run_on(&ctx, &scenario.mapreduce);
+        let end = match &out {
+            Ok(o) => RunEnd {
+                result: AppResult::Succeeded,
+                answer: o.result.clone(),
+                result_digest: o.digest.clone(),
+                error: None,
+            },
+            Err(e) => RunEnd {
+                result: AppResult::Failed,
+                answer: String::new(),
+                result_digest: String::new(),
+                error: Some(e.to_string()),
+            },
+        };
+        let l = ctx.finish(end);
+        drop(ctx);
+        if logged.is_ok() {
+            logged = l;
+        }
+        let failed = out.is_err();
+        outs.push(out);
+        if failed {
+            break;
+        }
     }
-    if let Some(p) = &opts.events {
-        b = b.event_log(p);
-    }
-    let ctx = b.build()?;
-    let out = scenario.workload.clone().with_seed(scenario.seed).run(&ctx);
-    let end = match &out {
-        Ok(o) => RunEnd {
-            result: AppResult::Succeeded,
-            answer: o.result.clone(),
-            result_digest: o.digest.clone(),
-            error: None,
-        },
-        Err(e) => RunEnd {
-            result: AppResult::Failed,
-            answer: String::new(),
-            result_digest: String::new(),
-            error: Some(e.to_string()),
-        },
-    };
-    let logged = ctx.finish(end);
-    drop(ctx);
     let events = rec.events();
     let summary = RunSummary::from_events(&events);
     if let Err(error) = logged {
@@ -167,15 +207,63 @@ pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<RunReport, RunError>
             summary: Box::new(summary),
         });
     }
-    match out {
-        Ok(o) => Ok(RunReport {
-            summary,
-            lineage: o.lineage,
-            events,
-        }),
-        Err(error) => Err(RunError::Job {
-            error,
-            summary: Box::new(summary),
-        }),
+    let mut lineage = String::new();
+    let mut digests = Vec::new();
+    for (engine, out) in engines.iter().zip(outs) {
+        match out {
+            Ok(o) => {
+                if lineage.is_empty() {
+                    lineage = o.lineage;
+                }
+                digests.push((*engine, o.digest));
+            }
+            Err(error) => {
+                return Err(RunError::Job {
+                    error,
+                    summary: Box::new(summary),
+                })
+            }
+        }
+    }
+    if let [(a, da), (b, db)] = &digests[..] {
+        if da != db {
+            return Err(RunError::Job {
+                error: JobError::Internal(format!(
+                    "the engines disagree: the {} engine's answer has digest {da}, the {} engine's {db}",
+                    a.title(),
+                    b.title()
+                )),
+                summary: Box::new(summary),
+            });
+        }
+    }
+    Ok(RunReport {
+        summary,
+        lineage,
+        events,
+    })
+}
+
+/// One listener shared by the runs of both engines (each context owns its listeners).
+#[derive(Clone)]
+struct SharedListener(Arc<Mutex<Box<dyn EventListener>>>);
+
+impl SharedListener {
+    fn new(l: Box<dyn EventListener>) -> Self {
+        SharedListener(Arc::new(Mutex::new(l)))
+    }
+}
+
+impl EventListener for SharedListener {
+    fn on_event(&mut self, event: &Event) {
+        if let Ok(mut l) = self.0.lock() {
+            l.on_event(event);
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Ok(mut l) = self.0.lock() {
+            l.flush();
+        }
     }
 }

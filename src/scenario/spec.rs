@@ -25,6 +25,8 @@ pub struct ScenarioFile {
     #[serde(default, skip_serializing_if = "CostTable::is_empty")]
     pub cost: CostTable,
     pub workload: WorkloadTable,
+    #[serde(default, skip_serializing_if = "MapReduceTable::is_empty")]
+    pub mapreduce: MapReduceTable,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub expect: BTreeMap<String, toml::Value>,
     #[serde(default, rename = "fault", skip_serializing_if = "Vec::is_empty")]
@@ -92,6 +94,16 @@ table!(
 );
 
 table!(
+    /// `[mapreduce]`: the MapReduce baseline's settings.
+    MapReduceTable {
+        map_slots: u64,
+        io_sort: Size,
+        spill_percent: f64,
+        reducers: u64,
+    }
+);
+
+table!(
     /// `[dfs]`.
     DfsTable {
         block_size: Size,
@@ -111,6 +123,9 @@ table!(
         task_launch: Duration,
         job_launch: Duration,
         mapreduce_job_launch: Duration,
+        mapreduce_heartbeat: Duration,
+        mapreduce_task_launch: Duration,
+        parse_cpu: Duration,
         data_scale: f64,
     }
 );
@@ -235,6 +250,7 @@ table!(
         times: u64,
         factor: f64,
         cores: u64,
+        engine: String,
     }
 );
 

@@ -63,15 +63,26 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
     let executors = cluster.executors().len() as u64;
     let scheduler = scheduler_table(f, &cluster, warnings)?;
     let dfs = dfs_table(f, &cluster, warnings)?;
-    let cost = cost_table(f, warnings)?;
-    let engine = engine(f, warnings)?;
+    let cost = cost_table(f)?;
+    let engine = engine(f)?;
     let workload = super::workload::workload(&f.workload, seed)?;
+    if engine != Engine::Spark && !workload.runs_on_mapreduce() {
+        return Err((
+            "workload.engine".into(),
+            format!(
+                "the MapReduce baseline does not run a {} workload; it runs {}",
+                workload.kind(),
+                crate::workloads::MAPREDUCE_KINDS.join(", ")
+            ),
+        ));
+    }
+    let mapreduce = mapreduce_table(f, engine, warnings)?;
     placements(f, &cluster, warnings)?;
     for (key, v) in &f.expect {
         check_expect(&format!("expect.{}", quote(key)), key, v)?;
     }
 
-    let faults = fault_tables(f, &cluster, clock)?;
+    let faults = fault_tables(f, &cluster, clock, engine)?;
     for (i, fault) in faults.iter().enumerate() {
         if let crate::faults::Trigger::Iteration(n) = fault.at {
             let have = workload.iterations();
@@ -115,6 +126,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         dfs,
         cost,
         engine,
+        mapreduce,
         workload,
         faults,
         expect: f.expect.clone(),
@@ -355,7 +367,7 @@ fn dfs_table(
 }
 
 /// `[cost]`: the virtual clock's cost model.
-fn cost_table(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<CostModel, KeyError> {
+fn cost_table(f: &ScenarioFile) -> Result<CostModel, KeyError> {
     let k = &f.cost;
     let dc = CostModel::default();
     for (key, v) in [
@@ -368,12 +380,6 @@ fn cost_table(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<CostMode
     ] {
         positive(key, v)?;
     }
-    if k.mapreduce_job_launch.is_some() {
-        warnings.push((
-            "cost.mapreduce_job_launch".into(),
-            "accepted but not used: every run uses the Spark-style engine today".into(),
-        ));
-    }
     let cost = CostModel {
         task_launch_us: k.task_launch.map_or(dc.task_launch_us, |d| d.0),
         job_launch_us: k.job_launch.map_or(dc.job_launch_us, |d| d.0),
@@ -384,31 +390,73 @@ fn cost_table(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<CostMode
         network: k.network.map_or(dc.network, |b| b.0),
         cross_rack_network: k.cross_rack_network.map_or(dc.cross_rack_network, |b| b.0),
         data_scale: k.data_scale.unwrap_or(dc.data_scale),
+        parse_cpu_us: k.parse_cpu.map(|d| d.0),
+        mapreduce_job_launch_us: k
+            .mapreduce_job_launch
+            .map_or(dc.mapreduce_job_launch_us, |d| d.0),
+        mapreduce_heartbeat_us: k
+            .mapreduce_heartbeat
+            .map_or(dc.mapreduce_heartbeat_us, |d| d.0),
+        mapreduce_task_launch_us: k
+            .mapreduce_task_launch
+            .map_or(dc.mapreduce_task_launch_us, |d| d.0),
     };
     Ok(cost)
 }
 
 /// `workload.engine`.
-fn engine(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Engine, KeyError> {
-    let engine = match f.workload.engine.as_deref() {
-        None | Some("spark") => Engine::Spark,
-        Some("mapreduce") => Engine::MapReduce,
-        Some("both") => Engine::Both,
-        Some(other) => {
-            return Err((
-                "workload.engine".into(),
-                format!("{other:?}: the engine is \"spark\", \"mapreduce\" or \"both\""),
-            ))
-        }
-    };
-    if engine != Engine::Spark {
-        warnings.push((
+fn engine(f: &ScenarioFile) -> Result<Engine, KeyError> {
+    match f.workload.engine.as_deref() {
+        None | Some("spark") => Ok(Engine::Spark),
+        Some("mapreduce") => Ok(Engine::MapReduce),
+        Some("both") => Ok(Engine::Both),
+        Some(other) => Err((
             "workload.engine".into(),
-            "accepted but not used: the Spark-style engine runs the workload; the MapReduce baseline does not run today"
-                .into(),
+            format!("{other:?}: the engine is \"spark\", \"mapreduce\" or \"both\""),
+        )),
+    }
+}
+
+/// `[mapreduce]`: the baseline's settings (warned about when no run uses the baseline).
+fn mapreduce_table(
+    f: &ScenarioFile,
+    engine: Engine,
+    warnings: &mut Vec<KeyError>,
+) -> Result<crate::mapreduce::MapReduceConfig, KeyError> {
+    let t = &f.mapreduce;
+    let d = crate::mapreduce::MapReduceConfig::default();
+    if engine == Engine::Spark && !t.is_empty() {
+        warnings.push((
+            "mapreduce".into(),
+            "accepted but not used: workload.engine is \"spark\", so the MapReduce baseline does not run".into(),
         ));
     }
-    Ok(engine)
+    let at_least_one = |key: &str, v: Option<u64>| match v {
+        Some(0) => Err((format!("mapreduce.{key}"), "must be at least 1".to_string())),
+        _ => Ok(v),
+    };
+    let map_slots = at_least_one("map_slots", t.map_slots)?;
+    let reducers = at_least_one("reducers", t.reducers)?;
+    if let Some(p) = t.spill_percent {
+        if !(p > 0.0 && p <= 1.0) {
+            return Err((
+                "mapreduce.spill_percent".into(),
+                format!("{p}: a share of the buffer, above 0 and at most 1"),
+            ));
+        }
+    }
+    if t.io_sort.is_some_and(|s| s.0 == 0) {
+        return Err((
+            "mapreduce.io_sort".into(),
+            "must be more than 0 bytes".into(),
+        ));
+    }
+    Ok(crate::mapreduce::MapReduceConfig {
+        map_slots: map_slots.map(|n| n.min(1024) as u32),
+        io_sort_bytes: t.io_sort.map_or(d.io_sort_bytes, |s| s.0),
+        spill_percent: t.spill_percent.unwrap_or(d.spill_percent),
+        reducers: reducers.map(|n| n.min(100_000) as usize),
+    })
 }
 
 /// `[[fault]]`: each fault parsed and checked against the cluster's names.
@@ -416,6 +464,7 @@ fn fault_tables(
     f: &ScenarioFile,
     cluster: &ClusterSpec,
     clock: Clock,
+    engine: Engine,
 ) -> Result<Vec<Fault>, KeyError> {
     let executors = cluster.executors().len() as u64;
     let hosts = cluster.racks * cluster.hosts_per_rack;
@@ -434,8 +483,33 @@ fn fault_tables(
             factor: t.factor,
             cores: t.cores,
         };
-        let fault = parse_fault(&fields, size)
+        let mut fault = parse_fault(&fields, size)
             .map_err(|e| (format!("fault[{i}].{}", e.field), e.message))?;
+        fault.engine = match t.engine.as_deref() {
+            None => None,
+            Some(name) => {
+                let named = crate::events::Engine::ALL
+                    .into_iter()
+                    .find(|e| e.name() == name)
+                    .ok_or_else(|| {
+                        (
+                            format!("fault[{i}].engine"),
+                            format!("{name:?}: the engine is \"spark\" or \"mapreduce\""),
+                        )
+                    })?;
+                if !engine.engines().contains(&named) {
+                    return Err((
+                        format!("fault[{i}].engine"),
+                        format!(
+                            "{name:?}: the scenario runs only the {} engine (workload.engine); \
+                             a fault names its engine when both run",
+                            engine.engines()[0].name()
+                        ),
+                    ));
+                }
+                Some(named)
+            }
+        };
         if clock == Clock::Wall && matches!(fault.at, crate::faults::Trigger::Event(_)) {
             return Err((
                 format!("fault[{i}].at"),

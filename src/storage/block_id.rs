@@ -25,6 +25,8 @@ pub enum BlockId {
     ShuffleIndex { shuffle: usize, map: usize },
     /// A block of a file in the DFS, as a DataNode names it: `blk_<id>`.
     Dfs { block: u64 },
+    /// A MapReduce map task's spill file: `spill_<task>_<n>.out` (Hadoop's `spill<n>.out`).
+    Spill { task: usize, spill: usize },
 }
 
 impl BlockId {
@@ -51,6 +53,7 @@ impl fmt::Display for BlockId {
                 write!(f, "shuffle_{shuffle}_{map}_0.index")
             }
             BlockId::Dfs { block } => write!(f, "blk_{block}"),
+            BlockId::Spill { task, spill } => write!(f, "spill_{task}_{spill}.out"),
         }
     }
 }

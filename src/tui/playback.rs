@@ -211,6 +211,7 @@ mod tests {
                     duration_us: 1,
                 },
                 time_us: i as u64 * 10,
+                engine: None,
             });
         }
         Log::from_events(events)

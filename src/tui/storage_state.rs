@@ -285,7 +285,11 @@ mod tests {
     use super::*;
 
     fn ev(kind: EventKind) -> Event {
-        Event { kind, time_us: 1 }
+        Event {
+            kind,
+            time_us: 1,
+            engine: None,
+        }
     }
 
     fn stored(b: &str, bytes: u64) -> Event {

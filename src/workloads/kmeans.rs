@@ -54,7 +54,7 @@ pub fn run(ctx: &Context, p: &KMeansParams) -> Result<WorkloadOutput, JobError> 
     };
     write_input(ctx, &input, p.common.seed)?;
     let mut points =
-        read_input(ctx, &input)?.map_weighted(p.dims as u64 + 1, |l| parse_point(l).features);
+        read_input(ctx, &input)?.map_parsed(p.dims as u64 + 1, |l| parse_point(l).features);
     if p.common.persist != StorageLevel::NONE {
         points = points.persist(p.common.persist);
     }
@@ -76,6 +76,15 @@ pub fn run(ctx: &Context, p: &KMeansParams) -> Result<WorkloadOutput, JobError> 
         }
         Ok(())
     })?;
+    Ok(WorkloadOutput {
+        result: show_centres(&centres),
+        digest: float_digest(centres.iter().flatten().copied()),
+        lineage,
+    })
+}
+
+/// The centres as the run reports them.
+pub fn show_centres(centres: &[Vec<f64>]) -> String {
     let shown: Vec<String> = centres
         .iter()
         .map(|c| {
@@ -87,9 +96,5 @@ pub fn run(ctx: &Context, p: &KMeansParams) -> Result<WorkloadOutput, JobError> 
             )
         })
         .collect();
-    Ok(WorkloadOutput {
-        result: format!("{} centres: {}", centres.len(), shown.join(" ")),
-        digest: float_digest(centres.iter().flatten().copied()),
-        lineage,
-    })
+    format!("{} centres: {}", centres.len(), shown.join(" "))
 }

@@ -181,7 +181,7 @@ pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
     };
     write_input(ctx, &input, p.common.seed)?;
     // Parsing a line costs about one operation per number on it.
-    let mut points = read_input(ctx, &input)?.map_weighted(p.dims as u64 + 1, |l| parse_point(l));
+    let mut points = read_input(ctx, &input)?.map_parsed(p.dims as u64 + 1, |l| parse_point(l));
     if p.common.persist != StorageLevel::NONE {
         points = points.persist(p.common.persist);
     }

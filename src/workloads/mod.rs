@@ -11,15 +11,20 @@ pub mod call_records;
 pub mod datasets;
 pub mod kmeans;
 pub mod logistic_regression;
+pub mod mapreduce;
 pub mod pagerank;
 pub mod pipeline;
 pub mod wordcount;
 
-use crate::events::EventKind;
+use crate::events::{Engine, EventKind};
 use crate::hashing::stable_hash;
+use crate::mapreduce::MapReduceConfig;
 use crate::scheduler::JobError;
 use crate::storage::StorageLevel;
 use crate::Context;
+
+/// The kinds the MapReduce baseline runs.
+pub const MAPREDUCE_KINDS: [&str; 4] = ["logistic_regression", "kmeans", "pagerank", "wordcount"];
 
 /// What a workload answered.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +140,31 @@ impl Workload {
         self
     }
 
-    /// Runs the workload on `ctx`.
+    /// Whether the MapReduce baseline runs this kind.
+    pub fn runs_on_mapreduce(&self) -> bool {
+        MAPREDUCE_KINDS.contains(&self.kind())
+    }
+
+    /// Runs the workload on `ctx`, as the engine of `ctx` runs it (the MapReduce baseline
+    /// with `mr`'s settings). A kind the baseline does not run fails there.
+    pub fn run_on(&self, ctx: &Context, mr: &MapReduceConfig) -> Result<WorkloadOutput, JobError> {
+        if ctx.engine() == Engine::Spark {
+            return self.run(ctx);
+        }
+        match self {
+            Workload::LogisticRegression(p) => mapreduce::logistic_regression(ctx, mr, p),
+            Workload::KMeans(p) => mapreduce::kmeans(ctx, mr, p),
+            Workload::PageRank(p) => mapreduce::pagerank(ctx, mr, p),
+            Workload::WordCount(p) => mapreduce::wordcount(ctx, mr, p),
+            other => Err(JobError::InvalidRdd(format!(
+                "the MapReduce baseline does not run {}: it runs {}",
+                other.kind(),
+                MAPREDUCE_KINDS.join(", ")
+            ))),
+        }
+    }
+
+    /// Runs the workload on `ctx` with the Spark-style engine.
     pub fn run(&self, ctx: &Context) -> Result<WorkloadOutput, JobError> {
         match self {
             Workload::LogisticRegression(p) => logistic_regression::run(ctx, p),
@@ -171,7 +200,7 @@ pub(crate) fn iterate(
         iteration(i)?;
         let end = ctx.now_us();
         ctx.post(EventKind::IterationEnd {
-            engine: "spark".into(),
+            engine: ctx.engine().name().into(),
             iteration: i,
             duration_us: end.saturating_sub(start),
         });

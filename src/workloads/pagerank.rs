@@ -106,16 +106,21 @@ pub fn run(ctx: &Context, p: &PageRankParams) -> Result<WorkloadOutput, JobError
     })?;
     let mut all = ranks.collect()?;
     all.sort_by_key(|a| a.0);
-    let mut top = all.clone();
+    Ok(WorkloadOutput {
+        result: show_ranks(&all),
+        digest: float_digest(all.iter().flat_map(|(v, r)| [*v as f64, *r])),
+        lineage,
+    })
+}
+
+/// The ranks (sorted by page) as the run reports them: how many, and the top three.
+pub fn show_ranks(all: &[(u64, f64)]) -> String {
+    let mut top = all.to_vec();
     top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let shown: Vec<String> = top
         .iter()
         .take(3)
         .map(|(v, r)| format!("{v}={r:.3}"))
         .collect();
-    Ok(WorkloadOutput {
-        result: format!("{} ranked pages; top: {}", all.len(), shown.join(", ")),
-        digest: float_digest(all.iter().flat_map(|(v, r)| [*v as f64, *r])),
-        lineage,
-    })
+    format!("{} ranked pages; top: {}", all.len(), shown.join(", "))
 }
