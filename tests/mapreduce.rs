@@ -116,3 +116,120 @@ fn a_small_sort_buffer_spills_and_merges_to_the_same_answer() {
     assert!(written > 0, "the map tasks spilled");
     assert_eq!(written, read, "every spill is read back once to merge");
 }
+
+#[test]
+fn the_baseline_runs_failed_tasks_and_lost_executors_work_again_to_the_same_answer() {
+    use ember::faults::{Fault, FaultKind, Trigger};
+    let w = &workloads()[1];
+    let mr = MapReduceConfig::default();
+    let (clean, _) = run(w, Engine::MapReduce, &mr);
+    let plans = [
+        // A map task of the second job fails twice, a reduce task of the third once.
+        vec![
+            (
+                Trigger::Job(1),
+                FaultKind::FailTask {
+                    stage: 2,
+                    partition: 1,
+                    times: 2,
+                },
+            ),
+            (
+                Trigger::Job(2),
+                FaultKind::FailTask {
+                    stage: 5,
+                    partition: 0,
+                    times: 1,
+                },
+            ),
+        ],
+        // An executor dies as the second job's reduce stage starts: its map outputs are made again.
+        vec![(Trigger::Stage(3), FaultKind::KillExecutor { executor: 1 })],
+    ];
+    for plan in plans {
+        let rec = EventRecorder::new();
+        let ctx = Context::builder()
+            .cluster(ClusterSpec::flat(3, 2))
+            .engine(Engine::MapReduce, false)
+            .faults(
+                plan.into_iter()
+                    .map(|(at, kind)| Fault {
+                        at,
+                        kind,
+                        engine: None,
+                    })
+                    .collect(),
+            )
+            .listener(rec.clone())
+            .build()
+            .expect("context");
+        let out = w.run_on(&ctx, &mr).expect("the baseline recovers");
+        drop(ctx);
+        let events = rec.events();
+        let injected = events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::FaultInjected { .. }))
+            .count();
+        assert!(injected > 0, "the faults came");
+        let failed = events
+            .iter()
+            .filter(|e| matches!(&e.kind, EventKind::TaskEnd { reason, .. } if *reason != ember::events::TaskEndReason::Success))
+            .count();
+        assert!(failed > 0, "some task attempt did not succeed");
+        assert_eq!(out.digest, clean.digest);
+    }
+}
+
+#[test]
+fn a_run_of_both_engines_writes_one_log_that_summarises_each_engine() {
+    let sc = ember::scenario::parse(
+        &ember::scenario::find("word-count").expect("bundled"),
+        &ember::scenario::Overrides {
+            sets: vec![("workload.engine".into(), "both".into())],
+            ..Default::default()
+        },
+    )
+    .expect("valid");
+    let dir = std::env::temp_dir().join(format!("ember-both-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let log = dir.join("both.jsonl");
+    let report = ember::scenario::run(
+        &sc,
+        ember::scenario::RunOptions {
+            events: Some(log.clone()),
+            listener: None,
+        },
+    )
+    .expect("runs");
+    let engines = report.summary.engines.clone().expect("two engines");
+    assert_eq!(engines["spark"].jobs, 1);
+    assert_eq!(engines["mapreduce"].stages_run_by_job, vec![vec![0, 1]]);
+    assert_eq!(
+        engines["spark"].result_digest,
+        engines["mapreduce"].result_digest
+    );
+    let from_log = ember::scenario::report::summarize_log(&log).expect("reads");
+    assert_eq!(
+        from_log.summary, report.summary,
+        "the log summarises to the run's"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_refuses_the_baseline_for_a_kind_it_does_not_run() {
+    let err = ember::scenario::parse(
+        &ember::scenario::find("skipped-stages").expect("bundled"),
+        &ember::scenario::Overrides {
+            sets: vec![("workload.engine".into(), "mapreduce".into())],
+            ..Default::default()
+        },
+    )
+    .expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("workload.engine"), "{text}");
+    assert!(
+        text.contains("logistic_regression, kmeans, pagerank, wordcount"),
+        "{text}"
+    );
+}

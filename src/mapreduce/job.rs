@@ -12,9 +12,8 @@
 use super::buffer::{Combiner, MapOutputBuffer};
 use super::MapReduceConfig;
 use crate::lineage::Partitioner;
-use crate::rdd::{Data, Key};
+use crate::rdd::{Data, Key, Records};
 use crate::scheduler::JobError;
-use crate::task_context::TaskContext;
 use crate::Context;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -45,6 +44,7 @@ pub struct Job<I, K, V> {
     /// Reduce tasks.
     pub reducers: usize,
     parse_weight: u64,
+    map_weight: u64,
     parse: Arc<dyn Fn(&str) -> I + Send + Sync>,
     mapper: NewMapper<I, K, V>,
     combiner: Option<Combiner<K, V>>,
@@ -79,11 +79,19 @@ where
             output: output.into(),
             reducers: reducers.max(1),
             parse_weight,
+            map_weight: 1,
             parse: Arc::new(parse),
             mapper: Arc::new(mapper),
             combiner: None,
             reducer: Arc::new(reducer),
         }
+    }
+
+    /// What the mapper costs per record, in plain operations (1 by default): k-means' mapper
+    /// measures k distances.
+    pub fn map_weight(mut self, weight: u64) -> Self {
+        self.map_weight = weight.max(1);
+        self
     }
 
     /// Adds a combiner: two values of a key folded into one, on the map side.
@@ -128,19 +136,23 @@ where
         part.clone(),
     );
     let map_output = records
-        .map_partitions(move |it| {
-            let Some(tc) = TaskContext::get() else {
-                panic!("a map task runs inside a task");
-            };
-            let mut buffer = MapOutputBuffer::new(map_part.clone(), combiner.clone(), limit, tc);
-            let mut mapper = new_mapper();
-            {
-                let mut emit = |k: K, v: V| buffer.collect(k, v);
-                it.for_each(|r| mapper.map(r, &mut emit));
-                mapper.cleanup(&mut emit);
-            }
-            buffer.flush()
-        })
+        .derive_weighted(
+            "MapPartitionsRDD",
+            "map_partitions",
+            false,
+            job.map_weight,
+            move |tc, _, it| {
+                let mut buffer =
+                    MapOutputBuffer::new(map_part.clone(), combiner.clone(), limit, tc.clone());
+                let mut mapper = new_mapper();
+                {
+                    let mut emit = |k: K, v: V| buffer.collect(k, v);
+                    it.for_each(|r| mapper.map(r, &mut emit));
+                    mapper.cleanup(&mut emit);
+                }
+                Records::from_vec(buffer.flush())
+            },
+        )
         .set_name(&format!("{}: map", job.name));
     let reducer = job.reducer.clone();
     let output = map_output

@@ -34,6 +34,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/kmeans-figure-11.toml"),
     ),
     (
+        "lr-figure-7",
+        include_str!("../../scenarios/lr-figure-7.toml"),
+    ),
+    (
+        "kmeans-figure-7",
+        include_str!("../../scenarios/kmeans-figure-7.toml"),
+    ),
+    (
+        "pagerank-figure-10",
+        include_str!("../../scenarios/pagerank-figure-10.toml"),
+    ),
+    (
         "fetch-failure",
         include_str!("../../scenarios/fetch-failure.toml"),
     ),

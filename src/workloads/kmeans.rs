@@ -1,6 +1,8 @@
 //! K-means: the RDD paper's second iterative example (its Figures 7, 8 and 11).
 //!
-//! The points are read from text in the DFS and persisted; the first `clusters` points are the
+//! Assigning a point costs one distance per centre: the assignment is weighted by k in the
+//! cost model (as parsing is by the numbers on a line). The points are read from text in the
+//! DFS and persisted; the first `clusters` points are the
 //! starting centres (`take`, a job of its own). Each iteration assigns every point to its
 //! closest centre (`map`), sums the points and counts of each centre (`reduce_by_key`, a
 //! shuffle) and brings the new centres back to the driver (`collect_as_map`): one job of two
@@ -63,7 +65,9 @@ pub fn run(ctx: &Context, p: &KMeansParams) -> Result<WorkloadOutput, JobError> 
     iterate(ctx, p.common.iterations, |_| {
         let c: Arc<Vec<Vec<f64>>> = Arc::new(centres.clone());
         let sums = points
-            .map(move |x| (closest(x, &c) as u64, (x.clone(), 1u64)))
+            .map_weighted(p.clusters.max(1) as u64, move |x| {
+                (closest(x, &c) as u64, (x.clone(), 1u64))
+            })
             .reduce_by_key(|(a, n), (b, m)| {
                 let sum: Vec<f64> = a.iter().zip(b).map(|(x, y)| x + y).collect();
                 (sum, n + m)

@@ -225,7 +225,7 @@ pub fn kmeans(
                 }
             },
         );
-        let report = run_job(ctx, conf, &job)?;
+        let report = run_job(ctx, conf, &job.map_weight(k as u64))?;
         for row in output_fields(ctx, &report.output)? {
             let [c, sum, n] = &row[..] else {
                 return Err(bad_line(&row.join("\t")));
