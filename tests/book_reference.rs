@@ -393,6 +393,7 @@ const TABLE_SECTIONS: &[(&str, &str)] = &[
     ("MapReduceTable", "`[mapreduce]`"),
     ("FaultTable", "`[[fault]]`"),
     ("VariantTable", "`[[variant]]`"),
+    ("PaperTable", "`[paper]`"),
 ];
 
 #[test]

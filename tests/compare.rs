@@ -18,9 +18,9 @@ fn figure_12_iterations_slow_down_as_less_of_the_data_fits_and_every_run_agrees(
             "0-percent"
         ]
     );
-    // The cached share falls run by run: 16, 12, 8, 4, 0 of the 16 blocks.
+    // The cached share falls run by run: 400, 300, 200, 100, 0 of the 400 blocks.
     let stored: Vec<usize> = c.runs.iter().map(|r| r.summary.blocks_stored).collect();
-    assert_eq!(stored, vec![16, 12, 8, 4, 0]);
+    assert_eq!(stored, vec![400, 300, 200, 100, 0]);
     let later: Vec<f64> = c
         .runs
         .iter()
@@ -36,6 +36,26 @@ fn figure_12_iterations_slow_down_as_less_of_the_data_fits_and_every_run_agrees(
     let text = c.render(80);
     assert!(text.contains("every run gave the same answer"), "{text}");
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    // The paper's Figure 12 beside ember's: each run's later iterations, as a ratio to the
+    // fully cached run's, within 25% of the paper's (the scenario models the paper's cluster).
+    let paper = c
+        .paper
+        .as_ref()
+        .expect("lr-figure-12 carries the paper's figures");
+    let paper_base = paper.runs["base"].later_us.expect("the paper's 100%");
+    for (r, ember) in c.runs.iter().zip(&later) {
+        let theirs = paper.runs[&r.run].later_us.expect("a later time") / paper_base;
+        let ours = ember / later[0];
+        assert!(
+            (ours / theirs - 1.0).abs() <= 0.25,
+            "{}: ember {ours:.2}× against the paper's {theirs:.2}×",
+            r.run
+        );
+    }
+    assert!(
+        text.contains("beside the paper (the RDD paper, Figure 12"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -172,7 +172,7 @@ fn the_help_overlay_lists_every_key_and_every_view_at_80_by_24() {
         "space",
         "Home End",
         "fold, unfold iterations",
-        "1-7",
+        "1-8",
     ] {
         assert!(has(&s, text), "{text}: {s:#?}");
     }

@@ -174,52 +174,7 @@ impl CostModel {
     /// assert_eq!(cost.task_duration_us(&m), 200);
     /// ```
     pub fn task_duration_us(&self, m: &TaskMetrics) -> u64 {
-        let s = self.data_scale;
-        let records =
-            (m.records_processed + m.shuffle_records_read + m.shuffle_records_written) as f64 * s;
-        // Parsing at its own rate, when it has one (otherwise the sum below, unchanged).
-        let parse_extra = match self.parse_cpu_us {
-            Some(p) => m.records_parsed as f64 * s * (p - self.record_cpu_us),
-            None => 0.0,
-        };
-        let t = |bytes: u64, bw: f64| {
-            if bw > 0.0 {
-                bytes as f64 * s / bw * 1e6
-            } else {
-                0.0
-            }
-        };
-        let memory_input = m
-            .input_bytes
-            .saturating_sub(m.input_disk_bytes + m.input_network_bytes);
-        let rack_input = m
-            .input_network_bytes
-            .saturating_sub(m.input_cross_rack_bytes);
-        let rack_shuffle = m
-            .shuffle_remote_bytes
-            .saturating_sub(m.shuffle_cross_rack_bytes);
-        let us = self.task_launch_us
-            + records * self.record_cpu_us
-            + t(m.bytes_processed + memory_input, self.memory_bandwidth)
-            + t(m.input_disk_bytes + m.shuffle_local_bytes, self.disk_read)
-            + t(
-                m.shuffle_bytes_written
-                    + m.output_bytes
-                    + m.disk_bytes_spilled
-                    + m.spill_bytes_written,
-                self.disk_write,
-            )
-            + t(
-                rack_input + rack_shuffle + m.output_network_bytes,
-                self.network,
-            )
-            + t(
-                m.input_cross_rack_bytes + m.shuffle_cross_rack_bytes,
-                self.cross_rack_network,
-            )
-            + parse_extra
-            + t(m.spill_bytes_read, self.disk_read);
-        (us.round() as u64).max(1)
+        (self.terms(m).total().round() as u64).max(1)
     }
 
     /// The model for the MapReduce baseline: its jobs and tasks pay its own launch costs.
@@ -231,7 +186,7 @@ impl CostModel {
         }
     }
 
-    /// [`Self::task_duration_us`] split into its terms (they add up to it, before rounding).
+    /// A task's time split into its terms: [`Self::task_duration_us`] is their sum, rounded.
     ///
     /// ```
     /// use ember::cluster::CostModel;

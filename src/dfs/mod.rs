@@ -530,10 +530,7 @@ impl Dfs {
             Ok(true)
         };
         let find_nl = |buf: &Vec<u8>, pos: u64| {
-            buf[(pos - start) as usize..]
-                .iter()
-                .position(|c| *c == b'\n')
-                .map(|i| pos + i as u64)
+            memchr::memchr(b'\n', &buf[(pos - start) as usize..]).map(|i| pos + i as u64)
         };
         let mut pos = start;
         if start > 0 {
@@ -559,7 +556,11 @@ impl Dfs {
             };
             let line = &buf[(pos - start) as usize..(nl - start) as usize];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            lines.push(String::from_utf8_lossy(line).into_owned());
+            // Valid UTF-8 (the usual case) is copied as it is; anything else is mended.
+            lines.push(match std::str::from_utf8(line) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(line).into_owned(),
+            });
             pos = nl + 1;
         }
         Ok((lines, from))

@@ -50,6 +50,22 @@ struct EventIn {
     engine: Option<Engine>,
 }
 
+impl Event {
+    /// The engine whose run this event belongs to, in a log of two engines' runs: its stamp,
+    /// or, for an `IterationEnd` read back from a log (which names its engine only in its own
+    /// field), that field once `engines_seen` (an earlier event of the log was stamped).
+    /// `None` in a log of one run.
+    pub fn run_engine(&self, engines_seen: bool) -> Option<Engine> {
+        match (&self.kind, self.engine) {
+            (_, Some(engine)) => Some(engine),
+            (EventKind::IterationEnd { engine, .. }, None) if engines_seen => {
+                Engine::ALL.into_iter().find(|x| x.name() == engine)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let engine = match self.kind {

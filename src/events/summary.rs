@@ -117,17 +117,7 @@ pub struct EngineFold {
 impl EngineFold {
     /// Folds one event.
     pub fn apply(&mut self, e: &Event) {
-        // An `IterationEnd` read from a log names its engine only in its own field; it is an
-        // engine's once the log is known to hold engines' runs.
-        let engine = match (&e.kind, e.engine) {
-            (_, Some(engine)) => Some(engine),
-            (crate::events::EventKind::IterationEnd { engine, .. }, None)
-                if !self.engines.is_empty() =>
-            {
-                Engine::ALL.into_iter().find(|x| x.name() == engine)
-            }
-            _ => None,
-        };
+        let engine = e.run_engine(!self.engines.is_empty());
         match engine {
             None => self.plain.apply(e),
             Some(engine) => self.engines.entry(engine).or_default().apply(e),

@@ -30,7 +30,6 @@ pub struct MapOutputBuffer<K, V> {
     limit: u64,
     records: Vec<(u32, K, V)>,
     bytes: u64,
-    scratch: Vec<u8>,
     spills: Vec<BlockId>,
     tc: TaskContext,
     /// What the buffer did.
@@ -66,7 +65,6 @@ where
             limit: limit.max(1),
             records: Vec::new(),
             bytes: 0,
-            scratch: Vec::new(),
             spills: Vec::new(),
             tc,
             counters: SpillCounters::default(),
@@ -75,9 +73,11 @@ where
 
     /// Buffers one record; spills when the buffer is full.
     pub fn collect(&mut self, key: K, value: V) {
-        self.scratch.clear();
-        let n = match postcard::to_io(&(&key, &value), &mut self.scratch) {
-            Ok(_) => self.scratch.len() as u64,
+        // Its serialized size, counted without writing it anywhere (the record itself is kept
+        // and serialized once, when the map output is written).
+        let mut size = ByteCount(0);
+        let n = match postcard::to_io(&(&key, &value), &mut size) {
+            Ok(_) => size.0,
             Err(_) => 0,
         };
         let p = self.partitioner.partition_of(&key) as u32;
@@ -161,5 +161,18 @@ where
         // Each spill is sorted: the stable sort merges the runs in spill order.
         let merged = self.sort_and_combine(all);
         merged.into_iter().map(|(_, k, v)| (k, v)).collect()
+    }
+}
+
+/// A writer that only counts the bytes written to it.
+struct ByteCount(u64);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -55,6 +55,9 @@ pub struct Comparison {
     pub scenario: String,
     pub clock: String,
     pub runs: Vec<CompareRun>,
+    /// The published figures the scenario reproduces (its `[paper]` table).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper: Option<super::paper::Paper>,
 }
 
 /// Why a comparison could not be made.
@@ -187,6 +190,7 @@ pub fn compare(
         scenario: base.name.clone(),
         clock: base.clock.name().to_string(),
         runs,
+        paper: super::paper::Paper::of(&base.file),
     })
 }
 
@@ -248,6 +252,22 @@ impl Comparison {
             .unwrap_or(4)
             .max(4);
         let iterative = self.runs.iter().any(|r| r.later_mean_us().is_some());
+        // Each time column as wide as its longest entry (9 at the least).
+        let widest = |f: &dyn Fn(&CompareRun) -> String| {
+            self.runs
+                .iter()
+                .map(|r| f(r).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(9)
+        };
+        let first_of = |r: &CompareRun| r.iterations().first().map_or("-".into(), |u| duration(*u));
+        let later_of = |r: &CompareRun| {
+            r.later_mean_us()
+                .map_or("-".into(), |u| duration(u.round() as u64))
+        };
+        let total_of = |r: &CompareRun| duration(r.summary.elapsed_us);
+        let (fw, lw, tw) = (widest(&first_of), widest(&later_of), widest(&total_of));
         let base_total = self.runs.first().map_or(0, |r| r.summary.elapsed_us);
         let base_later = self.runs.first().and_then(|r| r.later_mean_us());
         if self.runs.len() == 1 {
@@ -255,7 +275,7 @@ impl Comparison {
         }
         let _ = writeln!(
             s,
-            "{:<name_w$}  {:>9}  {:>9}  {:>9}  {:>6}  {:>6}  {:>5}",
+            "{:<name_w$}  {:>fw$}  {:>lw$}  {:>tw$}  {:>6}  {:>6}  {:>5}",
             "run",
             "first it.",
             "later it.",
@@ -265,11 +285,7 @@ impl Comparison {
             "again"
         );
         for r in &self.runs {
-            let it = r.iterations();
-            let first = it.first().map_or("-".into(), |u| duration(*u));
-            let later = r
-                .later_mean_us()
-                .map_or("-".into(), |u| duration(u.round() as u64));
+            let (first, later) = (first_of(r), later_of(r));
             let ratio = match (iterative, r.later_mean_us(), base_later) {
                 (true, Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
                 (false, _, _) if base_total > 0 => {
@@ -283,11 +299,11 @@ impl Comparison {
             };
             let _ = writeln!(
                 s,
-                "{:<name_w$}  {:>9}  {:>9}  {:>9}  {:>6}  {:>6}  {:>5}{status}",
+                "{:<name_w$}  {:>fw$}  {:>lw$}  {:>tw$}  {:>6}  {:>6}  {:>5}{status}",
                 r.run,
                 first,
                 later,
-                duration(r.summary.elapsed_us),
+                total_of(r),
                 ratio,
                 r.summary.blocks_stored,
                 r.summary.partitions_recomputed,
@@ -315,6 +331,9 @@ impl Comparison {
                     let _ = writeln!(s, "{label:<name_w$}  {k} = {v}");
                 }
             }
+        }
+        if let Some(p) = &self.paper {
+            s.push_str(&super::paper::render(self, p, width));
         }
         // How local each run's task launches were (delay scheduling's effect).
         let levels = ["PROCESS_LOCAL", "NODE_LOCAL", "RACK_LOCAL", "ANY"];
@@ -345,42 +364,7 @@ impl Comparison {
             "of all launches; PROCESS includes tasks with no preference (Spark logs them so)"
         );
         self.render_breakdown(&mut s, name_w, width);
-        // The chart: later iterations' mean time (or the total, without iterations).
-        let values: Vec<(String, f64)> = self
-            .runs
-            .iter()
-            .map(|r| {
-                (
-                    r.run.clone(),
-                    r.later_mean_us().unwrap_or(r.summary.elapsed_us as f64),
-                )
-            })
-            .collect();
-        let max = values.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-        if max > 0.0 {
-            let what = if self.runs.iter().any(|r| r.later_mean_us().is_some()) {
-                "mean time of the iterations after the first"
-            } else {
-                "total time"
-            };
-            let _ = writeln!(s, "\n{what}:");
-            let bar_w = width.saturating_sub(name_w + 14).max(10);
-            for (name, v) in &values {
-                let cells = v / max * bar_w as f64;
-                let full = cells.floor() as usize;
-                let half = if cells - full as f64 >= 0.5 {
-                    "▌"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    s,
-                    "{name:<name_w$}  {}{half} {}",
-                    "█".repeat(full),
-                    duration(v.round() as u64)
-                );
-            }
-        }
+        self.render_chart(&mut s, name_w, width);
         s.push('\n');
         if self.clock == "wall" {
             s.push_str(&wrap(
@@ -428,7 +412,72 @@ impl Comparison {
     }
 }
 
+/// Iterations a chart draws at most, one line each.
+const CHART_ITERATIONS: usize = 20;
+
 impl Comparison {
+    /// The charts: each iteration's time, the runs side by side, when at most four runs
+    /// iterate; then the later iterations' mean time per run (or the total time, without
+    /// iterations), one bar each.
+    fn render_chart(&self, s: &mut String, name_w: usize, width: usize) {
+        let iterating: Vec<(&CompareRun, Vec<u64>)> = self
+            .runs
+            .iter()
+            .map(|r| (r, r.iterations()))
+            .filter(|(_, it)| it.len() > 1)
+            .collect();
+        if !iterating.is_empty() && iterating.len() <= 4 {
+            let series: Vec<super::chart::Series> = iterating
+                .iter()
+                .map(|(r, it)| super::chart::Series {
+                    name: &r.run,
+                    values: &it[..it.len().min(CHART_ITERATIONS)],
+                })
+                .collect();
+            let _ = writeln!(s, "\neach iteration's time (one scale for all):");
+            for l in super::chart::iteration_columns(&series, width) {
+                let _ = writeln!(s, "{l}");
+            }
+            let most = iterating.iter().map(|(_, it)| it.len()).max().unwrap_or(0);
+            if most > CHART_ITERATIONS {
+                let _ = writeln!(
+                    s,
+                    "(iterations {}–{most} are not drawn; --json lists them all)",
+                    CHART_ITERATIONS + 1
+                );
+            }
+        }
+        let values: Vec<(&str, f64)> = self
+            .runs
+            .iter()
+            .map(|r| {
+                (
+                    r.run.as_str(),
+                    r.later_mean_us().unwrap_or(r.summary.elapsed_us as f64),
+                )
+            })
+            .collect();
+        let max = values.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+        if max <= 0.0 {
+            return;
+        }
+        let what = if self.runs.iter().any(|r| r.later_mean_us().is_some()) {
+            "mean time of the iterations after the first"
+        } else {
+            "total time"
+        };
+        let _ = writeln!(s, "\n{what}:");
+        let bar_w = width.saturating_sub(name_w + 14).max(10);
+        for (name, v) in &values {
+            let _ = writeln!(
+                s,
+                "{name:<name_w$}  {} {}",
+                super::chart::bar(*v, max, bar_w),
+                duration(v.round() as u64)
+            );
+        }
+    }
+
     /// Where the later iterations' time goes, by cost term, for each run that has a
     /// breakdown (the virtual clock's).
     fn render_breakdown(&self, s: &mut String, name_w: usize, width: usize) {
@@ -470,7 +519,7 @@ impl Comparison {
 }
 
 /// `text` in lines of at most `width` columns, broken at spaces.
-fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = String::new();
     for word in text.split(' ') {

@@ -230,6 +230,13 @@ pub fn estimate(sc: &Scenario) -> Estimate {
         stages_listed: 0,
         jobs: 0,
     };
+    let engines = sc.engine.engines();
+    if engines.contains(&crate::events::Engine::MapReduce) {
+        mapreduce(&mut r, sc);
+    }
+    if !engines.contains(&crate::events::Engine::Spark) {
+        return r.finish();
+    }
     let iterations = |n: usize| n.max(1) as u128;
     match &sc.workload {
         Workload::LogisticRegression(p) => {
@@ -319,6 +326,85 @@ pub fn estimate(sc: &Scenario) -> Estimate {
         Workload::Pipeline(p) => pipeline(&mut r, p),
     }
     r.finish()
+}
+
+/// The MapReduce baseline's work: a job of a map stage and a reduce stage per iteration, each
+/// reading and parsing the whole input again (PageRank one more job, to build the graph, and
+/// the graph through every job).
+fn mapreduce(r: &mut Reckoner<'_>, sc: &Scenario) {
+    let reducers = |default: usize| sc.mapreduce.reducers.unwrap_or(default).max(1) as u128;
+    let its = |n: usize| n.max(1) as u128;
+    match &sc.workload {
+        Workload::LogisticRegression(p) => {
+            let d = Dataset::points(p.points, p.dims, p.common.partitions);
+            let split = r.dfs_dataset(&d);
+            let (pts, _, what) = dataset_size(&d.generator);
+            let n = its(p.common.iterations);
+            r.passes(
+                pts,
+                &what,
+                5,
+                n,
+                "the baseline reading, parsing and mapping the points",
+            );
+            r.jobs(
+                n,
+                &[split.n, reducers(1)],
+                2,
+                "the baseline's, one per iteration",
+            );
+            r.shuffle(split.n, reducers(1), n);
+        }
+        Workload::KMeans(p) => {
+            let d = Dataset::points(p.points, p.dims, p.common.partitions);
+            let split = r.dfs_dataset(&d);
+            let (pts, _, what) = dataset_size(&d.generator);
+            let n = its(p.common.iterations);
+            r.passes(
+                pts,
+                &what,
+                5,
+                n,
+                "the baseline reading, parsing and assigning the points",
+            );
+            r.jobs(
+                n,
+                &[split.n, reducers(1)],
+                2,
+                "the baseline's, one per iteration",
+            );
+            r.shuffle(split.n, reducers(1), n);
+        }
+        Workload::PageRank(p) => {
+            let d = crate::workloads::pagerank::input(p);
+            let split = r.dfs_dataset(&d);
+            let (edges, _, what) = dataset_size(&d.generator);
+            let n = its(p.common.iterations);
+            let red = reducers(p.common.partitions);
+            r.passes(edges, &what, 4, 1, "the baseline building the graph");
+            r.job(&[split.n, red], 2, "the baseline's graph", &split.why);
+            r.passes(
+                edges,
+                &what,
+                8,
+                n,
+                "the baseline carrying the graph through each job",
+            );
+            r.jobs(n, &[red, red], 2, "the baseline's, one per iteration");
+            r.shuffle(red, red, n);
+        }
+        Workload::WordCount(p) => {
+            let d = crate::workloads::wordcount::input(p);
+            let split = r.dfs_dataset(&d);
+            let (words, _, what) = dataset_size(&d.generator);
+            let red = reducers(p.common.partitions);
+            r.passes(words, &what, 4, 1, "the baseline's word count");
+            r.job(&[split.n, red], 2, "the baseline's count", &split.why);
+            r.shuffle(split.n, red, 1);
+        }
+        // `check` refuses the others on the baseline.
+        Workload::CallRecordsTopK(_) | Workload::Pipeline(_) => {}
+    }
 }
 
 /// A pipeline: partitions per RDD as the engine gives them, one job per action run (the

@@ -21,6 +21,8 @@ pub struct Progress {
     estimate: u128,
     tasks: u64,
     job: Option<usize>,
+    /// The engine running, in a run of both engines.
+    engine: Option<crate::events::Engine>,
     start: Instant,
     last: Option<Instant>,
 }
@@ -32,6 +34,7 @@ impl Progress {
             estimate,
             tasks: 0,
             job: None,
+            engine: None,
             start,
             last: None,
         }
@@ -39,6 +42,9 @@ impl Progress {
 
     /// Takes `e`, seen at `now`; returns the line to show, if one is due.
     pub fn on_event(&mut self, e: &Event, now: Instant) -> Option<String> {
+        if e.engine.is_some() {
+            self.engine = e.engine;
+        }
         match &e.kind {
             EventKind::TaskEnd { .. } => self.tasks += 1,
             EventKind::JobStart { job, .. } => self.job = Some(*job),
@@ -75,7 +81,11 @@ impl Progress {
             format!("{} tasks", count(self.tasks))
         };
         let job = self.job.map(|j| format!(", job {j}")).unwrap_or_default();
-        format!("ember: {done}{job}, {:.1} s", waited.as_secs_f64())
+        let engine = self
+            .engine
+            .map(|e| format!("{} engine, ", e.title()))
+            .unwrap_or_default();
+        format!("ember: {engine}{done}{job}, {:.1} s", waited.as_secs_f64())
     }
 }
 
@@ -159,6 +169,19 @@ mod tests {
             .expect("a tenth of a second later");
         assert!(line.starts_with("ember: 5 of about 1,000 tasks"), "{line}");
         assert!(p.shown());
+    }
+
+    #[test]
+    fn in_a_run_of_both_engines_progress_names_the_engine_running() {
+        let t0 = Instant::now();
+        let mut p = Progress::new(10, t0);
+        let mut e = task_end();
+        e.engine = Some(crate::events::Engine::MapReduce);
+        let line = p.on_event(&e, t0 + Duration::from_secs(2)).expect("shown");
+        assert_eq!(
+            line,
+            "ember: MapReduce engine, 1 of about 10 tasks (10%), 2.0 s"
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct ScenarioFile {
     pub faults: Vec<FaultTable>,
     #[serde(default, rename = "variant", skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantTable>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<PaperTable>,
 }
 
 macro_rules! table {
@@ -100,6 +102,26 @@ table!(
         io_sort: Size,
         spill_percent: f64,
         reducers: u64,
+    }
+);
+
+/// `[paper]`: the published figures a scenario reproduces, which `ember compare` prints
+/// beside ember's own.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperTable {
+    /// What the figures are and where they come from: `"the RDD paper, Figure 7 (...)"`.
+    pub figure: String,
+    /// Per run of the comparison (`base`, a variant, an engine or `variant:engine`), the
+    /// paper's times.
+    pub runs: BTreeMap<String, PaperRunTable>,
+}
+
+table!(
+    /// `[paper.runs]`: one run's published times.
+    PaperRunTable {
+        first: Duration,
+        later: Duration,
     }
 );
 

@@ -100,6 +100,7 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
         }
     }
     variant_tables(f)?;
+    super::paper::validate(f)?;
     // Spark stores fewer copies when there are fewer executors, with a warning
     // ("replicated to only 0 peer(s) instead of 1 peers"); say so before the run.
     for (key, l) in workload.persisted_levels() {

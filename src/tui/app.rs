@@ -7,6 +7,7 @@
 //! the views (header, tabs, footer, help) is [`super::chrome`].
 
 use super::chrome::{self, Header, PlayStatus};
+use super::engines::Engines;
 use super::explain::duration;
 use super::playback::{Boundary, Playback};
 use super::registry::{views, VIEWS};
@@ -72,6 +73,8 @@ pub struct App {
     pub rx: Option<std::sync::mpsc::Receiver<super::Message>>,
     /// The what-if shown, if one was made.
     pub what_if: Option<super::what_if::WhatIfRun>,
+    /// The log's engines, in a run of both: the views show one engine's run (`log`).
+    pub engines: Engines,
 }
 
 impl App {
@@ -81,7 +84,9 @@ impl App {
         if theme::no_color_env() {
             theme::set_plain(true);
         }
+        let (engines, log) = Engines::split(log);
         let mut app = App {
+            engines,
             live: !log.complete,
             log,
             play: Playback::default(),
@@ -191,6 +196,7 @@ impl App {
             Ok(s) => {
                 self.rx = Some(s.rx);
                 self.log = Log::default();
+                self.engines = Engines::default();
                 self.play = Playback::default();
                 self.run_error = None;
                 self.live = true;
@@ -203,6 +209,46 @@ impl App {
         }
     }
 
+    /// Shows the other engine's run of a log of two, at the same run time (each engine's
+    /// clock starts at 0), playing if playback was.
+    pub fn switch_engine(&mut self) {
+        let complete = !self.live || self.run_error.is_some();
+        let Some(log) = self.engines.switch(complete) else {
+            self.message = Some(match self.engines.seen.first() {
+                Some(e) => format!(
+                    "this run is the {} engine's alone: `engine = \"both\"` runs both",
+                    e.title()
+                ),
+                None => {
+                    "this log is one run: e switches engines in a run of both (`engine = \"both\"`)"
+                        .into()
+                }
+            });
+            return;
+        };
+        let now = self.play.now_us();
+        let playing = self.play.playing;
+        let speed = self.play.speed;
+        self.log = log;
+        self.play = Playback::default();
+        self.play.speed = speed;
+        self.fit_speed();
+        self.play.index(&self.log);
+        self.play.seek_time(&self.log, now);
+        self.play.playing = playing && self.play.cursor() < self.log.events.len();
+        self.job = None;
+        self.job_seen = None;
+        // The views' caches and choices were of the other run's ids.
+        let current = self.current();
+        self.views = views();
+        self.view = View(current);
+        let shown = self.engines.shown.map_or("", |e| e.title());
+        self.message = Some(format!(
+            "the {shown} engine's run, at {} (e: the other engine)",
+            duration(self.play.now_us())
+        ));
+    }
+
     /// Takes what the live run has sent; returns whether anything arrived.
     pub fn drain(&mut self) -> bool {
         let Some(rx) = &self.rx else {
@@ -212,7 +258,11 @@ impl App {
         while let Ok(m) = rx.try_recv() {
             got = true;
             match m {
-                super::Message::Event(e) => self.log.push(*e),
+                super::Message::Event(e) => {
+                    if let Some(e) = self.engines.take(*e) {
+                        self.log.push(e);
+                    }
+                }
                 super::Message::Failed(e) => {
                     self.run_error = Some(e);
                     self.log.complete = true;
@@ -458,6 +508,7 @@ impl App {
                 self.play.playing = false;
                 self.prompt = Some(String::new());
             }
+            Action::SwitchEngine => self.switch_engine(),
             Action::EarlierJob => self.select_job(-1),
             Action::LaterJob => self.select_job(1),
             Action::SaveWhatIf => {
@@ -479,6 +530,7 @@ impl App {
                     job,
                     chosen: self.job.is_some(),
                     baseline: self.what_if.as_ref().map(|w| &w.baseline),
+                    engines: &self.engines,
                 };
                 let current = self.current();
                 let reply: Reply = self.views[current].handle(a, &ctx);
@@ -520,7 +572,8 @@ impl App {
             MouseEventKind::Down(_) if m.row == 1 => {
                 let names = self.view_names();
                 for i in 0..names.len() {
-                    let (x, w) = chrome::tab_span(&names, i);
+                    let (x, w) =
+                        chrome::tab_span(&names, self.current(), self.frame.width as usize, i);
                     if m.column >= x && m.column < x + w {
                         self.view = View(i);
                     }
@@ -562,6 +615,7 @@ impl App {
             job,
             chosen: self.job.is_some(),
             baseline: self.what_if.as_ref().map(|w| &w.baseline),
+            engines: &self.engines,
         };
         let current = self.current();
         self.views[current].update(&ctx, Self::main_area(area));
@@ -585,6 +639,11 @@ impl App {
         let width = area.width as usize;
         let header = Header {
             title: &self.title,
+            engine: self
+                .engines
+                .shown
+                .filter(|_| self.engines.two())
+                .map_or("", |e| e.title()),
             live: self.live,
             clock: self.play.state.clock.as_deref().unwrap_or(""),
             status: self.status(),
@@ -624,6 +683,7 @@ impl App {
             job,
             chosen: self.job.is_some(),
             baseline: self.what_if.as_ref().map(|w| &w.baseline),
+            engines: &self.engines,
         };
         self.shown().draw(&ctx, main, buf);
         let failure = self.run_error.clone().or_else(|| {

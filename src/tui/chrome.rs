@@ -25,6 +25,8 @@ pub enum PlayStatus {
 /// What the header says.
 pub struct Header<'a> {
     pub title: &'a str,
+    /// The engine whose run is shown, in a log of two engines' runs; else empty.
+    pub engine: &'a str,
     /// A scenario run now, rather than a log replayed.
     pub live: bool,
     /// `virtual` or `wall`; empty before the run's first event.
@@ -74,6 +76,7 @@ impl Header<'_> {
         // (text, priority to keep: higher stays longer). The title is cut, never dropped.
         let parts: Vec<(String, u8)> = vec![
             ("ember".into(), 1),
+            (self.engine.into(), 8),
             (source.into(), 2),
             (clock, 0),
             (status, 7),
@@ -109,11 +112,48 @@ impl Header<'_> {
     }
 }
 
+/// Each tab's label in `width` columns: its number and name; when eight names do not fit
+/// (80 columns), the others' names cut to three letters and `…`, and then to their numbers alone (the
+/// one shown keeps its name).
+fn tab_labels(names: &[&str], current: usize, width: usize) -> Vec<String> {
+    let labels = |cut: Option<usize>| -> Vec<String> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match cut {
+                Some(n) if i != current => {
+                    let short = if text::width(name) <= n {
+                        name.to_string()
+                    } else if n == 0 {
+                        String::new()
+                    } else {
+                        let cut: String = name.chars().take(n - 1).collect();
+                        format!("{cut}…")
+                    };
+                    if short.is_empty() {
+                        format!(" {} ", i + 1)
+                    } else {
+                        format!(" {} {short} ", i + 1)
+                    }
+                }
+                _ => format!(" {} {name} ", i + 1),
+            })
+            .collect()
+    };
+    let room = |ls: &[String]| 1 + ls.iter().map(|l| text::width(l) + 1).sum::<usize>();
+    for cut in [None, Some(4), Some(0)] {
+        let ls = labels(cut);
+        if room(&ls) <= width || cut == Some(0) {
+            return ls;
+        }
+    }
+    labels(Some(0))
+}
+
 /// The tab line: each view's number and name, the one shown reversed.
 pub fn tabs(names: &[&str], current: usize, width: usize) -> Line<'static> {
     let mut tabs = vec![Span::raw(" ")];
-    for (i, name) in names.iter().enumerate() {
-        let label = format!(" {} {name} ", i + 1);
+    for (i, label) in tab_labels(names, current, width).into_iter().enumerate() {
         tabs.push(if i == current {
             Span::styled(label, theme::selected().add_modifier(Modifier::BOLD))
         } else {
@@ -131,15 +171,16 @@ pub fn tabs(names: &[&str], current: usize, width: usize) -> Line<'static> {
     text::fit_parts(parts, Span::raw(" "), width).0
 }
 
-/// The column where tab `i` starts and its width, as [`tabs`] draws them.
-pub fn tab_span(names: &[&str], i: usize) -> (u16, u16) {
+/// The column where tab `i` starts and its width, as [`tabs`] draws them in `width` columns
+/// with tab `current` shown.
+pub fn tab_span(names: &[&str], current: usize, width: usize, i: usize) -> (u16, u16) {
     let mut x = 1u16;
-    for (k, name) in names.iter().enumerate() {
-        let width = text::width(name) as u16 + 4;
+    for (k, label) in tab_labels(names, current, width).iter().enumerate() {
+        let w = text::width(label) as u16;
         if k == i {
-            return (x, width);
+            return (x, w);
         }
-        x += width + 1;
+        x += w + 1;
     }
     (x, 0)
 }
@@ -260,6 +301,7 @@ mod tests {
     fn header() -> Header<'static> {
         Header {
             title: "pagerank-pipeline --variant partitioned",
+            engine: "",
             live: true,
             clock: "virtual",
             status: PlayStatus::Paused,

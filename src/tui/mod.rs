@@ -20,6 +20,8 @@ pub mod app;
 pub mod canvas;
 pub mod chrome;
 pub mod compact;
+pub mod compare_view;
+pub mod engines;
 pub mod events_view;
 pub mod executors;
 pub mod explain;

@@ -13,6 +13,7 @@ pub const VIEWS: &[fn() -> Box<dyn View>] = &[
     || Box::new(super::storage_view::StorageTab::default()),
     || Box::new(super::executors::ExecutorsTab::default()),
     || Box::new(super::locality_view::LocalityTab::default()),
+    || Box::new(super::compare_view::CompareTab::default()),
 ];
 
 /// Every view, new, in tab order.

@@ -63,6 +63,8 @@ pub enum Action {
     WhatIf,
     /// Save the what-if shown as a scenario file.
     SaveWhatIf,
+    /// Show the other engine's run, in a log of two engines' runs.
+    SwitchEngine,
 }
 
 /// Keys, what they do and how they are shown: one row of a table.
@@ -121,8 +123,9 @@ pub const GLOBAL: &[KeyBinding] = &[
             (K::Char('5'), A::ShowView(4)),
             (K::Char('6'), A::ShowView(5)),
             (K::Char('7'), A::ShowView(6)),
+            (K::Char('8'), A::ShowView(7)),
         ],
-        "1-7",
+        "1-8",
         "show a view",
         None,
     ),
@@ -195,6 +198,12 @@ pub const GLOBAL: &[KeyBinding] = &[
         None,
     ),
     bind(
+        &[(K::Char('e'), A::SwitchEngine)],
+        "e",
+        "the other engine's run (a run of both engines)",
+        None,
+    ),
+    bind(
         &[(K::Char('w'), A::SaveWhatIf)],
         "w",
         "save the what-if as a scenario file",
@@ -214,6 +223,8 @@ pub struct Ctx<'a> {
     pub chosen: bool,
     /// In a what-if, each job's time in the run it was made from, by job id.
     pub baseline: Option<&'a std::collections::BTreeMap<usize, u64>>,
+    /// The log's engines: which is shown, and every run's iteration times.
+    pub engines: &'a super::engines::Engines,
 }
 
 /// What handling an action did besides the view's own state.

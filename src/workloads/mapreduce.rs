@@ -11,7 +11,7 @@
 
 use super::datasets::Dataset;
 use super::kmeans::{closest, KMeansParams};
-use super::logistic_regression::{add_gradient, parse_point, show_weights, LrParams};
+use super::logistic_regression::{add_gradient, add_into, parse_point, show_weights, LrParams};
 use super::pagerank::{parse_edge, PageRankParams};
 use super::wordcount::WordCountParams;
 use super::{float_digest, iterate, write_input, WorkloadOutput};
@@ -104,11 +104,7 @@ pub fn logistic_regression(
             |_: &u32, partials: Vec<Vec<f64>>, out: &mut Vec<String>| {
                 let mut it = partials.into_iter();
                 if let Some(mut sum) = it.next() {
-                    for part in it {
-                        for (x, y) in sum.iter_mut().zip(part) {
-                            *x += y;
-                        }
-                    }
+                    it.for_each(|part| add_into(&mut sum, &part));
                     out.push(format!("0\t{}", floats(&sum)));
                 }
             },
@@ -161,9 +157,7 @@ impl Mapper<Vec<f64>, u64, (Vec<f64>, u64)> for AssignMapper {
         let c = closest(x, &self.centres);
         match &mut self.sums[c] {
             Some((sum, n)) => {
-                for (a, b) in sum.iter_mut().zip(x) {
-                    *a += b;
-                }
+                add_into(sum, x);
                 *n += 1;
             }
             slot => *slot = Some((x.clone(), 1)),
@@ -216,9 +210,7 @@ pub fn kmeans(
                 let mut it = parts.into_iter();
                 if let Some((mut sum, mut n)) = it.next() {
                     for (s, m) in it {
-                        for (x, y) in sum.iter_mut().zip(s) {
-                            *x += y;
-                        }
+                        add_into(&mut sum, &s);
                         n += m;
                     }
                     out.push(format!("{c}\t{}\t{n}", floats(&sum)));
