@@ -1,24 +1,19 @@
 //! The UI as a whole: the views (each owns its state, keys and drawing: [`super::view`]), the
-//! one shown, playback, the job shown, the footer's message, and what keys and the mouse do:
-//! a key becomes an [`Action`] through the view's table or the global one, the global actions
-//! are done here and the rest are handed to the view shown. Drawing is a function of this
-//! state and the log ([`App::draw`]), after each view's caches are brought up to date
-//! ([`App::update`]); the UI tests render it into ratatui's `TestBackend`. The frame around
-//! the views (header, tabs, footer, help) is [`super::chrome`].
+//! one shown, playback, the job and the engine shown, the footer's message, and a live run's
+//! stream. What keys and the mouse do is `app_keys.rs` (a second `impl App`). Drawing is a
+//! function of this state and the log ([`App::draw`]), after each view's caches are brought up
+//! to date ([`App::update`]); the UI tests render it into ratatui's `TestBackend`. The frame
+//! around the views (header, tabs, footer, help) is [`super::chrome`].
 
 use super::chrome::{self, Header, PlayStatus};
 use super::engines::Engines;
 use super::explain::duration;
-use super::playback::{Boundary, Playback};
+use super::playback::Playback;
 use super::registry::{views, VIEWS};
 use super::state::Log;
-use super::view::{self as view, action_for, Action, Ctx, Effect, Reply};
+use super::view::{self as view, Ctx};
 use super::{events_view, text, theme};
-use crate::units::parse_duration;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
-};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -47,14 +42,14 @@ pub struct App {
     pub log: Log,
     pub play: Playback,
     /// Every view, in tab order ([`super::registry::views`]).
-    views: Vec<Box<dyn view::View>>,
+    pub(super) views: Vec<Box<dyn view::View>>,
     /// The view shown.
     pub view: View,
     pub help: bool,
     /// The job chosen with `[ ]`; `None`: the latest.
     pub job: Option<usize>,
     /// The job the views were last told about.
-    job_seen: Option<usize>,
+    pub(super) job_seen: Option<usize>,
     /// Text typed after `g`.
     pub prompt: Option<String>,
     pub message: Option<String>,
@@ -68,7 +63,7 @@ pub struct App {
     /// The run's error, if the live run could not finish.
     pub run_error: Option<String>,
     /// The frame last drawn (a view is brought up to date for it before it handles a key).
-    frame: Rect,
+    pub(super) frame: Rect,
     /// A live run's stream of events.
     pub rx: Option<std::sync::mpsc::Receiver<super::Message>>,
     /// The what-if shown, if one was made.
@@ -116,7 +111,7 @@ impl App {
     }
 
     /// The view shown: its place in the tab order.
-    fn current(&self) -> usize {
+    pub(super) fn current(&self) -> usize {
         self.view.0.min(self.views.len() - 1)
     }
 
@@ -284,7 +279,7 @@ impl App {
         }
     }
 
-    fn end_message(&self) -> String {
+    pub(super) fn end_message(&self) -> String {
         match &self.play.state.end {
             Some(crate::events::status::AppEnd {
                 result,
@@ -314,7 +309,7 @@ impl App {
             .or_else(|| self.play.state.jobs.last().map(|j| j.job))
     }
 
-    fn select_job(&mut self, delta: isize) {
+    pub(super) fn select_job(&mut self, delta: isize) {
         let jobs = &self.play.state.jobs;
         if jobs.is_empty() {
             self.message = Some("no job yet: jobs start with the first action".into());
@@ -341,7 +336,7 @@ impl App {
         self.job = Some(job);
     }
 
-    fn latest_job(&mut self) {
+    pub(super) fn latest_job(&mut self) {
         if self.job.take().is_some() {
             self.message = Some("following the latest job".into());
         } else if self.message.is_none() {
@@ -350,7 +345,7 @@ impl App {
     }
 
     /// Says in the footer which event playback has reached.
-    fn say_where(&mut self) {
+    pub(super) fn say_where(&mut self) {
         let c = self.play.cursor();
         self.message = Some(
             match c.checked_sub(1).and_then(|i| self.log.events.get(i)) {
@@ -363,223 +358,14 @@ impl App {
         );
     }
 
-    /// Handles a key.
-    pub fn on_key(&mut self, k: KeyEvent) {
-        if k.kind == KeyEventKind::Release {
-            return;
-        }
-        if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
-            self.quit = true;
-            return;
-        }
-        if self.prompt.is_some() {
-            return self.on_prompt_key(k.code);
-        }
-        let action = action_for(self.shown(), k.code);
-        if self.help {
-            match (k.code, action) {
-                (KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q'), _) => self.help = false,
-                (_, Some(a @ (Action::ShowView(_) | Action::NextView | Action::PreviousView))) => {
-                    self.help = false;
-                    self.act(a);
-                }
-                _ => {}
-            }
-            return;
-        }
-        if let Some(a) = action {
-            self.message = None;
-            self.act(a);
-        } else if let Some(key) = key_name(k.code) {
-            self.message = Some(format!(
-                "{key} does nothing in the {} view (? lists its keys)",
-                self.shown().name().to_lowercase()
-            ));
-        }
-    }
-
-    fn on_prompt_key(&mut self, code: KeyCode) {
-        let Some(p) = &mut self.prompt else { return };
-        match code {
-            KeyCode::Enter => {
-                let text = p.trim().to_string();
-                self.prompt = None;
-                match parse_duration(&text) {
-                    Ok(us) => {
-                        self.play.seek_time(&self.log, us.round() as u64);
-                        self.play.playing = false;
-                        let end = if us.round() as u64 > self.log.end_us() {
-                            format!(" (the run ends at {})", duration(self.log.end_us()))
-                        } else {
-                            String::new()
-                        };
-                        self.message = Some(format!(
-                            "at {}{end}, paused (space plays on)",
-                            duration(self.play.now_us())
-                        ));
-                    }
-                    Err(e) => self.message = Some(e),
-                }
-            }
-            KeyCode::Esc => self.prompt = None,
-            KeyCode::Backspace => {
-                p.pop();
-            }
-            KeyCode::Char(c) => p.push(c),
-            _ => {}
-        }
-    }
-
-    /// Does what an action asks: the global ones here, the rest by the view shown.
-    pub fn act(&mut self, a: Action) {
-        let n = self.views.len();
-        let log = &self.log;
-        match a {
-            Action::Quit => self.quit = true,
-            Action::Help => self.help = true,
-            Action::NextView => self.view = View((self.current() + 1) % n),
-            Action::PreviousView => self.view = View((self.current() + n - 1) % n),
-            Action::ShowView(i) if i < n => {
-                if i == self.current() {
-                    self.message = Some(format!("already on {}", self.views[i].name()));
-                }
-                self.view = View(i);
-            }
-            Action::ShowView(i) => self.message = Some(format!("there is no view {}", i + 1)),
-            Action::PlayPause => {
-                if !self.play.playing
-                    && self.play.cursor() >= self.log.events.len()
-                    && self.log.complete
-                {
-                    self.play.seek(&self.log, 0);
-                    self.message = Some("playing again from the start".into());
-                }
-                self.play.playing = !self.play.playing;
-            }
-            Action::StepForward | Action::StepBack => {
-                self.play.playing = false;
-                self.play
-                    .step(log, if a == Action::StepForward { 1 } else { -1 });
-                self.say_where();
-            }
-            Action::NextTask
-            | Action::PreviousTask
-            | Action::NextStage
-            | Action::PreviousStage
-            | Action::NextJob
-            | Action::PreviousJob => {
-                let (kind, forward) = match a {
-                    Action::NextTask => (Boundary::Task, true),
-                    Action::PreviousTask => (Boundary::Task, false),
-                    Action::NextStage => (Boundary::Stage, true),
-                    Action::PreviousStage => (Boundary::Stage, false),
-                    Action::NextJob => (Boundary::Job, true),
-                    _ => (Boundary::Job, false),
-                };
-                self.play.playing = false;
-                self.play.step_to(log, kind, forward);
-                self.say_where();
-            }
-            Action::Faster | Action::Slower => {
-                if a == Action::Faster {
-                    self.play.speed *= 2.0;
-                } else {
-                    self.play.speed /= 2.0;
-                }
-                self.speed_set = true;
-                self.message = Some(format!("speed: {}", chrome::speed(self.play.speed)));
-            }
-            Action::ToStart => {
-                self.play.seek(log, 0);
-                self.play.playing = false;
-                self.message = Some("the start: no event yet".into());
-            }
-            Action::ToEnd => {
-                self.play.seek(log, log.events.len());
-                self.play.playing = false;
-                self.message = Some(if log.complete {
-                    format!("the end: event {}", log.events.len())
-                } else {
-                    "at the latest event: the run is still being computed (End again for more)"
-                        .into()
-                });
-            }
-            Action::GoToTime => {
-                self.play.playing = false;
-                self.prompt = Some(String::new());
-            }
-            Action::SwitchEngine => self.switch_engine(),
-            Action::EarlierJob => self.select_job(-1),
-            Action::LaterJob => self.select_job(1),
-            Action::SaveWhatIf => {
-                self.message = Some(match self.what_if.as_mut() {
-                    Some(w) => w.save(),
-                    None => {
-                        "w saves a what-if: make one first (x in the executors or storage view)"
-                            .into()
-                    }
-                })
-            }
-            _ => {
-                self.update(self.frame);
-                let job = self.shown_job();
-                let ctx = Ctx {
-                    log: &self.log,
-                    state: &self.play.state,
-                    now_us: self.play.now_us(),
-                    job,
-                    chosen: self.job.is_some(),
-                    baseline: self.what_if.as_ref().map(|w| &w.baseline),
-                    engines: &self.engines,
-                };
-                let current = self.current();
-                let reply: Reply = self.views[current].handle(a, &ctx);
-                if let Some(m) = reply.message {
-                    self.message = Some(m);
-                }
-                match reply.effect {
-                    Effect::None => {}
-                    Effect::SelectJob(d) => self.select_job(d),
-                    Effect::LatestJob => self.latest_job(),
-                    Effect::Seek(i) => {
-                        self.play.seek(&self.log, i);
-                        self.play.playing = false;
-                        self.say_where();
-                    }
-                    Effect::WhatIf(f) => self.start_what_if(f),
-                }
-            }
-        }
-        self.tell_job();
-    }
-
     /// Tells the views when the job shown changed.
-    fn tell_job(&mut self) {
+    pub(super) fn tell_job(&mut self) {
         let job = self.shown_job();
         if job != self.job_seen {
             self.job_seen = job;
             for v in &mut self.views {
                 v.job_changed();
             }
-        }
-    }
-
-    /// Handles the mouse: the wheel is `↑` `↓` in the view; a click on a tab shows its view.
-    pub fn on_mouse(&mut self, m: MouseEvent) {
-        match m.kind {
-            MouseEventKind::ScrollUp => self.act(Action::Up),
-            MouseEventKind::ScrollDown => self.act(Action::Down),
-            MouseEventKind::Down(_) if m.row == 1 => {
-                let names = self.view_names();
-                for i in 0..names.len() {
-                    let (x, w) =
-                        chrome::tab_span(&names, self.current(), self.frame.width as usize, i);
-                    if m.column >= x && m.column < x + w {
-                        self.view = View(i);
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
@@ -722,26 +508,4 @@ impl App {
             chrome::help_overlay(self.shown(), self.current(), area, buf);
         }
     }
-}
-
-/// How the footer names a key that does nothing (`None` for keys not worth a word: modifiers,
-/// media keys and the like).
-fn key_name(code: KeyCode) -> Option<String> {
-    Some(match code {
-        KeyCode::Char(' ') => "space".into(),
-        KeyCode::Char(c) => format!("`{c}`"),
-        KeyCode::Enter => "Enter".into(),
-        KeyCode::Esc => "Esc".into(),
-        KeyCode::Backspace => "Backspace".into(),
-        KeyCode::Delete => "Delete".into(),
-        KeyCode::Insert => "Insert".into(),
-        KeyCode::Up => "↑".into(),
-        KeyCode::Down => "↓".into(),
-        KeyCode::Left => "←".into(),
-        KeyCode::Right => "→".into(),
-        KeyCode::PageUp => "PgUp".into(),
-        KeyCode::PageDown => "PgDn".into(),
-        KeyCode::F(n) => format!("F{n}"),
-        _ => return None,
-    })
 }

@@ -17,6 +17,7 @@
 //! on a panic and on a signal ([`terminal`]).
 
 pub mod app;
+mod app_keys;
 pub mod canvas;
 pub mod chrome;
 pub mod compact;
