@@ -37,8 +37,8 @@ use ember::dfs::DfsConfig;
 use ember::mapreduce::{run_job, Job, MapReduceConfig, Mapper};
 use ember::storage::{DiskMedium, StorageLevel};
 use ember::workloads::logistic_regression::{
-    add_block_gradient, add_gradient, blockify, generate_points, gradient, gradient_per_point,
-    parse_point, LabeledPoint,
+    add_block_gradient, add_gradient, add_into, blockify, generate_points, gradient,
+    gradient_per_point, parse_point, LabeledPoint,
 };
 use ember::Context;
 use rayon::prelude::*;
@@ -375,7 +375,7 @@ fn mapreduce_read_parse(c: &mut Criterion) {
                 },
                 |_: &u32, parts: Vec<Vec<f64>>, out: &mut Vec<String>| {
                     let sum = parts.into_iter().fold(vec![0.0; 10], |mut a, b| {
-                        a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                        add_into(&mut a, &b);
                         a
                     });
                     out.push(format!("0\t{sum:?}"));
@@ -419,7 +419,7 @@ fn mapreduce_read_parse(c: &mut Criterion) {
                     })
                     .collect();
                 partials.into_iter().fold(vec![0.0; 10], |mut a, b| {
-                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    add_into(&mut a, &b);
                     a
                 })
             })
@@ -450,7 +450,7 @@ fn mapreduce_read_parse(c: &mut Criterion) {
                     })
                     .collect();
                 partials.into_iter().fold(vec![0.0; 10], |mut a, b| {
-                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    add_into(&mut a, &b);
                     a
                 })
             })

@@ -544,7 +544,10 @@ impl Dfs {
                 }
             }
         }
-        let mut lines = Vec::new();
+        // As many lines as the block has newlines (and one more), so the list is made once.
+        let mut lines = Vec::with_capacity(
+            memchr::memchr_iter(b'\n', &buf[(pos - start) as usize..]).count() + 1,
+        );
         while pos <= end && pos < file.len {
             let nl = loop {
                 if let Some(nl) = find_nl(&buf, pos) {

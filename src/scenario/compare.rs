@@ -9,7 +9,7 @@ use super::{Overrides, Scenario};
 use crate::cluster::Clock;
 use crate::events::summary::RunSummary;
 use crate::events::{Engine, Event};
-use crate::human::duration;
+use crate::human::{duration, wrap};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -333,7 +333,16 @@ impl Comparison {
             }
         }
         if let Some(p) = &self.paper {
-            s.push_str(&super::paper::render(self, p, width));
+            let rows: Vec<super::paper::RunTimes> = self
+                .runs
+                .iter()
+                .map(|r| super::paper::RunTimes {
+                    run: &r.run,
+                    first_us: r.iterations().first().copied(),
+                    later_us: r.later_mean_us(),
+                })
+                .collect();
+            s.push_str(&super::paper::render(&rows, p, width));
         }
         // How local each run's task launches were (delay scheduling's effect).
         let levels = ["PROCESS_LOCAL", "NODE_LOCAL", "RACK_LOCAL", "ANY"];
@@ -516,26 +525,4 @@ impl Comparison {
             width,
         ));
     }
-}
-
-/// `text` in lines of at most `width` columns, broken at spaces.
-pub(crate) fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
 }

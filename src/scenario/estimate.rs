@@ -334,46 +334,33 @@ pub fn estimate(sc: &Scenario) -> Estimate {
 fn mapreduce(r: &mut Reckoner<'_>, sc: &Scenario) {
     let reducers = |default: usize| sc.mapreduce.reducers.unwrap_or(default).max(1) as u128;
     let its = |n: usize| n.max(1) as u128;
+    // Logistic regression and k-means: a job per iteration over the points, reduced by one
+    // reducer unless `[mapreduce]` says otherwise.
+    let points = |r: &mut Reckoner<'_>,
+                  points: usize,
+                  dims: usize,
+                  c: &crate::workloads::Common,
+                  doing: &str| {
+        let d = Dataset::points(points, dims, c.partitions);
+        let split = r.dfs_dataset(&d);
+        let (pts, _, what) = dataset_size(&d.generator);
+        let n = its(c.iterations);
+        let why = format!("the baseline reading, parsing and {doing} the points");
+        r.passes(pts, &what, 5, n, &why);
+        r.jobs(
+            n,
+            &[split.n, reducers(1)],
+            2,
+            "the baseline's, one per iteration",
+        );
+        r.shuffle(split.n, reducers(1), n);
+    };
     match &sc.workload {
         Workload::LogisticRegression(p) => {
-            let d = Dataset::points(p.points, p.dims, p.common.partitions);
-            let split = r.dfs_dataset(&d);
-            let (pts, _, what) = dataset_size(&d.generator);
-            let n = its(p.common.iterations);
-            r.passes(
-                pts,
-                &what,
-                5,
-                n,
-                "the baseline reading, parsing and mapping the points",
-            );
-            r.jobs(
-                n,
-                &[split.n, reducers(1)],
-                2,
-                "the baseline's, one per iteration",
-            );
-            r.shuffle(split.n, reducers(1), n);
+            points(r, p.points, p.dims, &p.common, "mapping");
         }
         Workload::KMeans(p) => {
-            let d = Dataset::points(p.points, p.dims, p.common.partitions);
-            let split = r.dfs_dataset(&d);
-            let (pts, _, what) = dataset_size(&d.generator);
-            let n = its(p.common.iterations);
-            r.passes(
-                pts,
-                &what,
-                5,
-                n,
-                "the baseline reading, parsing and assigning the points",
-            );
-            r.jobs(
-                n,
-                &[split.n, reducers(1)],
-                2,
-                "the baseline's, one per iteration",
-            );
-            r.shuffle(split.n, reducers(1), n);
+            points(r, p.points, p.dims, &p.common, "assigning");
         }
         Workload::PageRank(p) => {
             let d = crate::workloads::pagerank::input(p);

@@ -252,6 +252,15 @@ fn walk_value(v: &Value, offset: usize, path: &mut String) -> bool {
     }
 }
 
+/// Quotes a key that holds a dot, as a key path writes it.
+pub fn quote(key: &str) -> String {
+    if key.contains('.') {
+        format!("\"{key}\"")
+    } else {
+        key.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,10 @@
 //! run, ember's beside the paper's with how far apart they are. So one command regenerates a
 //! figure's table. It reads the scenario file's table and a comparison's runs; it runs nothing.
 
-use super::compare::Comparison;
+use super::locate::quote;
 use super::spec::ScenarioFile;
 use crate::events::Engine;
-use crate::human::duration;
+use crate::human::{duration, wrap};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,6 +16,15 @@ use std::fmt::Write as _;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaperRun {
     pub first_us: Option<f64>,
+    pub later_us: Option<f64>,
+}
+
+/// One run of a comparison, as the paper's table needs it: its name, its first iteration and
+/// the mean of its later ones, µs.
+#[derive(Clone, Copy, Debug)]
+pub struct RunTimes<'a> {
+    pub run: &'a str,
+    pub first_us: Option<u64>,
     pub later_us: Option<f64>,
 }
 
@@ -78,7 +87,7 @@ pub(super) fn validate(f: &ScenarioFile) -> Result<(), (String, String)> {
         }
     }
     for (name, r) in &t.runs {
-        let key = format!("paper.runs.{}", super::validate::quote(name));
+        let key = format!("paper.runs.{}", quote(name));
         if !names.contains(name) {
             return Err((
                 key,
@@ -95,13 +104,12 @@ pub(super) fn validate(f: &ScenarioFile) -> Result<(), (String, String)> {
     Ok(())
 }
 
-/// The table of `cmp`'s runs beside `paper`'s, `width` columns wide (empty when no run of the
-/// comparison has the paper's times).
-pub fn render(cmp: &Comparison, paper: &Paper, width: usize) -> String {
-    let rows: Vec<(&super::compare::CompareRun, &PaperRun)> = cmp
-        .runs
+/// The table of a comparison's `runs` beside `paper`'s, `width` columns wide (empty when no
+/// run has the paper's times).
+pub fn render(runs: &[RunTimes], paper: &Paper, width: usize) -> String {
+    let rows: Vec<(&RunTimes, &PaperRun)> = runs
         .iter()
-        .filter_map(|r| paper.runs.get(&r.run).map(|p| (r, p)))
+        .filter_map(|r| paper.runs.get(r.run).map(|p| (r, p)))
         .collect();
     if rows.is_empty() {
         return String::new();
@@ -109,7 +117,7 @@ pub fn render(cmp: &Comparison, paper: &Paper, width: usize) -> String {
     // Ratios to the run the paper has fastest, of the later iterations, on both sides.
     let both: Vec<(f64, f64)> = rows
         .iter()
-        .filter_map(|(r, p)| Some((r.later_mean_us()?, p.later_us?)))
+        .filter_map(|(r, p)| Some((r.later_us?, p.later_us?)))
         .collect();
     let fastest = both
         .iter()
@@ -126,7 +134,7 @@ pub fn render(cmp: &Comparison, paper: &Paper, width: usize) -> String {
     let _ = writeln!(
         s,
         "\n{}",
-        super::compare::wrap(&format!("beside the paper ({}):", paper.figure), width).trim_end()
+        wrap(&format!("beside the paper ({}):", paper.figure), width).trim_end()
     );
     let _ = writeln!(
         s,
@@ -134,14 +142,12 @@ pub fn render(cmp: &Comparison, paper: &Paper, width: usize) -> String {
         "run", "first it.", "paper", "later it.", "paper", "×fastest", "paper", "off"
     );
     let time = |us: Option<f64>| us.map_or("-".to_string(), |u| duration(u.round() as u64));
-    let mut offs = Vec::new();
     for (r, p) in &rows {
-        let ember_first = r.iterations().first().map(|u| *u as f64);
-        let (ratio, paper_ratio, off) = match (fastest, r.later_mean_us(), p.later_us) {
+        let ember_first = r.first_us.map(|u| u as f64);
+        let (ratio, paper_ratio, off) = match (fastest, r.later_us, p.later_us) {
             (Some((fe, fp)), Some(e), Some(pl)) => {
                 let (a, b) = (e / fe, pl / fp);
                 let off = a / b - 1.0;
-                offs.push(off);
                 (
                     format!("{a:.2}"),
                     format!("{b:.2}"),
@@ -156,14 +162,14 @@ pub fn render(cmp: &Comparison, paper: &Paper, width: usize) -> String {
             r.run,
             time(ember_first),
             time(p.first_us),
-            time(r.later_mean_us()),
+            time(r.later_us),
             time(p.later_us),
             ratio,
             paper_ratio,
             off
         );
     }
-    s.push_str(&super::compare::wrap(
+    s.push_str(&wrap(
         "×fastest: the later iterations' mean over that of the run the paper has fastest, ember's beside the paper's; off: how far ember's ratio is from the paper's",
         width,
     ));

@@ -4,6 +4,7 @@
 
 pub use super::bounds::KeyError;
 use super::bounds::{at_least, at_most};
+pub use super::locate::quote;
 use super::spec::ScenarioFile;
 use super::{Engine, Scenario};
 use crate::cluster::{Clock, ClusterSpec, CostModel};
@@ -592,15 +593,6 @@ fn placements(
         }
     }
     Ok(())
-}
-
-/// Quotes a key that holds a dot, as a key path writes it.
-pub fn quote(key: &str) -> String {
-    if key.contains('.') {
-        format!("\"{key}\"")
-    } else {
-        key.to_string()
-    }
 }
 
 fn check_expect(path: &str, key: &str, v: &toml::Value) -> Result<(), KeyError> {

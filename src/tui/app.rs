@@ -205,7 +205,7 @@ impl App {
     }
 
     /// Shows the other engine's run of a log of two, at the same run time (each engine's
-    /// clock starts at 0), playing if playback was.
+    /// clock starts at 0; from one run's end, at the other's end), playing if playback was.
     pub fn switch_engine(&mut self) {
         let complete = !self.live || self.run_error.is_some();
         let Some(log) = self.engines.switch(complete) else {
@@ -222,6 +222,7 @@ impl App {
             return;
         };
         let now = self.play.now_us();
+        let at_end = self.log.complete && self.play.cursor() >= self.log.events.len();
         let playing = self.play.playing;
         let speed = self.play.speed;
         self.log = log;
@@ -229,7 +230,12 @@ impl App {
         self.play.speed = speed;
         self.fit_speed();
         self.play.index(&self.log);
-        self.play.seek_time(&self.log, now);
+        if at_end {
+            // From one run's end to the other's.
+            self.play.seek(&self.log, self.log.events.len());
+        } else {
+            self.play.seek_time(&self.log, now);
+        }
         self.play.playing = playing && self.play.cursor() < self.log.events.len();
         self.job = None;
         self.job_seen = None;
