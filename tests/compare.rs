@@ -132,3 +132,25 @@ fn compare_shows_the_share_of_tasks_at_each_locality_level_per_run() {
     assert_eq!(row("no-wait")[1], "62%", "{shown}");
     assert_eq!(row("no-wait")[2], "38%", "{shown}");
 }
+
+#[test]
+fn a_variant_of_a_scenario_with_a_paper_table_reads_back_as_it_ran() {
+    // The log carries the scenario as it ran; the UI's what-if and cost model read it back.
+    let o = Overrides {
+        variant: Some("50-percent".into()),
+        ..Default::default()
+    };
+    let sc = ember::scenario::load("lr-figure-12", &o).expect("the variant");
+    let text = sc.as_ran_toml();
+    let source = ember::scenario::Source {
+        origin: "as ran".into(),
+        bytes: text.as_bytes().to_vec(),
+        path: None,
+    };
+    let back = ember::scenario::parse(&source, &Overrides::default());
+    assert!(back.is_ok(), "{:?}\n{text}", back.err());
+    assert!(
+        !text.contains("[paper]"),
+        "the paper's table goes with the variants"
+    );
+}

@@ -132,9 +132,36 @@ fn the_compare_view_sets_both_engines_iterations_side_by_side() {
         assert_eq!(bars.len(), 2, "{row}");
         assert!(bars[1] > bars[0], "{row}");
     }
-    // At 30 columns it still draws, cut.
+    // At 30 columns it still draws, cut, and the tab line names the view shown.
     let small = screen(&mut a, 30, 8);
     assert!(small.iter().all(|l| l.chars().count() == 30));
+    assert!(small[1].contains("8 Compare of 8"), "{small:#?}");
+    // Too short to chart: it says so rather than scrolling nothing.
+    let _ = screen(&mut a, 80, 7);
+    a.act(ember::tui::view::Action::Down);
+    assert!(
+        a.message
+            .as_deref()
+            .is_some_and(|m| m.contains("too short")),
+        "{:?}",
+        a.message
+    );
+}
+
+#[test]
+fn e_and_e_again_come_back_to_where_the_run_was_left() {
+    let mut a = app(log_of(&[("workload.engine", "both")]));
+    a.play.seek(&a.log, 40);
+    key(&mut a, 'e');
+    let other = a.play.cursor();
+    key(&mut a, 'e');
+    assert_eq!(
+        a.play.cursor(),
+        40,
+        "back where the Spark-style run was left"
+    );
+    key(&mut a, 'e');
+    assert_eq!(a.play.cursor(), other);
 }
 
 #[test]

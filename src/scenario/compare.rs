@@ -146,21 +146,30 @@ pub fn compare(
             .map_or(Vec::new(), |v| changes(&base, v));
         let engines = sc.engine.engines();
         for engine in &engines {
-            let (summary, events): (RunSummary, Vec<Event>) = if engines.len() > 1 {
+            let (summary, events, error) = if engines.len() > 1 {
                 let one = summary
                     .engines
                     .as_ref()
                     .and_then(|m| m.get(engine.name()))
-                    .cloned()
-                    .unwrap_or_else(|| summary.clone());
-                let evs = events
+                    .cloned();
+                let evs: Vec<Event> = events
                     .iter()
                     .filter(|e| e.engine == Some(*engine))
                     .cloned()
                     .collect();
-                (one, evs)
+                // The error is the engine's whose run failed, or never ran (the engines run one
+                // after the other: a failed first run stops the second).
+                let error = match &one {
+                    Some(o) if o.result.as_deref() == Some("succeeded") => None,
+                    Some(_) => error.clone(),
+                    None => error
+                        .as_ref()
+                        .map(|e| format!("it did not run: the run before it failed ({e})")),
+                };
+                let one = one.unwrap_or_else(|| RunSummary::from_events(&[]));
+                (one, evs, error)
             } else {
-                (summary.clone(), events.clone())
+                (summary.clone(), events.clone(), error.clone())
             };
             let cost = match engine {
                 Engine::Spark => sc.cost.clone(),
@@ -180,7 +189,7 @@ pub fn compare(
                 variant: sc.variant.clone(),
                 changes: changes.clone(),
                 summary,
-                error: error.clone(),
+                error,
                 engine: engine.name().to_string(),
                 breakdown,
             });
@@ -340,6 +349,7 @@ impl Comparison {
                     run: &r.run,
                     first_us: r.iterations().first().copied(),
                     later_us: r.later_mean_us(),
+                    failed: r.error.is_some(),
                 })
                 .collect();
             s.push_str(&super::paper::render(&rows, p, width));

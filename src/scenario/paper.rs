@@ -26,6 +26,8 @@ pub struct RunTimes<'a> {
     pub run: &'a str,
     pub first_us: Option<u64>,
     pub later_us: Option<f64>,
+    /// The run failed: its times are not the figure's.
+    pub failed: bool,
 }
 
 /// A scenario's `[paper]` table, read.
@@ -105,74 +107,135 @@ pub(super) fn validate(f: &ScenarioFile) -> Result<(), (String, String)> {
 }
 
 /// The table of a comparison's `runs` beside `paper`'s, `width` columns wide (empty when no
-/// run has the paper's times).
+/// run has the paper's times). A failed run shows `failed` and takes no part in the ratios;
+/// the paper's runs that match no run of the comparison (another `--set workload.engine`, say)
+/// are named below the table.
 pub fn render(runs: &[RunTimes], paper: &Paper, width: usize) -> String {
     let rows: Vec<(&RunTimes, &PaperRun)> = runs
         .iter()
         .filter_map(|r| paper.runs.get(r.run).map(|p| (r, p)))
         .collect();
-    if rows.is_empty() {
-        return String::new();
-    }
-    // Ratios to the run the paper has fastest, of the later iterations, on both sides.
-    let both: Vec<(f64, f64)> = rows
-        .iter()
-        .filter_map(|(r, p)| Some((r.later_us?, p.later_us?)))
+    let unmatched: Vec<&str> = paper
+        .runs
+        .keys()
+        .filter(|k| !runs.iter().any(|r| r.run == k.as_str()))
+        .map(String::as_str)
         .collect();
-    let fastest = both
+    let mut s = String::new();
+    if rows.is_empty() {
+        if !unmatched.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n{}",
+                wrap(
+                    &format!(
+                        "the scenario's [paper] table names runs this comparison did not make: {}",
+                        unmatched.join(", ")
+                    ),
+                    width
+                )
+                .trim_end()
+            );
+        }
+        return s;
+    }
+    // Ratios of the later iterations to those of the run the paper has fastest (of the runs
+    // ember ran to the end), on both sides.
+    let fastest = rows
         .iter()
-        .copied()
+        .filter(|(r, _)| !r.failed)
+        .filter_map(|(r, p)| Some((r.later_us?, p.later_us?)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .filter(|(e, p)| *e > 0.0 && *p > 0.0);
-    let name_w = rows
+    let time = |us: Option<f64>| us.map_or("-".to_string(), |u| duration(u.round() as u64));
+    struct Row {
+        run: String,
+        cells: [String; 7],
+    }
+    let table: Vec<Row> = rows
         .iter()
-        .map(|(r, _)| r.run.chars().count())
+        .map(|(r, p)| {
+            let (first, later) = if r.failed {
+                ("failed".to_string(), "failed".to_string())
+            } else {
+                (time(r.first_us.map(|u| u as f64)), time(r.later_us))
+            };
+            let (ratio, paper_ratio, off) = match (fastest, r.later_us, p.later_us, r.failed) {
+                (Some((fe, fp)), Some(e), Some(pl), false) => {
+                    let (a, b) = (e / fe, pl / fp);
+                    (
+                        format!("{a:.2}"),
+                        format!("{b:.2}"),
+                        format!("{:+.0}%", (a / b - 1.0) * 100.0),
+                    )
+                }
+                _ => ("-".into(), "-".into(), "-".into()),
+            };
+            Row {
+                run: r.run.to_string(),
+                cells: [
+                    first,
+                    time(p.first_us),
+                    later,
+                    time(p.later_us),
+                    ratio,
+                    paper_ratio,
+                    off,
+                ],
+            }
+        })
+        .collect();
+    let heads = [
+        "first it.",
+        "paper",
+        "later it.",
+        "paper",
+        "×fastest",
+        "paper",
+        "off",
+    ];
+    let mut w = [10, 10, 10, 10, 8, 6, 5];
+    for row in &table {
+        for (k, c) in row.cells.iter().enumerate() {
+            w[k] = w[k].max(c.chars().count());
+        }
+    }
+    let name_w = table
+        .iter()
+        .map(|r| r.run.chars().count())
         .max()
         .unwrap_or(3)
         .max(3);
-    let mut s = String::new();
+    let line = |name: &str, cells: &[&str]| -> String {
+        let mut l = format!("{name:<name_w$}");
+        for (k, c) in cells.iter().enumerate() {
+            l.push_str(&format!(" {c:>width$}", width = w[k]));
+        }
+        l
+    };
     let _ = writeln!(
         s,
         "\n{}",
         wrap(&format!("beside the paper ({}):", paper.figure), width).trim_end()
     );
-    let _ = writeln!(
-        s,
-        "{:<name_w$} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>5}",
-        "run", "first it.", "paper", "later it.", "paper", "×fastest", "paper", "off"
-    );
-    let time = |us: Option<f64>| us.map_or("-".to_string(), |u| duration(u.round() as u64));
-    for (r, p) in &rows {
-        let ember_first = r.first_us.map(|u| u as f64);
-        let (ratio, paper_ratio, off) = match (fastest, r.later_us, p.later_us) {
-            (Some((fe, fp)), Some(e), Some(pl)) => {
-                let (a, b) = (e / fe, pl / fp);
-                let off = a / b - 1.0;
-                (
-                    format!("{a:.2}"),
-                    format!("{b:.2}"),
-                    format!("{:+.0}%", off * 100.0),
-                )
-            }
-            _ => ("-".into(), "-".into(), "-".into()),
-        };
-        let _ = writeln!(
-            s,
-            "{:<name_w$} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>5}",
-            r.run,
-            time(ember_first),
-            time(p.first_us),
-            time(r.later_us),
-            time(p.later_us),
-            ratio,
-            paper_ratio,
-            off
-        );
+    let _ = writeln!(s, "{}", line("run", &heads));
+    for row in &table {
+        let cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
+        let _ = writeln!(s, "{}", line(&row.run, &cells));
     }
     s.push_str(&wrap(
         "×fastest: the later iterations' mean over that of the run the paper has fastest, ember's beside the paper's; off: how far ember's ratio is from the paper's",
         width,
     ));
+    if !unmatched.is_empty() {
+        s.push_str(&wrap(
+            &format!(
+                "(the paper's {} match no run of this comparison)",
+                unmatched.join(", ")
+            ),
+            width,
+        ));
+    }
     s
 }
 
@@ -205,6 +268,43 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_failed_run_shows_failed_and_the_ratios_come_from_the_others() {
+        let paper = Paper::of(&file(&[
+            ("mapreduce", Some(171e6)),
+            ("partitioned", Some(23e6)),
+        ]))
+        .expect("a paper table");
+        let run = |run, later: f64, failed| RunTimes {
+            run,
+            first_us: Some(1),
+            later_us: Some(later),
+            failed,
+        };
+        let text = render(
+            &[
+                run("mapreduce", 240e6, false),
+                run("partitioned", 60e6, true),
+            ],
+            &paper,
+            100,
+        );
+        let row = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("{text}"))
+                .to_string()
+        };
+        assert!(row("partitioned").contains("failed"), "{text}");
+        // The fastest left is mapreduce itself: its ratio is 1 on both sides.
+        assert!(row("mapreduce").contains("1.00"), "{text}");
+        let none = render(&[run("base", 1.0, false)], &paper, 100);
+        assert!(
+            none.contains("did not make: mapreduce, partitioned"),
+            "{none}"
+        );
     }
 
     #[test]

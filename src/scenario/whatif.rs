@@ -86,6 +86,7 @@ pub fn what_if(
     );
     doc.remove("expect");
     doc.remove("variant");
+    doc.remove("paper");
     let mut t = toml::Table::new();
     t.insert("at".into(), format!("event {after}").into());
     t.insert("kind".into(), fault.kind.into());

@@ -180,6 +180,14 @@ impl App {
     /// Runs the log's scenario again with `fault` after the event playback has reached, and
     /// shows that run (the footer says why not, when it cannot be).
     pub fn start_what_if(&mut self, fault: crate::scenario::whatif::WhatIfFault) {
+        if self.engines.two() {
+            // Each engine counts its events from 0: a moment of one is not a moment of both.
+            self.message = Some(
+                "a what-if reruns one engine's run: open the scenario with --set workload.engine=spark (or mapreduce) to make one"
+                    .into(),
+            );
+            return;
+        }
         let started = super::what_if::start(
             &self.log,
             self.play.cursor(),
@@ -204,14 +212,20 @@ impl App {
         }
     }
 
-    /// Shows the other engine's run of a log of two, at the same run time (each engine's
-    /// clock starts at 0; from one run's end, at the other's end), playing if playback was.
+    /// Shows the other engine's run of a log of two: where it was left, else at the same run
+    /// time (each engine's clock starts at 0; from one run's end, at the other's end), playing
+    /// if playback was.
     pub fn switch_engine(&mut self) {
         let complete = !self.live || self.run_error.is_some();
+        let left = self.engines.shown;
         let Some(log) = self.engines.switch(complete) else {
             self.message = Some(match self.engines.seen.first() {
+                Some(e) if self.live && self.run_error.is_none() => format!(
+                    "only the {} engine's run so far: the other engine's run comes after it",
+                    e.title()
+                ),
                 Some(e) => format!(
-                    "this run is the {} engine's alone: `engine = \"both\"` runs both",
+                    "the log holds the {} engine's run alone: the run stopped before the other engine's",
                     e.title()
                 ),
                 None => {
@@ -222,7 +236,8 @@ impl App {
             return;
         };
         let now = self.play.now_us();
-        let at_end = self.log.complete && self.play.cursor() >= self.log.events.len();
+        let cursor = self.play.cursor();
+        let at_end = self.log.complete && cursor >= self.log.events.len();
         let playing = self.play.playing;
         let speed = self.play.speed;
         self.log = log;
@@ -230,11 +245,19 @@ impl App {
         self.play.speed = speed;
         self.fit_speed();
         self.play.index(&self.log);
-        if at_end {
+        if let Some(e) = left {
+            self.engines.places.insert(e, cursor);
+        }
+        let back = self
+            .engines
+            .shown
+            .and_then(|e| self.engines.places.get(&e).copied());
+        match back {
+            // Back where it was left.
+            Some(c) => self.play.seek(&self.log, c),
             // From one run's end to the other's.
-            self.play.seek(&self.log, self.log.events.len());
-        } else {
-            self.play.seek_time(&self.log, now);
+            None if at_end => self.play.seek(&self.log, self.log.events.len()),
+            None => self.play.seek_time(&self.log, now),
         }
         self.play.playing = playing && self.play.cursor() < self.log.events.len();
         self.job = None;

@@ -113,8 +113,8 @@ impl Header<'_> {
 }
 
 /// Each tab's label in `width` columns: its number and name; when eight names do not fit
-/// (80 columns), the others' names cut to three letters and `…`, and then to their numbers alone (the
-/// one shown keeps its name).
+/// (80 columns), the others' names cut to three letters and `…`, then to their numbers alone,
+/// then left out (the one shown keeps its name, and says how many there are).
 fn tab_labels(names: &[&str], current: usize, width: usize) -> Vec<String> {
     let labels = |cut: Option<usize>| -> Vec<String> {
         names
@@ -143,17 +143,31 @@ fn tab_labels(names: &[&str], current: usize, width: usize) -> Vec<String> {
     let room = |ls: &[String]| 1 + ls.iter().map(|l| text::width(l) + 1).sum::<usize>();
     for cut in [None, Some(4), Some(0)] {
         let ls = labels(cut);
-        if room(&ls) <= width || cut == Some(0) {
+        if room(&ls) < width {
             return ls;
         }
     }
-    labels(Some(0))
+    // Narrower still: the view shown alone (the others are drawn as nothing).
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            if i == current {
+                format!(" {} {name} of {} ", i + 1, names.len())
+            } else {
+                String::new()
+            }
+        })
+        .collect()
 }
 
 /// The tab line: each view's number and name, the one shown reversed.
 pub fn tabs(names: &[&str], current: usize, width: usize) -> Line<'static> {
     let mut tabs = vec![Span::raw(" ")];
     for (i, label) in tab_labels(names, current, width).into_iter().enumerate() {
+        if label.is_empty() {
+            continue;
+        }
         tabs.push(if i == current {
             Span::styled(label, theme::selected().add_modifier(Modifier::BOLD))
         } else {
@@ -180,7 +194,9 @@ pub fn tab_span(names: &[&str], current: usize, width: usize, i: usize) -> (u16,
         if k == i {
             return (x, w);
         }
-        x += w + 1;
+        if w > 0 {
+            x += w + 1;
+        }
     }
     (x, 0)
 }

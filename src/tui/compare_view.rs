@@ -86,6 +86,9 @@ impl View for CompareTab {
 
     fn handle(&mut self, action: Action, _ctx: &Ctx) -> Reply {
         let (n, room) = self.rows;
+        if room == 0 {
+            return Reply::say("the terminal is too short to chart the iterations");
+        }
         let step: isize = match action {
             Action::Up => -1,
             Action::Down => 1,
@@ -181,7 +184,7 @@ impl View for CompareTab {
             .collect();
         let chart = iteration_columns(&series, width);
         let (n, room) = self.rows;
-        if let Some(h) = chart.first() {
+        if let Some(h) = chart.first().filter(|_| room > 0) {
             let more = if n > room {
                 format!(
                     "  ({}–{} of {n}: ↑ ↓)",

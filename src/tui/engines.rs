@@ -28,6 +28,8 @@ pub struct Engines {
     pub shown: Option<Engine>,
     /// Each run's iteration times, in the order the runs began.
     pub runs: Vec<RunIterations>,
+    /// Where playback was in each engine's run when `e` last left it (events applied).
+    pub places: std::collections::BTreeMap<Engine, usize>,
 }
 
 impl Engines {

@@ -69,7 +69,7 @@ pub fn sentence_in_context(log: &Log, idx: usize, s: &UiState) -> String {
     } = &e.kind
     {
         if *level < crate::events::Locality::Any {
-            let waits = super::locality::Waits::of(s.scenario.as_deref());
+            let waits = super::locality::Waits::of(s.scenario.as_deref(), e.engine);
             let wait = super::locality::TaskSetLocality::at(log, *stage, *attempt, idx + 1)
                 .and_then(|t| t.waiting(&waits, e.time_us));
             if let Some(w) = wait {

@@ -506,7 +506,10 @@ impl View for JobsTab {
     fn update(&mut self, ctx: &Ctx, area: Rect) {
         self.area = area;
         if self.cost.is_none() && ctx.state.app.is_some() {
-            self.cost = Some(super::metrics::cost_model(ctx.state.scenario.as_deref()));
+            self.cost = Some(super::metrics::cost_model(
+                ctx.state.scenario.as_deref(),
+                ctx.engines.shown,
+            ));
         }
         let r = self.right();
         let head = ctx.job.and_then(|j| ctx.state.job(j)).map_or(1, |j| {

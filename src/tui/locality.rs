@@ -28,8 +28,10 @@ pub struct Waits {
 }
 
 impl Waits {
-    /// The run's settings, from the scenario text `AppStart` carries, else the defaults.
-    pub fn of(scenario: Option<&str>) -> Waits {
+    /// The run's settings, from the scenario text `AppStart` carries (for the MapReduce
+    /// baseline's run, its scheduler's: no locality waits), else the defaults. `engine` is the
+    /// engine the run's events name, if any.
+    pub fn of(scenario: Option<&str>, engine: Option<crate::events::Engine>) -> Waits {
         let from = |c: &crate::scheduler::SchedulerConfig, known| Waits {
             process_us: c.locality_wait_process_us,
             node_us: c.locality_wait_node_us,
@@ -40,6 +42,9 @@ impl Waits {
             known,
         };
         match super::metrics::scenario_of(scenario) {
+            Some(sc) if super::metrics::is_mapreduce(&sc, engine) => {
+                from(&sc.mapreduce.scheduler(&sc.scheduler), true)
+            }
             Some(sc) => from(&sc.scheduler, true),
             None => from(&crate::scheduler::SchedulerConfig::default(), false),
         }

@@ -404,7 +404,7 @@ impl View for LocalityTab {
 
     fn update(&mut self, ctx: &Ctx, _area: Rect) {
         if self.waits.is_none() && ctx.state.applied > 0 {
-            self.waits = Some(Waits::of(ctx.state.scenario.as_deref()));
+            self.waits = Some(Waits::of(ctx.state.scenario.as_deref(), ctx.engines.shown));
         }
         let key = (ctx.state.applied, self.chosen);
         if self.model.as_ref().map(|(k, _)| *k) != Some(key) {
@@ -415,7 +415,7 @@ impl View for LocalityTab {
 
     fn draw(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
         let width = area.width as usize;
-        let waits = self.waits.unwrap_or_else(|| Waits::of(None));
+        let waits = self.waits.unwrap_or_else(|| Waits::of(None, None));
         let text = match self.model.as_ref().and_then(|(_, m)| m.as_ref()) {
             Some(t) => lines(
                 t,

@@ -165,10 +165,25 @@ pub fn scenario_of(scenario: Option<&str>) -> Option<crate::scenario::Scenario> 
     crate::scenario::parse(&source, &crate::scenario::Overrides::default()).ok()
 }
 
-/// The cost model a log's run used: its scenario's `[cost]` table, when `AppStart` carries
-/// the scenario and it reads back, else the defaults. The flag says which.
-pub fn cost_model(scenario: Option<&str>) -> (CostModel, bool) {
+/// Whether the run shown is the MapReduce baseline's: the engine its events name (a run of
+/// both engines), else the scenario's own.
+pub fn is_mapreduce(sc: &crate::scenario::Scenario, engine: Option<crate::events::Engine>) -> bool {
+    match engine {
+        Some(e) => e == crate::events::Engine::MapReduce,
+        None => sc.engine == crate::scenario::Engine::MapReduce,
+    }
+}
+
+/// The cost model a log's run used: its scenario's `[cost]` table (for the MapReduce baseline's
+/// run, with the baseline's launch costs), when `AppStart` carries the scenario and it reads
+/// back, else the defaults. `engine` is the engine the run's events name, if any. The flag
+/// says whether the scenario was read.
+pub fn cost_model(
+    scenario: Option<&str>,
+    engine: Option<crate::events::Engine>,
+) -> (CostModel, bool) {
     match scenario_of(scenario) {
+        Some(sc) if is_mapreduce(&sc, engine) => (sc.cost.for_mapreduce(), true),
         Some(sc) => (sc.cost, true),
         None => (CostModel::default(), false),
     }
