@@ -507,9 +507,9 @@ pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> 
         Ok(orig) if o.variant.is_none() => orig.variants,
         _ => Vec::new(),
     };
-    // `[paper]` names the runs of the whole file, variants included: it goes with them (a
-    // variant's scenario as it ran, written into its log, must read back).
-    if sc.file.variants.is_empty() {
+    // `[paper]` names the runs of the whole file, variants included: it goes with them when
+    // one variant runs (a variant's scenario as it ran, written into its log, must read back).
+    if o.variant.is_some() {
         sc.file.paper = None;
     }
     Ok(sc)
