@@ -130,10 +130,11 @@ pub enum Command {
         #[arg(long)]
         no_budget: bool,
     },
-    /// Summarise an event log (written by `ember run --events`): the human summary, or with
-    /// --json the object `run --json` printed for the run that wrote it.
+    /// Summarise an event log, ember's (`ember run --events`) or Apache Spark's: the human
+    /// summary, or with --json the object `run --json` prints.
     Summary {
-        /// An event log (JSON lines)
+        /// An event log: ember's JSON lines, or Apache Spark's (a file, plain or compressed
+        /// with zstd, lz4 or snappy, or a rolling log's eventlog_v2_… directory)
         log: PathBuf,
         /// Print one JSON object, as `run --json` does, instead of the human summary
         #[arg(long)]

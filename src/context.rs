@@ -205,6 +205,7 @@ impl ContextBuilder {
                 seed: self.seed,
                 version: env!("CARGO_PKG_VERSION").to_string(),
                 scenario: self.scenario,
+                spark: None,
             },
         );
         let mut scheduler = self.scheduler;

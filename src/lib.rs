@@ -72,6 +72,7 @@ pub mod rdd;
 pub mod scenario;
 pub mod scheduler;
 pub mod shuffle;
+pub mod sparklog;
 pub mod stack;
 pub mod storage;
 pub mod task_context;

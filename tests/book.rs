@@ -181,6 +181,15 @@ fn scratch() -> PathBuf {
     for e in std::fs::read_dir(src).expect("scenarios").flatten() {
         let _ = std::fs::copy(e.path(), dir.join("scenarios").join(e.file_name()));
     }
+    // Apache Spark's logs, at the path the book gives from the repository's root.
+    let spark = dir.join("tests/fixtures/spark");
+    std::fs::create_dir_all(&spark).expect("scratch");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spark");
+    for e in std::fs::read_dir(src).expect("spark logs").flatten() {
+        if e.path().is_file() {
+            let _ = std::fs::copy(e.path(), spark.join(e.file_name()));
+        }
+    }
     dir
 }
 

@@ -58,15 +58,41 @@ fn a_cut_log_summarises_what_it_holds_and_says_it_is_cut() {
 }
 
 #[test]
-fn summary_refuses_what_is_not_one_of_embers_logs() {
+fn summary_refuses_what_is_not_an_event_log() {
     let root = env!("CARGO_MANIFEST_DIR");
     let (code, _, err) = ember(&["summary", &format!("{root}/scenarios/tour.toml")]);
     assert_eq!(code, Some(2));
     assert!(err.contains("a scenario, not an event log"), "{err}");
-    let (code, _, err) = ember(&[
-        "summary",
-        &format!("{root}/tests/fixtures/spark/dag-twice.json"),
-    ]);
+    let (code, _, err) = ember(&["summary", &format!("{root}/scenarios")]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("an Apache Spark event log"), "{err}");
+    assert!(err.contains("a directory, not an event log"), "{err}");
+}
+
+#[test]
+fn summary_reads_apache_sparks_own_logs_plain_rolling_and_compressed() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for log in [
+        "dag-twice.json",
+        "compressed/local-1795431396505.zstd",
+        "rolling/eventlog_v2_local-1795431384355",
+    ] {
+        let path = format!("{root}/tests/fixtures/spark/{log}");
+        let (code, out, err) = ember(&["summary", &path]);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            out.starts_with("Apache Spark 4.3.0 application Spark shell"),
+            "{out}"
+        );
+        assert!(err.contains("SparkListenerEnvironmentUpdate"), "{err}");
+        let (code, json, _) = ember(&["summary", &path, "--json"]);
+        assert_eq!(code, Some(0));
+        let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(v["jobs"], 3, "{v}");
+        assert!(
+            v.get("seed").is_none(),
+            "a Spark application has no seed: {v}"
+        );
+        assert!(v.get("result_digest").is_none(), "nor an answer: {v}");
+        assert_eq!(v["spark"]["spark_version"], "4.3.0", "{v}");
+    }
 }

@@ -259,9 +259,10 @@ fn classify(line: &str, error: &serde_json::Error) -> (String, String) {
 }
 
 /// What reading a log line by line has met so far: the events it kept count of, the lines it
-/// skipped (one entry per kind), and the first bad line.
+/// skipped (one entry per kind), and the first bad line. Feed it lines with [`Reading::line`];
+/// [`Reading::finish`] says what was read.
 #[derive(Default)]
-struct Reading {
+pub struct Reading {
     events: usize,
     skipped: Vec<Skipped>,
     cut_short: bool,
@@ -271,7 +272,7 @@ struct Reading {
 impl Reading {
     /// Reads line `number` (1-based); `last_unended` says it is the text's last line and has no
     /// newline (a log cut short). Returns the event it holds, if it holds one.
-    fn line(&mut self, number: usize, line: &str, last_unended: bool) -> Option<Event> {
+    pub fn line(&mut self, number: usize, line: &str, last_unended: bool) -> Option<Event> {
         let line = line.trim_end_matches(['\r', '\n']);
         if line.trim().is_empty() {
             return None;
@@ -300,6 +301,19 @@ impl Reading {
                 None
             }
         }
+    }
+
+    /// What was read: an error if no line held an event this version can read, else what
+    /// was skipped (a [`ParsedLog`] without its events).
+    pub fn finish(self, path: &Path) -> Result<ParsedLog, EventLogError> {
+        if let Some(e) = self.none_readable(path) {
+            return Err(e);
+        }
+        Ok(ParsedLog {
+            events: Vec::new(),
+            skipped: self.skipped,
+            cut_short: self.cut_short,
+        })
     }
 
     /// The error of a log with no event that this version can read.
@@ -344,19 +358,29 @@ pub fn parse_event_log(text: &str, path: &Path) -> Result<ParsedLog, EventLogErr
 /// it is read (a log of any size is read in constant memory, beyond what `each` keeps). The
 /// rules are [`parse_event_log`]'s; returns what was skipped (and the events' count, and
 /// whether the log was cut short) in a [`ParsedLog`] without its events.
-pub fn fold_event_log(
+pub fn fold_event_log(path: &Path, each: impl FnMut(&Event)) -> Result<ParsedLog, EventLogError> {
+    let file = File::open(path).map_err(|error| EventLogError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    fold_event_lines(std::io::BufReader::new(file), 0, path, each)
+}
+
+/// As [`fold_event_log`], over the lines `reader` gives, numbered from `skipped_lines + 1`
+/// (lines a caller read already: it hands their events to `each` itself).
+pub fn fold_event_lines(
+    mut reader: impl std::io::BufRead,
+    skipped_lines: usize,
     path: &Path,
     mut each: impl FnMut(&Event),
 ) -> Result<ParsedLog, EventLogError> {
-    use std::io::BufRead;
     let io = |error| EventLogError::Io {
         path: path.to_path_buf(),
         error,
     };
-    let mut reader = std::io::BufReader::new(File::open(path).map_err(io)?);
     let mut r = Reading::default();
     let mut buf = Vec::new();
-    let mut number = 0;
+    let mut number = skipped_lines;
     loop {
         buf.clear();
         let n = reader.read_until(b'\n', &mut buf).map_err(io)?;
@@ -370,12 +394,5 @@ pub fn fold_event_log(
             each(&e);
         }
     }
-    if let Some(e) = r.none_readable(path) {
-        return Err(e);
-    }
-    Ok(ParsedLog {
-        events: Vec::new(),
-        skipped: r.skipped,
-        cut_short: r.cut_short,
-    })
+    r.finish(path)
 }

@@ -30,6 +30,10 @@ pub struct Event {
     /// Which engine's run it belongs to, in a log of two engines' runs (`engine = "both"`);
     /// absent in a log of one run.
     pub engine: Option<Engine>,
+    /// Whether the event was built on import from facts the log does not state (an Apache
+    /// Spark log's skip reasons, evictions and recomputations, for instance): `"inferred":
+    /// true` in JSON, absent when false.
+    pub inferred: bool,
 }
 
 #[derive(Serialize)]
@@ -39,6 +43,8 @@ struct EventOut<'a> {
     time_us: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     engine: Option<Engine>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    inferred: bool,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +54,8 @@ struct EventIn {
     time_us: u64,
     #[serde(default)]
     engine: Option<Engine>,
+    #[serde(default)]
+    inferred: bool,
 }
 
 impl Event {
@@ -76,6 +84,7 @@ impl Serialize for Event {
             kind: &self.kind,
             time_us: self.time_us,
             engine,
+            inferred: self.inferred,
         }
         .serialize(s)
     }
@@ -92,6 +101,7 @@ impl<'de> Deserialize<'de> for Event {
             kind: e.kind,
             time_us: e.time_us,
             engine: e.engine,
+            inferred: e.inferred,
         })
     }
 }
@@ -152,11 +162,17 @@ pub enum EventKind {
         version: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scenario: Option<String>,
+        /// The Apache Spark application the events were imported from (an addition to
+        /// CONTRACTS §3; absent in ember's own runs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spark: Option<SparkApp>,
     },
     /// An executor joined the cluster.
     ExecutorAdded {
         executor: String,
         host: String,
+        /// Empty (absent in JSON) in an imported log, which does not know racks.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         rack: String,
         cores: u32,
         storage_memory: u64,
@@ -352,6 +368,20 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+}
+
+/// An Apache Spark application, as its event log names it (`AppStart.spark`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SparkApp {
+    /// Spark's application id (`local-1795431128801`, `app-20261123105307-0000`).
+    pub app_id: String,
+    /// The Spark version that wrote the log.
+    pub spark_version: String,
+    /// The user who ran it.
+    pub user: String,
+    /// When it started, in milliseconds since the Unix epoch (event times count from here).
+    pub start_ms: u64,
 }
 
 /// `succeeded` or `failed`.
@@ -714,6 +744,7 @@ impl EventBus {
             kind,
             time_us,
             engine: self.engine,
+            inferred: false,
         };
         self.posted += 1;
         for l in &mut self.listeners {
@@ -777,6 +808,7 @@ impl EventSink {
             kind,
             time_us,
             engine: None,
+            inferred: false,
         });
     }
 

@@ -150,6 +150,8 @@ pub struct AppStatus {
     pub clock: Option<String>,
     pub seed: Option<u64>,
     pub scenario: Option<String>,
+    /// The Apache Spark application an imported log came from.
+    pub spark: Option<super::SparkApp>,
     /// Shared between copies until one changes it (executors come and go rarely, and the
     /// UI's snapshots copy the status often).
     pub executors: Arc<Vec<ExecutorInfo>>,
@@ -221,12 +223,15 @@ impl AppStatus {
                 clock,
                 seed,
                 scenario,
+                spark,
                 ..
             } => {
                 self.app = Some(app.clone());
                 self.clock = Some(clock.clone());
-                self.seed = Some(*seed);
+                // An imported Spark application has no seed.
+                self.seed = spark.is_none().then_some(*seed);
                 self.scenario = scenario.clone();
+                self.spark = spark.clone();
             }
             EventKind::ExecutorAdded {
                 executor,

@@ -64,6 +64,10 @@ pub struct RunSummary {
     pub clock: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The Apache Spark application an imported log came from (an addition to the contract's
+    /// fields; absent for ember's own runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spark: Option<super::SparkApp>,
     /// `succeeded`, `failed` or `stopped`; unknown for a log cut before the run ended with no
     /// job failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -227,6 +231,7 @@ impl RunSummary {
             scenario: s.app.clone(),
             clock: s.clock.clone(),
             seed: s.seed,
+            spark: s.spark.clone(),
             status: status.map(str::to_string),
             elapsed_us: s.time_us,
             jobs: s.jobs.len(),
@@ -257,11 +262,12 @@ impl RunSummary {
                     elapsed_us: i.duration_us,
                 })
                 .collect(),
+            // An imported Spark application has no answer (its digest is empty).
             result: end
-                .filter(|e| e.result != AppResult::Failed)
+                .filter(|e| e.result != AppResult::Failed && !e.result_digest.is_empty())
                 .map(|e| e.answer.clone()),
             result_digest: end
-                .filter(|e| e.result != AppResult::Failed)
+                .filter(|e| e.result != AppResult::Failed && !e.result_digest.is_empty())
                 .map(|e| e.result_digest.clone()),
             error: end
                 .and_then(|e| e.error.clone())

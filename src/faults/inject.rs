@@ -233,6 +233,7 @@ mod tests {
             kind,
             time_us: 0,
             engine: None,
+            inferred: false,
         }
     }
 

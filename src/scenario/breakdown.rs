@@ -93,6 +93,7 @@ mod tests {
             kind,
             time_us,
             engine: None,
+            inferred: false,
         }
     }
 

@@ -133,6 +133,7 @@ mod tests {
         Event {
             time_us: 0,
             engine: None,
+            inferred: false,
             kind: EventKind::TaskEnd {
                 task: 0,
                 stage: 0,

@@ -5,7 +5,7 @@
 //! line saying what was left out); `--json` has everything. This module only formats a
 //! [`RunSummary`]; it reads no events itself.
 
-use crate::events::log::{fold_event_log, looks_like_event_log, EventLogError, ParsedLog};
+use crate::events::log::{looks_like_event_log, EventLogError, ParsedLog};
 use crate::events::status::AppStatus;
 use crate::events::summary::{EngineFold, JobSummary, RunSummary, StageSummary};
 use crate::events::{DependencyKind, SkipReason};
@@ -65,6 +65,8 @@ pub struct LogSummary {
 pub enum SummaryError {
     #[error(transparent)]
     Log(#[from] EventLogError),
+    #[error(transparent)]
+    Read(#[from] crate::sparklog::LogError),
     /// The file is not one of ember's event logs (exit 2).
     #[error("{0}")]
     NotALog(String),
@@ -74,40 +76,39 @@ pub enum SummaryError {
 /// object of `run --json` for the run that wrote it, and its human summary's parts.
 pub fn summarize_log(path: &Path) -> Result<LogSummary, SummaryError> {
     let shown = path.display();
-    if path.is_dir() {
+    let rolling = crate::sparklog::is_rolling_log(path);
+    if path.is_dir() && !rolling {
         return Err(SummaryError::NotALog(format!(
-            "{shown}: a directory, not an event log"
+            "{shown}: a directory, not an event log (nor a rolling Spark log's eventlog_v2_… directory)"
         )));
     }
-    let head = std::fs::File::open(path)
-        .and_then(|f| {
-            use std::io::Read;
-            let mut b = Vec::new();
-            f.take(4096).read_to_end(&mut b).map(|_| b)
-        })
-        .map_err(|error| EventLogError::Io {
-            path: path.to_path_buf(),
-            error,
-        })?;
-    if head.is_empty() {
-        return Err(SummaryError::NotALog(format!("{shown}: the file is empty")));
-    }
-    if !looks_like_event_log(&head) {
-        return Err(SummaryError::NotALog(format!(
-            "{shown}: a scenario, not an event log: `ember run {shown}` runs it and prints its summary"
-        )));
-    }
-    if String::from_utf8_lossy(&head).contains("\"Event\":\"SparkListener") {
-        return Err(SummaryError::NotALog(format!(
-            "{shown}: an Apache Spark event log; ember summarises its own logs (reading Spark's arrives with the Spark import)"
-        )));
+    if !rolling && crate::sparklog::source::Codec::of(path) == crate::sparklog::source::Codec::None
+    {
+        let head = std::fs::File::open(path)
+            .and_then(|f| {
+                use std::io::Read;
+                let mut b = Vec::new();
+                f.take(4096).read_to_end(&mut b).map(|_| b)
+            })
+            .map_err(|error| EventLogError::Io {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        if head.is_empty() {
+            return Err(SummaryError::NotALog(format!("{shown}: the file is empty")));
+        }
+        if !looks_like_event_log(&head) {
+            return Err(SummaryError::NotALog(format!(
+                "{shown}: a scenario, not an event log: `ember run {shown}` runs it and prints its summary"
+            )));
+        }
     }
     let mut fold = EngineFold::default();
-    let read = fold_event_log(path, |e| fold.apply(e))?;
+    let read = crate::sparklog::fold_log(path, |e| fold.apply(e))?;
     Ok(LogSummary {
         summary: fold.summary(),
         lineage: lineage_in_log(fold.main()),
-        read,
+        read: read.parsed,
     })
 }
 
@@ -154,13 +155,27 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
         None => format!("no end in the log, after {}", duration(s.elapsed_us)),
     };
     let unknown = || "?".to_string();
-    let _ = writeln!(
-        out,
-        "scenario {} ({} clock, seed {}): {status}",
-        s.scenario.clone().unwrap_or_else(unknown),
-        s.clock.clone().unwrap_or_else(unknown),
-        s.seed.map_or_else(unknown, |x| x.to_string())
-    );
+    match &s.spark {
+        Some(app) => {
+            let _ = writeln!(
+                out,
+                "Apache Spark {} application {} ({}, run by {}): {status}",
+                app.spark_version,
+                s.scenario.clone().unwrap_or_else(unknown),
+                app.app_id,
+                app.user
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "scenario {} ({} clock, seed {}): {status}",
+                s.scenario.clone().unwrap_or_else(unknown),
+                s.clock.clone().unwrap_or_else(unknown),
+                s.seed.map_or_else(unknown, |x| x.to_string())
+            );
+        }
+    }
     if !lineage.is_empty() {
         let lines: Vec<&str> = lineage.lines().collect();
         out.push_str("\nlineage of the last RDD acted on:\n");

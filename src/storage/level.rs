@@ -55,6 +55,18 @@ impl StorageLevel {
         }
     }
 
+    /// The level with these flags (Spark's `StorageLevel(useDisk, useMemory, useOffHeap,
+    /// deserialized, replication)`).
+    pub const fn from_flags(
+        disk: bool,
+        memory: bool,
+        off_heap: bool,
+        deserialized: bool,
+        replication: u8,
+    ) -> Self {
+        Self::new(disk, memory, off_heap, deserialized, replication)
+    }
+
     /// The level named `name` (Spark's constant names), if there is one.
     ///
     /// ```

@@ -122,6 +122,7 @@ mod tests {
             kind,
             time_us: t,
             engine,
+            inferred: false,
         }
     }
 

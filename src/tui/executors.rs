@@ -208,10 +208,15 @@ pub fn lines(
         let x = tally.get(&e.name).unwrap_or(&none);
         let (in_memory, on_disk) = stored(s, &e.name);
         let mut text = format!(
-            "{} on {} ({}): {} cores, {} of storage memory{}. {} task{} done, {} failed, {} running, {} in tasks; its blocks: {} in memory, {} on disk; its tasks read {} of input and {} of shuffle, and wrote {} of shuffle.",
+            "{} on {}{}: {} cores, {} of storage memory{}. {} task{} done, {} failed, {} running, {} in tasks; its blocks: {} in memory, {} on disk; its tasks read {} of input and {} of shuffle, and wrote {} of shuffle.",
             e.name,
             e.host,
-            e.rack,
+            // An imported Spark log knows no racks.
+            if e.rack.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.rack)
+            },
             e.cores,
             glue(&bytes(e.storage_memory)),
             if e.alive { "" } else { " (lost)" },

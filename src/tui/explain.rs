@@ -146,6 +146,14 @@ pub fn explain(e: &Event) -> String {
     use EventKind as K;
     match &e.kind {
         K::AppStart {
+            app,
+            spark: Some(spark),
+            ..
+        } => format!(
+            "Apache Spark {} application {app} ({}) starts, run by {}",
+            spark.spark_version, spark.app_id, spark.user
+        ),
+        K::AppStart {
             app, clock, seed, ..
         } => format!("the run of {app} starts on the {clock} clock with seed {seed}"),
         K::ExecutorAdded {
@@ -155,7 +163,12 @@ pub fn explain(e: &Event) -> String {
             cores,
             storage_memory,
         } => format!(
-            "{executor} joins on {host} ({rack}) with {cores} cores and {} of storage memory",
+            "{executor} joins on {host}{} with {cores} cores and {} of storage memory",
+            if rack.is_empty() {
+                String::new()
+            } else {
+                format!(" ({rack})")
+            },
             bytes(*storage_memory)
         ),
         K::ExecutorRemoved { executor, reason } => format!("{executor} is gone: {reason}"),
@@ -324,9 +337,14 @@ pub fn explain(e: &Event) -> String {
             to_disk,
             for_block,
         } => format!(
-            "{block} ({}) evicted from {executor}'s memory{} for {for_block}",
+            "{block} ({}) evicted from {executor}'s memory{}{}",
             bytes(*b),
-            if *to_disk { " to its disk" } else { "" }
+            if *to_disk { " to its disk" } else { "" },
+            if for_block.is_empty() {
+                String::new()
+            } else {
+                format!(" for {for_block}")
+            }
         ),
         K::BlockRemoved {
             block,

@@ -47,7 +47,6 @@ pub mod view;
 pub mod what_if;
 
 use crate::cluster::Clock;
-use crate::events::log::parse_event_log;
 use crate::events::{Event, EventListener};
 use crate::scenario::{self, Overrides, RunError, RunOptions};
 use app::App;
@@ -114,7 +113,7 @@ impl EventListener for Forward {
 /// with a message and exit 2. A scenario starts running at once.
 pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
     let path = Path::new(target);
-    if path.is_dir() {
+    if path.is_dir() && !crate::sparklog::is_rolling_log(path) {
         return Err(LaunchError::Input(format!(
             "{target}: {}",
             scenario::A_DIRECTORY
@@ -125,21 +124,18 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
             "{target}: the file is empty; give a scenario file or an event log"
         )));
     }
-    if crate::events::log::is_event_log_file(path) {
+    if crate::sparklog::is_event_log(path) {
         if o.variant.is_some() || !o.sets.is_empty() || o.seed.is_some() {
             return Err(LaunchError::Input(format!(
                 "{target}: an event log replays the run it recorded; --variant, --set and --seed change a scenario before it runs"
             )));
         }
-        let bytes =
-            std::fs::read(path).map_err(|e| LaunchError::Input(format!("{target}: {e}")))?;
-        let text = String::from_utf8_lossy(&bytes);
-        if text.contains("\"Event\":\"SparkListener") {
-            return Err(LaunchError::Input(format!(
-                "{target}: an Apache Spark event log; reading Spark's logs arrives with the Spark import step (ember reads its own logs now)"
-            )));
-        }
-        let parsed = parse_event_log(&text, path).map_err(|e| LaunchError::Input(e.to_string()))?;
+        let (read, events) =
+            crate::sparklog::read_log(path).map_err(|e| LaunchError::Input(e.to_string()))?;
+        let parsed = crate::events::log::ParsedLog {
+            events,
+            ..read.parsed
+        };
         if parsed.events.is_empty() {
             return Err(LaunchError::Input(format!(
                 "{target}: the event log holds no event"

@@ -212,6 +212,7 @@ mod tests {
                 },
                 time_us: i as u64 * 10,
                 engine: None,
+                inferred: false,
             });
         }
         Log::from_events(events)

@@ -289,6 +289,7 @@ mod tests {
             kind,
             time_us: 1,
             engine: None,
+            inferred: false,
         }
     }
 

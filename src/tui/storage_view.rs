@@ -222,11 +222,16 @@ pub fn lines(
             out.push(Line::from(vec![
                 Span::styled("   last eviction: ", theme::dim()),
                 Span::raw(format!(
-                    "{} ({}{}) for {} at {}",
+                    "{} ({}{}){} at {}",
                     ev.block,
                     bytes(ev.bytes),
                     if ev.to_disk { ", to disk" } else { "" },
-                    ev.for_block,
+                    // An imported Spark log does not say what a block made room for.
+                    if ev.for_block.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" for {}", ev.for_block)
+                    },
                     duration(ev.time_us)
                 )),
                 Span::styled(format!(" · {} in all", x.evicted_total), theme::dim()),
