@@ -140,6 +140,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write an event log (ember's or Apache Spark's) in another format: a Chrome/Perfetto
+    /// trace, or its lineage as Graphviz DOT.
+    #[command(group = clap::ArgGroup::new("format").required(true).multiple(true))]
+    Export {
+        /// An event log, as `ember summary` reads them
+        log: PathBuf,
+        /// Write a Chrome/Perfetto trace (a track per executor core, a slice per task)
+        #[arg(long, value_name = "FILE", group = "format")]
+        chrome_trace: Option<PathBuf>,
+        /// Write the lineage as Graphviz DOT (stages as clusters, shuffle edges dashed)
+        #[arg(long, value_name = "FILE", group = "format")]
+        dot: Option<PathBuf>,
+    },
     /// List the bundled scenarios.
     Scenarios,
 }

@@ -62,6 +62,7 @@ pub mod cluster;
 pub mod context;
 pub mod dfs;
 pub mod events;
+pub mod export;
 pub mod faults;
 pub mod hashing;
 pub mod human;

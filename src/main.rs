@@ -72,6 +72,17 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Summary { log, json } => summary(&log, json),
+        Command::Export {
+            log,
+            chrome_trace,
+            dot,
+        } => {
+            match ember::export::export(&log, chrome_trace.as_deref(), dot.as_deref()) {
+                Ok(said) => said.iter().for_each(|l| eprintln!("ember: {l}")),
+                Err(e) => return fail(2, e),
+            }
+            ExitCode::SUCCESS
+        }
         Command::Scenarios => {
             out(&bundled::listing());
             ExitCode::SUCCESS
@@ -225,18 +236,7 @@ fn compare(name: &str, o: &Overrides, json: bool, csv: Option<PathBuf>) -> ExitC
             Err(e) => return fail(1, e),
         }
     }
-    if json {
-        out(&format!(
-            "{}\n",
-            serde_json::to_string(&c).unwrap_or_default()
-        ));
-    } else {
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(80);
-        out(&c.render(width));
-    }
+    out(&c.output(json));
     match c.failed_runs() {
         0 if c.answers_agree() => ExitCode::SUCCESS,
         0 => fail(

@@ -240,6 +240,19 @@ impl Comparison {
         })
     }
 
+    /// What `ember compare` prints: one JSON object with `json`, else the text as wide as the
+    /// terminal says it is (`COLUMNS`, 80 when unset).
+    pub fn output(&self, json: bool) -> String {
+        if json {
+            return format!("{}\n", serde_json::to_string(self).unwrap_or_default());
+        }
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(80);
+        self.render(width)
+    }
+
     /// The comparison as text `width` columns wide: a table, the variants' changes, a chart of
     /// the later iterations' mean time, and whether the answers agree.
     pub fn render(&self, width: usize) -> String {
