@@ -140,12 +140,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write an event log (ember's or Apache Spark's) in another format: a Chrome/Perfetto
-    /// trace, or its lineage as Graphviz DOT.
+    /// Write an event log (ember's or Apache Spark's) in another format: Apache Spark's event
+    /// log, a Chrome/Perfetto trace, or its lineage as Graphviz DOT.
     #[command(group = clap::ArgGroup::new("format").required(true).multiple(true))]
     Export {
         /// An event log, as `ember summary` reads them
         log: PathBuf,
+        /// Write it in Apache Spark's event-log format, for Spark's History Server (a run of
+        /// both engines: one application per engine, FILE's name with -spark and -mapreduce)
+        #[arg(long, value_name = "FILE", group = "format")]
+        spark: Option<PathBuf>,
         /// Write a Chrome/Perfetto trace (a track per executor core, a slice per task)
         #[arg(long, value_name = "FILE", group = "format")]
         chrome_trace: Option<PathBuf>,

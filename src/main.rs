@@ -74,10 +74,11 @@ fn main() -> ExitCode {
         Command::Summary { log, json } => summary(&log, json),
         Command::Export {
             log,
-            chrome_trace,
+            spark,
+            chrome_trace: c,
             dot,
         } => {
-            match ember::export::export(&log, chrome_trace.as_deref(), dot.as_deref()) {
+            match ember::export::export(&log, spark.as_deref(), c.as_deref(), dot.as_deref()) {
                 Ok(said) => said.iter().for_each(|l| eprintln!("ember: {l}")),
                 Err(e) => return fail(2, e),
             }

@@ -15,6 +15,70 @@ fn ember(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The log exported in Apache Spark's format (one application per engine) and read back gives
+/// the run's summary, ember's own events included; and the Spark events alone (the `"Ember"`
+/// copies stripped, as another tool would keep them) give its jobs, stages and tasks.
+fn round_trip_through_sparks_format(name: &str, dir: &std::path::Path, log: &str, run: &str) {
+    let out = dir.join(format!("{name}.spark.json"));
+    let (code, _, err) = ember(&["export", log, "--spark", &out.display().to_string()]);
+    assert_eq!(code, Some(0), "{name}: {err}");
+    let run: serde_json::Value = serde_json::from_str(run).expect("run json");
+    let apps: Vec<(std::path::PathBuf, serde_json::Value)> = match run.get("engines") {
+        None => vec![(out.clone(), run.clone())],
+        Some(engines) => ember::events::Engine::ALL
+            .iter()
+            .map(|e| {
+                (
+                    ember::export::engine_file(&out, *e),
+                    engines[e.name()].clone(),
+                )
+            })
+            .collect(),
+    };
+    for (file, theirs) in apps {
+        let (read, events) = ember::sparklog::read_log(&file).expect("reads back");
+        assert_eq!(read.format, ember::sparklog::LogFormat::Spark, "{name}");
+        assert!(
+            read.parsed.skipped.is_empty(),
+            "{name}: {:?}",
+            read.parsed.skipped
+        );
+        let back = ember::events::summary::RunSummary::from_events(&events);
+        let back = serde_json::to_value(&back).expect("json");
+        assert_eq!(back, theirs, "{name}: {} round trips", file.display());
+        // Spark's events alone.
+        let text = std::fs::read_to_string(&file).expect("export");
+        let stripped: String = text
+            .lines()
+            .filter_map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+                let custom = v["Event"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("org.ember."));
+                v.as_object_mut().map(|o| o.remove("Ember"));
+                (!custom).then(|| format!("{v}\n"))
+            })
+            .collect();
+        let bare = dir.join(format!("{name}.bare.json"));
+        std::fs::write(&bare, stripped).expect("write");
+        let (_, events) = ember::sparklog::read_log(&bare).expect("Spark's events alone read");
+        let spark_only = ember::events::summary::RunSummary::from_events(&events);
+        let v = serde_json::to_value(&spark_only).expect("json");
+        for k in [
+            "jobs",
+            "stages",
+            "stages_skipped",
+            "tasks",
+            "task_failures",
+            "stages_run_by_job",
+            "stages_skipped_by_job",
+            "blocks_stored",
+        ] {
+            assert_eq!(v[k], theirs[k], "{name}: {k} from Spark's events alone");
+        }
+    }
+}
+
 #[test]
 fn every_bundled_scenarios_log_summarises_to_its_run_json() {
     let dir = std::env::temp_dir().join(format!("ember-summary-{}", std::process::id()));
@@ -33,6 +97,7 @@ fn every_bundled_scenarios_log_summarises_to_its_run_json() {
             text.contains(&format!("scenario {name} ")),
             "{name}: {text}"
         );
+        round_trip_through_sparks_format(name, &dir, &log, &run);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

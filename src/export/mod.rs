@@ -1,15 +1,19 @@
 //! `ember export`: an event log (ember's or Apache Spark's) written in other formats, for
-//! other tools: a Chrome/Perfetto trace ([`trace`]) and the lineage as Graphviz DOT ([`dot`]).
+//! other tools: Apache Spark's event-log format ([`crate::sparklog::export`]), a
+//! Chrome/Perfetto trace ([`trace`]) and the lineage as Graphviz DOT ([`dot`]).
 //!
 //! Each export reads the log once, streaming, through [`crate::sparklog::fold_log`]; it runs
-//! nothing and decides nothing. Writing ember's runs in Spark's own event-log format is a later
-//! step.
+//! nothing and decides nothing.
 
 pub mod dot;
 pub mod trace;
 
 use crate::events::summary::EngineFold;
+use crate::events::Engine;
+use crate::sparklog::export::SparkExport;
 use crate::sparklog::{fold_log, LogError, ReadLog};
+use std::collections::BTreeMap;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 /// What can go wrong exporting.
@@ -31,6 +35,75 @@ pub struct Exported {
     pub read: ReadLog,
     /// One line for the user: what was written where.
     pub said: String,
+}
+
+/// Where one engine's application of a two-engine log goes: `run.json` → `run-spark.json`.
+pub fn engine_file(out: &Path, engine: Engine) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}-{}.{}", engine.name(), ext.to_string_lossy()),
+        None => format!("{stem}-{}", engine.name()),
+    };
+    out.with_file_name(name)
+}
+
+/// Writes the log at `log` in Apache Spark's event-log format to `out`; a log of two engines'
+/// runs as one Spark application per engine, beside `out` ([`engine_file`]).
+pub fn spark(log: &Path, out: &Path) -> Result<Exported, ExportError> {
+    type Writer = SparkExport<BufWriter<std::fs::File>>;
+    let mut apps: BTreeMap<Option<Engine>, (PathBuf, Writer)> = BTreeMap::new();
+    let mut engines_seen = false;
+    let mut failed: Option<ExportError> = None;
+    let read = fold_log(log, |e| {
+        if failed.is_some() {
+            return;
+        }
+        let engine = e.run_engine(engines_seen);
+        engines_seen |= engine.is_some();
+        let app = match apps.entry(engine) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let path = engine.map_or_else(|| out.to_path_buf(), |en| engine_file(out, en));
+                match std::fs::File::create(&path) {
+                    Ok(f) => v.insert((path, SparkExport::new(BufWriter::new(f)))),
+                    Err(error) => {
+                        failed = Some(ExportError::Write { path, error });
+                        return;
+                    }
+                }
+            }
+        };
+        let mut one = e.clone();
+        one.engine = None;
+        if let Err(error) = app.1.add(&one) {
+            failed = Some(ExportError::Write {
+                path: app.0.clone(),
+                error,
+            });
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let mut wrote = Vec::new();
+    for (_, (path, w)) in apps {
+        let lines = w.lines;
+        w.finish().map_err(|error| ExportError::Write {
+            path: path.clone(),
+            error,
+        })?;
+        wrote.push(format!("{} ({lines} lines)", path.display()));
+    }
+    Ok(Exported {
+        read,
+        said: format!(
+            "wrote {} in Apache Spark's event-log format (Spark's History Server lists it; `ember tui` reads it back)",
+            wrote.join(" and ")
+        ),
+    })
 }
 
 /// Writes the log at `log` as a Chrome/Perfetto trace to `out`.
@@ -84,14 +157,19 @@ pub fn dot(log: &Path, out: &Path) -> Result<Exported, ExportError> {
     })
 }
 
-/// `ember export LOG --chrome-trace FILE --dot FILE`: every export asked for, in turn; returns
+/// `ember export LOG --spark FILE --chrome-trace FILE --dot FILE`: every export asked for, in turn; returns
 /// what to tell the user (the log's warnings once, then what was written).
 pub fn export(
     log: &Path,
+    spark_file: Option<&Path>,
     chrome: Option<&Path>,
     dot_file: Option<&Path>,
 ) -> Result<Vec<String>, ExportError> {
-    for out in chrome.iter().chain(dot_file.iter()) {
+    for out in spark_file
+        .iter()
+        .chain(chrome.iter())
+        .chain(dot_file.iter())
+    {
         let same = |a: &Path, b: &Path| {
             a.canonicalize()
                 .ok()
@@ -119,6 +197,9 @@ pub fn export(
         }
         said.push(e.said);
     };
+    if let Some(out) = spark_file {
+        tell(spark(log, out)?);
+    }
     if let Some(out) = chrome {
         tell(chrome_trace(log, out)?);
     }

@@ -107,6 +107,15 @@ impl SparkImport {
             self.skip(number, "not a Spark event", "no \"Event\" name");
             return false;
         };
+        if memchr::memmem::find(trimmed, b"\"Ember\"").is_some() {
+            if let Ok(EmberLine { ember }) = serde_json::from_slice::<EmberLine>(trimmed) {
+                // ember's own event, exported beside Spark's (see `super::export`): exact.
+                self.started = true;
+                self.events += 1;
+                out.push(ember);
+                return false;
+            }
+        }
         if !is_read(name) {
             if !FOLDED.contains(&name) {
                 let what = format!("Spark's {name}");
@@ -724,6 +733,13 @@ impl SparkImport {
             self.push(out, at, kind, true);
         }
     }
+}
+
+/// A line of ember's Spark export: the ember event it stands for.
+#[derive(serde::Deserialize)]
+struct EmberLine {
+    #[serde(rename = "Ember")]
+    ember: Event,
 }
 
 /// Whether the importer reads events of this name.

@@ -456,10 +456,13 @@ pub enum SparkEvent {
     },
 }
 
-/// The `Event` name of a line, read off its first bytes without parsing the rest (a line
-/// ember skips, such as `SparkListenerEnvironmentUpdate`, is never parsed whole).
+/// The `Event` name of a line, found without parsing the line (a line ember skips, such as
+/// `SparkListenerEnvironmentUpdate`, is never parsed whole). Spark writes it first; a tool that
+/// sorted the keys moved it, so the rest of the line is searched when it is not near the start.
 pub fn event_name(line: &[u8]) -> Option<&str> {
-    let at = memchr::memmem::find(&line[..line.len().min(256)], b"\"Event\"")?;
+    let key = b"\"Event\"";
+    let at = memchr::memmem::find(&line[..line.len().min(256)], key)
+        .or_else(|| memchr::memmem::find(line, key))?;
     let rest = &line[at + 7..];
     let rest = trim_start(rest);
     let rest = trim_start(rest.strip_prefix(b":")?);

@@ -4,10 +4,11 @@
 //! lz4 or snappy as Spark frames them, or a rolling log's directory), tells ember's format from
 //! Spark's by its first line, and hands every event to a fold as it is read: ember's lines as
 //! they are, Spark's through [`import::SparkImport`]. Nothing is kept but what the fold keeps,
-//! so a log of any size streams. Writing ember's runs in Spark's format is a later step; the
-//! events themselves and ember's own log format are [`crate::events`]'s.
+//! so a log of any size streams. [`export`] writes ember's runs in Spark's format. The events
+//! themselves and ember's own log format are [`crate::events`]'s.
 
 mod blocks;
+pub mod export;
 pub mod import;
 pub mod json;
 pub mod source;
