@@ -68,7 +68,10 @@ pub fn spark(log: &Path, out: &Path) -> Result<Exported, ExportError> {
             std::collections::btree_map::Entry::Vacant(v) => {
                 let path = engine.map_or_else(|| out.to_path_buf(), |en| engine_file(out, en));
                 match std::fs::File::create(&path) {
-                    Ok(f) => v.insert((path, SparkExport::new(BufWriter::new(f)))),
+                    Ok(f) => {
+                        let suffix = engine.map_or(String::new(), |en| format!("-{}", en.name()));
+                        v.insert((path, SparkExport::new(BufWriter::new(f), &suffix)))
+                    }
                     Err(error) => {
                         failed = Some(ExportError::Write { path, error });
                         return;
@@ -97,10 +100,17 @@ pub fn spark(log: &Path, out: &Path) -> Result<Exported, ExportError> {
         })?;
         wrote.push(format!("{} ({lines} lines)", path.display()));
     }
+    // Spark's History Server reads a file name's extension as its codec.
+    let named = match out.extension().map(|x| x.to_string_lossy().into_owned()) {
+        Some(x) if !["lz4", "lzf", "snappy", "zstd"].contains(&x.as_str()) => format!(
+            "; for Spark's History Server, name it without .{x}: it reads an extension as a codec"
+        ),
+        _ => String::new(),
+    };
     Ok(Exported {
         read,
         said: format!(
-            "wrote {} in Apache Spark's event-log format (Spark's History Server lists it; `ember tui` reads it back)",
+            "wrote {} in Apache Spark's event-log format (`ember tui` reads it back{named})",
             wrote.join(" and ")
         ),
     })

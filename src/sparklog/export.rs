@@ -31,6 +31,9 @@ use std::io::Write;
 /// 2026-01-01 00:00:00 UTC, in milliseconds since the epoch: where a virtual clock's run starts.
 pub const VIRTUAL_START_MS: u64 = 1_767_225_600_000;
 
+/// The port written in block managers' ids (Spark requires one above 0).
+pub const BLOCK_MANAGER_PORT: u32 = 7337;
+
 /// The Spark version whose format the export follows.
 pub const FORMAT_VERSION: &str = "4.3.0";
 
@@ -46,17 +49,24 @@ pub struct SparkExport<W: Write> {
     hosts: BTreeMap<String, String>,
     rdds: BTreeMap<usize, RddInfo>,
     stages: BTreeMap<usize, StageInfo>,
-    /// Each stage attempt's submission time (ms).
-    submitted: BTreeMap<(usize, usize), u64>,
+    /// Each stage attempt's submission time (ms) and tasks.
+    submitted: BTreeMap<(usize, usize), (u64, usize)>,
+    /// Each block's size in memory, where it is stored (Spark reports a dropped block's size).
+    sizes: BTreeMap<(String, String), u64>,
+    /// Added to the application's id (an engine's name, for one of two engines' runs).
+    suffix: String,
     tasks: BTreeMap<usize, Launched>,
     /// Lines written.
     pub lines: usize,
 }
 
 impl<W: Write> SparkExport<W> {
-    /// An export to `out`.
-    pub fn new(out: W) -> Self {
+    /// An export to `out`; `suffix` is added to the application's id (`-spark`, `-mapreduce`
+    /// for each engine's run of a log of two), so that the History Server lists both.
+    pub fn new(out: W, suffix: &str) -> Self {
         SparkExport {
+            sizes: BTreeMap::new(),
+            suffix: suffix.to_string(),
             out,
             base_ms: VIRTUAL_START_MS,
             hosts: BTreeMap::new(),
@@ -121,13 +131,15 @@ impl<W: Write> SparkExport<W> {
                     Some(s) => (s.app_id.clone(), s.user.clone()),
                     None => (format!("ember-{app}-{seed}"), "ember".to_string()),
                 };
+                let id = format!("{id}{}", self.suffix);
                 let start = SparkEvent::ApplicationStart {
                     name: app.clone(),
                     id: Some(id),
                     time_ms: self.base_ms,
                     user,
                 };
-                self.line(&start, Some(e))
+                self.line(&start, Some(e))?;
+                self.environment(app)
             }
             EventKind::ExecutorAdded {
                 executor,
@@ -215,7 +227,8 @@ impl<W: Write> SparkExport<W> {
                 partitions,
                 ..
             } => {
-                self.submitted.insert((*stage, *attempt), at);
+                self.submitted
+                    .insert((*stage, *attempt), (at, partitions.len()));
                 let mut info = self.stage_info(*stage, *attempt, "");
                 info.tasks = partitions.len();
                 info.submitted_ms = Some(at);
@@ -232,7 +245,11 @@ impl<W: Write> SparkExport<W> {
                 reason,
             } => {
                 let mut info = self.stage_info(*stage, *attempt, "");
-                info.submitted_ms = self.submitted.get(&(*stage, *attempt)).copied();
+                // As Spark's, the attempt's own task count and submission time.
+                if let Some((ms, tasks)) = self.submitted.get(&(*stage, *attempt)) {
+                    info.submitted_ms = Some(*ms);
+                    info.tasks = *tasks;
+                }
                 info.completed_ms = Some(at);
                 if *result == Outcome::Failed {
                     info.failure = Some(reason.clone().unwrap_or_else(|| "failed".into()));
@@ -321,7 +338,8 @@ impl<W: Write> SparkExport<W> {
                     BlockStore::Memory => (*bytes, 0),
                     BlockStore::Disk => (0, *bytes),
                 };
-                let u = self.block_update(block, executor, memory, disk);
+                self.sizes.insert((block.clone(), executor.clone()), memory);
+                let u = self.block_update(block, executor, (memory, memory > 0), disk);
                 self.line(&u, Some(e))
             }
             EventKind::BlockEvicted {
@@ -331,14 +349,20 @@ impl<W: Write> SparkExport<W> {
                 to_disk,
                 ..
             } => {
+                // Spark reports the size dropped from memory, and the disk copy's.
                 let disk = if *to_disk { *bytes } else { 0 };
-                let u = self.block_update(block, executor, 0, disk);
+                self.sizes.remove(&(block.clone(), executor.clone()));
+                let u = self.block_update(block, executor, (*bytes, false), disk);
                 self.line(&u, Some(e))
             }
             EventKind::BlockRemoved {
                 block, executor, ..
             } => {
-                let u = self.block_update(block, executor, 0, 0);
+                let memory = self
+                    .sizes
+                    .remove(&(block.clone(), executor.clone()))
+                    .unwrap_or(0);
+                let u = self.block_update(block, executor, (memory, false), 0);
                 self.line(&u, Some(e))
             }
             EventKind::AppEnd { result, .. } => {
@@ -358,27 +382,58 @@ impl<W: Write> SparkExport<W> {
         Ok(self.out)
     }
 
+    /// `SparkListenerEnvironmentUpdate`: the History Server's environment page needs one.
+    /// `spark.ember.version` marks it as ember's (its import skips it without a word).
+    fn environment(&mut self, app: &str) -> std::io::Result<()> {
+        let v = serde_json::json!({
+            "Event": "SparkListenerEnvironmentUpdate",
+            "JVM Information": {"Java Version": "none (ember)", "Java Home": "", "Scala Version": ""},
+            "Spark Properties": {
+                "spark.app.name": app,
+                "spark.master": "ember",
+                "spark.ember.version": env!("CARGO_PKG_VERSION"),
+            },
+            "Hadoop Properties": {},
+            "System Properties": {},
+            "Metrics Properties": {},
+            "Classpath Entries": {},
+        });
+        writeln!(self.out, "{v}")?;
+        self.lines += 1;
+        Ok(())
+    }
+
     fn block_manager(&self, executor: &str) -> BlockManagerIdJson {
         BlockManagerIdJson {
             executor: executor.to_string(),
             host: self.hosts.get(executor).cloned().unwrap_or_default(),
-            port: 0,
+            // Spark's `BlockManagerId` needs a port above 0; ember's block managers have none.
+            port: BLOCK_MANAGER_PORT,
         }
     }
 
-    fn block_update(&self, block: &str, executor: &str, memory: u64, disk: u64) -> SparkEvent {
+    /// A block update: `memory` is the size in memory (or dropped from it) and whether it is
+    /// still there; `disk` the size on disk.
+    fn block_update(
+        &self,
+        block: &str,
+        executor: &str,
+        memory: (u64, bool),
+        disk: u64,
+    ) -> SparkEvent {
+        let (memory_size, in_memory) = memory;
         SparkEvent::BlockUpdated {
             info: BlockUpdatedInfoJson {
                 block_manager: self.block_manager(executor),
                 block: block.to_string(),
                 storage: StorageLevelJson {
                     use_disk: disk > 0,
-                    use_memory: memory > 0,
+                    use_memory: in_memory,
                     use_off_heap: false,
-                    deserialized: memory > 0,
+                    deserialized: in_memory,
                     replication: 1,
                 },
-                memory_size: memory,
+                memory_size,
                 disk_size: disk,
             },
         }

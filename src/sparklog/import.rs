@@ -116,8 +116,10 @@ impl SparkImport {
                 return false;
             }
         }
+        let ember_environment = name == "SparkListenerEnvironmentUpdate"
+            && memchr::memmem::find(trimmed, b"spark.ember.version").is_some();
         if !is_read(name) {
-            if !FOLDED.contains(&name) {
+            if !FOLDED.contains(&name) && !ember_environment {
                 let what = format!("Spark's {name}");
                 self.skip(number, &what, "ember does not model it");
             }

@@ -82,6 +82,10 @@ pub struct StageInfoJson {
     pub accumulables: Vec<serde_json::Value>,
     #[serde(rename = "Resource Profile Id")]
     pub resource_profile: i32,
+    #[serde(rename = "Shuffle Push Enabled")]
+    pub shuffle_push_enabled: bool,
+    #[serde(rename = "Shuffle Push Mergers Count")]
+    pub shuffle_push_mergers: u32,
 }
 
 /// Spark's `TaskInfo`.
