@@ -141,24 +141,33 @@ pub enum Command {
         json: bool,
     },
     /// Write an event log (ember's or Apache Spark's) in another format: Apache Spark's event
-    /// log, a Chrome/Perfetto trace, or its lineage as Graphviz DOT.
-    #[command(group = clap::ArgGroup::new("format").required(true).multiple(true))]
-    Export {
-        /// An event log, as `ember summary` reads them
-        log: PathBuf,
-        /// Write it in Apache Spark's event-log format, for Spark's History Server (a run of
-        /// both engines: one application per engine, FILE's name with -spark and -mapreduce)
-        #[arg(long, value_name = "FILE", group = "format")]
-        spark: Option<PathBuf>,
-        /// Write a Chrome/Perfetto trace (a track per executor core, a slice per task)
-        #[arg(long, value_name = "FILE", group = "format")]
-        chrome_trace: Option<PathBuf>,
-        /// Write the lineage as Graphviz DOT (stages as clusters, shuffle edges dashed)
-        #[arg(long, value_name = "FILE", group = "format")]
-        dot: Option<PathBuf>,
-    },
+    /// log, a Chrome/Perfetto trace, or its lineage as Graphviz DOT; or a scenario as an Apache
+    /// Spark program.
+    Export(ExportArgs),
     /// List the bundled scenarios.
     Scenarios,
+}
+
+/// `ember export`'s input and outputs.
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("format").required(true).multiple(true))]
+pub struct ExportArgs {
+    /// An event log, as `ember summary` reads them (a scenario with --spark-program)
+    pub log: PathBuf,
+    /// Write the scenario (a file or a bundled scenario's name) as a Spark program in Scala,
+    /// its data in FILE's folder (pipeline scenarios)
+    #[arg(long, value_name = "FILE", group = "format", conflicts_with_all = ["spark", "chrome_trace", "dot"])]
+    pub spark_program: Option<PathBuf>,
+    /// Write it in Apache Spark's event-log format, for Spark's History Server (a run of
+    /// both engines: one application per engine, FILE's name with -spark and -mapreduce)
+    #[arg(long, value_name = "FILE", group = "format")]
+    pub spark: Option<PathBuf>,
+    /// Write a Chrome/Perfetto trace (a track per executor core, a slice per task)
+    #[arg(long, value_name = "FILE", group = "format")]
+    pub chrome_trace: Option<PathBuf>,
+    /// Write the lineage as Graphviz DOT (stages as clusters, shuffle edges dashed)
+    #[arg(long, value_name = "FILE", group = "format")]
+    pub dot: Option<PathBuf>,
 }
 
 /// `--clock`.

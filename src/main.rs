@@ -72,18 +72,13 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Summary { log, json } => summary(&log, json),
-        Command::Export {
-            log,
-            spark,
-            chrome_trace: c,
-            dot,
-        } => {
-            match ember::export::export(&log, spark.as_deref(), c.as_deref(), dot.as_deref()) {
-                Ok(said) => said.iter().for_each(|l| eprintln!("ember: {l}")),
-                Err(e) => return fail(2, e),
+        Command::Export(args) => match ember::export::run(&args) {
+            Ok(said) => {
+                said.iter().for_each(|l| eprintln!("ember: {l}"));
+                ExitCode::SUCCESS
             }
-            ExitCode::SUCCESS
-        }
+            Err(e) => fail(2, e),
+        },
         Command::Scenarios => {
             out(&bundled::listing());
             ExitCode::SUCCESS

@@ -1,11 +1,13 @@
 //! `ember export`: an event log (ember's or Apache Spark's) written in other formats, for
 //! other tools: Apache Spark's event-log format ([`crate::sparklog::export`]), a
-//! Chrome/Perfetto trace ([`trace`]) and the lineage as Graphviz DOT ([`dot`]).
+//! Chrome/Perfetto trace ([`trace`]) and the lineage as Graphviz DOT ([`dot`]); and a scenario
+//! as an Apache Spark program ([`program`]).
 //!
 //! Each export reads the log once, streaming, through [`crate::sparklog::fold_log`]; it runs
 //! nothing and decides nothing.
 
 pub mod dot;
+pub mod program;
 pub mod trace;
 
 use crate::events::summary::EngineFold;
@@ -21,6 +23,12 @@ use std::path::{Path, PathBuf};
 pub enum ExportError {
     #[error(transparent)]
     Read(#[from] LogError),
+    /// The scenario could not be read, or written as a program.
+    #[error("{0}")]
+    Scenario(String),
+    /// Flags that do not go together.
+    #[error("{0}")]
+    Usage(String),
     /// The output could not be written.
     #[error("{path}: {error}")]
     Write {
@@ -217,4 +225,57 @@ pub fn export(
         tell(dot(log, out)?);
     }
     Ok(said)
+}
+
+/// `ember export SCENARIO --spark-program FILE.scala`: the program, and its data in the folder
+/// `FILE-data` beside it.
+pub fn spark_program(scenario: &str, out: &Path) -> Result<Vec<String>, ExportError> {
+    let sc = crate::scenario::load(scenario, &crate::scenario::Overrides::default())
+        .map_err(|e| ExportError::Scenario(e.to_string()))?;
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "program".into());
+    let p = program::spark_program(&sc, &stem).map_err(ExportError::Scenario)?;
+    let folder = out.parent().unwrap_or(Path::new(""));
+    let write = |path: PathBuf, text: &str| -> Result<(), ExportError> {
+        let fail = |error| ExportError::Write {
+            path: path.clone(),
+            error,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        std::fs::write(&path, text).map_err(fail)
+    };
+    write(out.to_path_buf(), &p.scala)?;
+    for (rel, text) in &p.data {
+        write(folder.join(rel), text)?;
+    }
+    let mut said: Vec<String> = sc
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
+    said.push(format!(
+        "wrote {} and {} data files in {}; run it from its folder: {}",
+        out.display(),
+        p.data.len(),
+        folder.join(format!("{stem}-data")).display(),
+        p.command
+    ));
+    Ok(said)
+}
+
+/// `ember export`: the program of a scenario, or the log in each format asked for.
+pub fn run(a: &crate::cli::ExportArgs) -> Result<Vec<String>, ExportError> {
+    match &a.spark_program {
+        Some(p) => spark_program(&a.log.to_string_lossy(), p),
+        None => export(
+            &a.log,
+            a.spark.as_deref(),
+            a.chrome_trace.as_deref(),
+            a.dot.as_deref(),
+        ),
+    }
 }

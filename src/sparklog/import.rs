@@ -12,69 +12,63 @@
 //! RDD made it unneeded), which partitions a retried stage attempt computes, map outputs lost
 //! with an executor, evictions (a block Spark reports dropped from memory) and recomputations
 //! of cached partitions. Events ember does not model (SQL, streaming, resource profiles, the
-//! environment) are counted and skipped, one entry per event name. Block updates are
-//! [`super::blocks`]'s.
+//! environment) are counted and skipped, one entry per event name. Jobs and stages are
+//! [`super::stages`]'s, block updates [`super::blocks`]'s, the stateless conversions
+//! [`super::convert`]'s.
 
 use super::blocks::Blocks;
-use super::json::{event_name, RddInfoJson, SparkEvent, StageInfoJson, TaskMetricsJson};
-use crate::events::log::Skipped;
-use crate::events::{
-    AppResult, DependencyKind, Event, EventKind, Locality, Outcome, ParentInfo, RddInfo,
-    SkipReason, SparkApp, StageInfo, StageKind, SubmitReason, TaskEndReason, TaskMetrics,
+use super::convert::{
+    end_reason, event_ms, first_line, is_read, locality, partition_of, starts_work, task_metrics,
+    FOLDED,
 };
+use super::json::{event_name, SparkEvent};
+use crate::events::log::Skipped;
+use crate::events::{AppResult, Event, EventKind, Outcome, RddInfo, SparkApp, TaskEndReason};
 use crate::storage::StorageLevel;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Spark events read but not turned into one of ember's (what they say is folded into
-/// others): never warned about.
-const FOLDED: [&str; 3] = [
-    "SparkListenerLogStart",
-    "SparkListenerBlockManagerAdded",
-    "SparkListenerBlockManagerRemoved",
-];
-
 /// A job as the importer tracks it.
 #[derive(Default)]
-struct JobTrack {
-    listed: Vec<usize>,
-    submitted: BTreeSet<usize>,
-    fetch_failed: bool,
+pub(super) struct JobTrack {
+    pub(super) listed: Vec<usize>,
+    pub(super) submitted: BTreeSet<usize>,
+    pub(super) fetch_failed: bool,
 }
 
 /// A stage as the importer tracks it.
 #[derive(Default)]
-struct StageTrack {
-    partitions: usize,
-    map: bool,
-    shuffle: Option<usize>,
-    rdds: Vec<usize>,
+pub(super) struct StageTrack {
+    pub(super) partitions: usize,
+    pub(super) map: bool,
+    pub(super) shuffle: Option<usize>,
+    pub(super) rdds: Vec<usize>,
     /// Partitions whose latest attempt succeeded, and where.
-    succeeded: BTreeMap<usize, String>,
+    pub(super) succeeded: BTreeMap<usize, String>,
 }
 
 /// The importer: feed it lines with [`SparkImport::line`], then call [`SparkImport::finish`].
 #[derive(Default)]
 pub struct SparkImport {
     /// Lines seen before the application started, replayed once it has.
-    early: Vec<SparkEvent>,
-    started: bool,
-    base_ms: u64,
-    now_us: u64,
-    version: String,
+    pub(super) early: Vec<SparkEvent>,
+    pub(super) started: bool,
+    pub(super) base_ms: u64,
+    pub(super) now_us: u64,
+    pub(super) version: String,
     /// Executors added, waiting for their block manager's memory.
-    pending: Vec<(String, String, u32, u64)>,
-    memory: BTreeMap<String, u64>,
-    rdds: BTreeMap<usize, RddInfo>,
+    pub(super) pending: Vec<(String, String, u32, u64)>,
+    pub(super) memory: BTreeMap<String, u64>,
+    pub(super) rdds: BTreeMap<usize, RddInfo>,
     /// Shuffle ids by (map-side RDD, reading RDD), in Spark's order of creation.
-    shuffles: BTreeMap<(usize, usize), usize>,
-    written: BTreeSet<usize>,
-    jobs: BTreeMap<usize, JobTrack>,
-    stage_job: BTreeMap<usize, usize>,
-    stages: BTreeMap<usize, StageTrack>,
-    blocks: Blocks,
-    skipped: Vec<Skipped>,
+    pub(super) shuffles: BTreeMap<(usize, usize), usize>,
+    pub(super) written: BTreeSet<usize>,
+    pub(super) jobs: BTreeMap<usize, JobTrack>,
+    pub(super) stage_job: BTreeMap<usize, usize>,
+    pub(super) stages: BTreeMap<usize, StageTrack>,
+    pub(super) blocks: Blocks,
+    pub(super) skipped: Vec<Skipped>,
     /// The line being read (1-based).
-    line: usize,
+    pub(super) line: usize,
     /// Events translated.
     pub events: usize,
 }
@@ -164,7 +158,7 @@ impl SparkImport {
         }
     }
 
-    fn at(&mut self, ms: u64) -> u64 {
+    pub(super) fn at(&mut self, ms: u64) -> u64 {
         if ms > 0 {
             let us = ms.saturating_sub(self.base_ms).saturating_mul(1000);
             self.now_us = self.now_us.max(us);
@@ -172,7 +166,13 @@ impl SparkImport {
         self.now_us
     }
 
-    fn push(&mut self, out: &mut Vec<Event>, time_us: u64, kind: EventKind, inferred: bool) {
+    pub(super) fn push(
+        &mut self,
+        out: &mut Vec<Event>,
+        time_us: u64,
+        kind: EventKind,
+        inferred: bool,
+    ) {
         self.events += 1;
         out.push(Event {
             kind,
@@ -484,257 +484,6 @@ impl SparkImport {
             _ => {}
         }
     }
-
-    /// A lost executor's map outputs (Spark unregisters them: without an external shuffle
-    /// service they went with it).
-    fn outputs_lost(&mut self, executor: &str, at: u64, out: &mut Vec<Event>) {
-        let mut lost: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for t in self.stages.values_mut().filter(|t| t.map) {
-            let maps: Vec<usize> = t
-                .succeeded
-                .iter()
-                .filter(|(_, e)| *e == executor)
-                .map(|(p, _)| *p)
-                .collect();
-            for p in &maps {
-                t.succeeded.remove(p);
-            }
-            if let (Some(s), false) = (t.shuffle, maps.is_empty()) {
-                lost.entry(s).or_default().extend(maps);
-                self.written.remove(&s);
-            }
-        }
-        for (shuffle, mut maps) in lost {
-            maps.sort_unstable();
-            maps.dedup();
-            let kind = EventKind::MapOutputsLost {
-                shuffle,
-                maps,
-                executor: executor.to_string(),
-            };
-            self.push(out, at, kind, true);
-        }
-    }
-
-    fn job_start(
-        &mut self,
-        job: usize,
-        at: u64,
-        mut infos: Vec<StageInfoJson>,
-        stage_ids: Vec<usize>,
-        out: &mut Vec<Event>,
-    ) {
-        infos.sort_by_key(|s| {
-            stage_ids
-                .iter()
-                .position(|id| *id == s.id)
-                .unwrap_or(usize::MAX)
-        });
-        let parents_of_some: BTreeSet<usize> = infos
-            .iter()
-            .flat_map(|s| s.parents.iter().copied())
-            .collect();
-        // The shuffles: a map stage's RDD read by an RDD of a child stage.
-        let mut new_keys = Vec::new();
-        for m in infos.iter().filter(|s| parents_of_some.contains(&s.id)) {
-            let Some(map_rdd) = m.rdds.first().map(|r| r.id) else {
-                continue;
-            };
-            for c in infos.iter().filter(|c| c.parents.contains(&m.id)) {
-                for r in c.rdds.iter().filter(|r| r.parents.contains(&map_rdd)) {
-                    if r.id != map_rdd && !self.shuffles.contains_key(&(map_rdd, r.id)) {
-                        new_keys.push((map_rdd, r.id));
-                    }
-                }
-            }
-        }
-        new_keys.sort_by_key(|k| (k.1, k.0));
-        new_keys.dedup();
-        for k in new_keys {
-            let id = self.shuffles.len();
-            self.shuffles.insert(k, id);
-        }
-        let mut rdds = Vec::new();
-        let mut stages = Vec::new();
-        for s in &infos {
-            for r in &s.rdds {
-                let info = self.rdd_info(r);
-                if self.rdds.get(&r.id) != Some(&info)
-                    && !rdds.iter().any(|x: &RddInfo| x.rdd == r.id)
-                {
-                    rdds.push(info);
-                }
-            }
-            let map = parents_of_some.contains(&s.id);
-            let rdd = s.rdds.first().map_or(0, |r| r.id);
-            let shuffle = if map {
-                self.shuffles
-                    .iter()
-                    .find(|((m, c), _)| {
-                        *m == rdd
-                            && infos.iter().any(|x| {
-                                x.parents.contains(&s.id) && x.rdds.iter().any(|r| r.id == *c)
-                            })
-                    })
-                    .map(|(_, id)| *id)
-            } else {
-                None
-            };
-            let mut ids: Vec<usize> = s.rdds.iter().map(|r| r.id).collect();
-            ids.sort_unstable();
-            self.stage_job.insert(s.id, job);
-            self.stages.insert(
-                s.id,
-                StageTrack {
-                    partitions: s.tasks,
-                    map,
-                    shuffle,
-                    rdds: ids.clone(),
-                    succeeded: BTreeMap::new(),
-                },
-            );
-            stages.push(StageInfo {
-                stage: s.id,
-                kind: if map {
-                    StageKind::ShuffleMap
-                } else {
-                    StageKind::Result
-                },
-                rdd,
-                rdds: ids,
-                parents: s.parents.clone(),
-                shuffle,
-                tasks: s.tasks,
-            });
-        }
-        rdds.sort_by_key(|r| r.rdd);
-        for r in &rdds {
-            self.rdds.insert(r.rdd, r.clone());
-            if r.storage != StorageLevel::NONE.name() {
-                self.blocks.persisted(r.rdd);
-            }
-        }
-        let action = infos
-            .iter()
-            .find(|s| !parents_of_some.contains(&s.id))
-            .map(|s| action_of(&s.name))
-            .unwrap_or_else(|| "job".into());
-        self.jobs.insert(
-            job,
-            JobTrack {
-                listed: stage_ids.clone(),
-                ..JobTrack::default()
-            },
-        );
-        let kind = EventKind::JobStart {
-            job,
-            action,
-            stage_ids,
-            rdds,
-            stages,
-        };
-        self.push(out, at, kind, false);
-    }
-
-    /// An RDD as ember describes it: the edge to a parent outside the RDD's own stage is a
-    /// shuffle (inferred: Spark's `RDDInfo` lists parent ids only).
-    fn rdd_info(&self, r: &RddInfoJson) -> RddInfo {
-        let parents = r
-            .parents
-            .iter()
-            .map(|p| match self.shuffles.get(&(*p, r.id)) {
-                Some(s) => ParentInfo {
-                    rdd: *p,
-                    kind: DependencyKind::Shuffle,
-                    shuffle: Some(*s),
-                },
-                None => ParentInfo {
-                    rdd: *p,
-                    kind: DependencyKind::Narrow,
-                    shuffle: None,
-                },
-            })
-            .collect();
-        let level = StorageLevel::from_flags(
-            r.storage.use_disk,
-            r.storage.use_memory,
-            r.storage.use_off_heap,
-            r.storage.deserialized,
-            r.storage.replication.max(1),
-        );
-        RddInfo {
-            rdd: r.id,
-            name: r.name.clone(),
-            op: short_callsite(&r.callsite, r.scope.as_deref()),
-            partitions: r.partitions,
-            storage: level.name().to_string(),
-            parents,
-            label: None,
-        }
-    }
-
-    fn stage_submitted(&mut self, s: StageInfoJson, out: &mut Vec<Event>) {
-        let at = self.at(s.submitted_ms.unwrap_or(0));
-        let job = self.stage_job.get(&s.id).copied().unwrap_or(0);
-        let fetch_failed = self.jobs.get(&job).is_some_and(|j| j.fetch_failed);
-        if let Some(j) = self.jobs.get_mut(&job) {
-            j.submitted.insert(s.id);
-        }
-        let track = self.stages.get(&s.id);
-        let total = track.map_or(s.tasks, |t| t.partitions);
-        let (partitions, inferred) = if s.attempt == 0 && s.tasks == total {
-            ((0..s.tasks).collect(), false)
-        } else {
-            let missing: Vec<usize> = (0..total)
-                .filter(|p| track.is_none_or(|t| !t.succeeded.contains_key(p)))
-                .collect();
-            if missing.len() == s.tasks {
-                (missing, true)
-            } else {
-                ((0..s.tasks).collect(), true)
-            }
-        };
-        let reason = match (s.attempt, fetch_failed) {
-            (0, _) => SubmitReason::New,
-            (_, true) => SubmitReason::FetchFailed,
-            (_, false) => SubmitReason::MissingOutputs,
-        };
-        let kind = EventKind::StageSubmitted {
-            stage: s.id,
-            attempt: s.attempt,
-            job,
-            partitions,
-            reason,
-            preferred: Vec::new(),
-        };
-        self.push(out, at, kind, inferred || s.attempt > 0);
-    }
-
-    /// The stages a job listed and never submitted: skipped, because their shuffle's outputs
-    /// exist (an earlier stage wrote them) or because a cached RDD made them unneeded.
-    fn job_end(&mut self, job: usize, at: u64, out: &mut Vec<Event>) {
-        let Some(j) = self.jobs.remove(&job) else {
-            return;
-        };
-        for stage in j.listed.iter().filter(|s| !j.submitted.contains(s)) {
-            let written = self
-                .stages
-                .get(stage)
-                .and_then(|t| t.shuffle)
-                .is_some_and(|s| self.written.contains(&s));
-            let reason = if written {
-                SkipReason::MapOutputsExist
-            } else {
-                SkipReason::Cached
-            };
-            let kind = EventKind::StageSkipped {
-                stage: *stage,
-                job,
-                reason,
-            };
-            self.push(out, at, kind, true);
-        }
-    }
 }
 
 /// A line of ember's Spark export: the ember event it stands for.
@@ -742,175 +491,4 @@ impl SparkImport {
 struct EmberLine {
     #[serde(rename = "Ember")]
     ember: Event,
-}
-
-/// Whether the importer reads events of this name.
-fn is_read(name: &str) -> bool {
-    FOLDED.contains(&name)
-        || matches!(
-            name,
-            "SparkListenerApplicationStart"
-                | "SparkListenerApplicationEnd"
-                | "SparkListenerExecutorAdded"
-                | "SparkListenerExecutorRemoved"
-                | "SparkListenerJobStart"
-                | "SparkListenerJobEnd"
-                | "SparkListenerStageSubmitted"
-                | "SparkListenerStageCompleted"
-                | "SparkListenerTaskStart"
-                | "SparkListenerTaskEnd"
-                | "SparkListenerBlockUpdated"
-                | "SparkListenerUnpersistRDD"
-        )
-}
-
-/// Whether an event means the application is running (a log cut before its start).
-fn starts_work(e: &SparkEvent) -> bool {
-    matches!(
-        e,
-        SparkEvent::JobStart { .. }
-            | SparkEvent::StageSubmitted { .. }
-            | SparkEvent::TaskStart { .. }
-            | SparkEvent::TaskEnd { .. }
-    )
-}
-
-fn event_ms(e: &SparkEvent) -> u64 {
-    match e {
-        SparkEvent::JobStart { time_ms, .. } => *time_ms,
-        SparkEvent::StageSubmitted { stage, .. } => stage.submitted_ms.unwrap_or(0),
-        SparkEvent::TaskStart { info, .. } | SparkEvent::TaskEnd { info, .. } => info.launch_ms,
-        _ => 0,
-    }
-}
-
-fn partition_of(info: &super::json::TaskInfoJson) -> usize {
-    match info.partition {
-        Some(p) if p >= 0 => p as usize,
-        _ => info.index,
-    }
-}
-
-fn locality(name: &str) -> Locality {
-    match name {
-        "NODE_LOCAL" => Locality::NodeLocal,
-        "NO_PREF" => Locality::NoPref,
-        "RACK_LOCAL" => Locality::RackLocal,
-        "ANY" => Locality::Any,
-        _ => Locality::ProcessLocal,
-    }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim().to_string()
-}
-
-/// A job's action, from its result stage's name (`count at Foo.scala:4` → `count`).
-fn action_of(stage_name: &str) -> String {
-    stage_name
-        .split(" at ")
-        .next()
-        .unwrap_or(stage_name)
-        .to_string()
-}
-
-/// `map at /opt/run/src/app.scala:5` → `map at app.scala:5` (the operation and where, without
-/// the directories); the scope's name when there is no call site.
-fn short_callsite(callsite: &str, scope: Option<&str>) -> String {
-    if let Some((op, place)) = callsite.split_once(" at ") {
-        let file = place.rsplit('/').next().unwrap_or(place);
-        return format!("{op} at {file}");
-    }
-    if !callsite.is_empty() {
-        return callsite.to_string();
-    }
-    scope
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// Spark's task end reason as ember's, with the error text of a failure.
-fn end_reason(r: &super::json::TaskEndReasonJson) -> (TaskEndReason, Option<String>) {
-    match r.reason.as_str() {
-        "Success" => (TaskEndReason::Success, None),
-        "Resubmitted" => (TaskEndReason::Resubmitted, None),
-        "FetchFailed" => (
-            TaskEndReason::FetchFailed,
-            Some(format!(
-                "FetchFailed: shuffle {} map {} reduce {} from executor {}",
-                r.shuffle.unwrap_or(-1),
-                r.map_index.or(r.map_id).unwrap_or(-1),
-                r.reduce.unwrap_or(-1),
-                r.block_manager
-                    .as_ref()
-                    .map_or("?", |b| b.executor.as_str())
-            )),
-        ),
-        "ExecutorLostFailure" => (
-            TaskEndReason::ExecutorLost,
-            Some(format!(
-                "executor {} lost{}: {}",
-                r.executor.as_deref().unwrap_or("?"),
-                if r.exit_caused_by_app == Some(true) {
-                    " (caused by the application)"
-                } else {
-                    ""
-                },
-                r.loss_reason.as_deref().unwrap_or("unknown reason")
-            )),
-        ),
-        "TaskKilled" => (
-            TaskEndReason::Killed,
-            Some(format!(
-                "killed: {}",
-                r.kill_reason.as_deref().unwrap_or("unknown reason")
-            )),
-        ),
-        "ExceptionFailure" => (
-            TaskEndReason::Exception,
-            Some(format!(
-                "{}: {}",
-                r.class_name.as_deref().unwrap_or("an exception"),
-                first_line(r.description.as_deref().unwrap_or(""))
-            )),
-        ),
-        other => (TaskEndReason::Exception, Some(other.to_string())),
-    }
-}
-
-/// Spark's task metrics in ember's words (what Spark does not measure stays 0).
-fn task_metrics(m: &TaskMetricsJson) -> TaskMetrics {
-    TaskMetrics {
-        input_records: m.input.records,
-        input_bytes: m.input.bytes,
-        shuffle_records_read: m.shuffle_read.records,
-        shuffle_local_bytes: m.shuffle_read.local_bytes,
-        shuffle_remote_bytes: m.shuffle_read.remote_bytes,
-        shuffle_local_blocks: m.shuffle_read.local_blocks,
-        shuffle_remote_blocks: m.shuffle_read.remote_blocks,
-        shuffle_records_written: m.shuffle_write.records,
-        shuffle_bytes_written: m.shuffle_write.bytes,
-        output_bytes: m.output.bytes,
-        disk_bytes_spilled: m.disk_bytes_spilled,
-        ..TaskMetrics::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_call_site_keeps_its_operation_and_file() {
-        assert_eq!(
-            short_callsite("map at /opt/spark-run/vis/src/dag-twice.scala:6", None),
-            "map at dag-twice.scala:6"
-        );
-        assert_eq!(
-            short_callsite("", Some(r#"{"id":"3","name":"reduceByKey"}"#)),
-            "reduceByKey"
-        );
-        assert_eq!(action_of("count at cache.scala:4"), "count");
-    }
 }

@@ -8,10 +8,12 @@
 //! themselves and ember's own log format are [`crate::events`]'s.
 
 mod blocks;
+mod convert;
 pub mod export;
 pub mod import;
 pub mod json;
 pub mod source;
+mod stages;
 
 use crate::events::log::{fold_event_lines, EventLogError, ParsedLog};
 use crate::events::Event;
