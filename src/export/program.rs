@@ -247,10 +247,11 @@ fn filter_fn(f: &Func) -> Result<String, String> {
 
 fn combine(f: &Func) -> Result<String, String> {
     Ok(match f {
-        Func::Sum => "V.sum".into(),
-        Func::Min => "V.min".into(),
-        Func::Max => "V.max".into(),
-        Func::Concat => "V.concat".into(),
+        // Written out: `reduceByKey` is overloaded, so Scala does not eta-expand `V.sum`.
+        Func::Sum => "(a: Any, b: Any) => V.sum(a, b)".into(),
+        Func::Min => "(a: Any, b: Any) => V.min(a, b)".into(),
+        Func::Max => "(a: Any, b: Any) => V.max(a, b)".into(),
+        Func::Concat => "(a: Any, b: Any) => V.concat(a, b)".into(),
         other => return Err(format!("{other:?} is not a reduce function")),
     })
 }

@@ -98,7 +98,7 @@ val lines: RDD[Any] = sc.textFile(dataDir + "/input", 1).asInstanceOf[RDD[Any]].
 val words: RDD[Any] = lines.flatMap(V.splitWhitespace).setName("words")
 val pairs: RDD[(Any, Any)] = words.map(x => V.pair(V.pairOne(x))).setName("pairs")
 val both: RDD[(Any, Any)] = other_pairs.union(pairs).setName("both")
-val counts: RDD[(Any, Any)] = both.reduceByKey(V.sum).setName("counts")
+val counts: RDD[(Any, Any)] = both.reduceByKey((a: Any, b: Any) => V.sum(a, b)).setName("counts")
 
 println(counts.count())
 

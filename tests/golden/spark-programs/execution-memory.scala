@@ -95,7 +95,7 @@ val lines: RDD[Any] = sc.textFile(dataDir + "/text", 1).asInstanceOf[RDD[Any]].s
 val numbers: RDD[Any] = sc.parallelize[Any](V.lines(dataDir + "/numbers.txt"), 2).setName("numbers")
 val ints: RDD[Any] = numbers.map(V.parseInt).setName("ints")
 val pairs: RDD[(Any, Any)] = ints.map(x => V.pair(V.pairOne(x))).setName("pairs")
-val sums: RDD[(Any, Any)] = pairs.reduceByKey(V.sum, 1).setName("sums")
+val sums: RDD[(Any, Any)] = pairs.reduceByKey((a: Any, b: Any) => V.sum(a, b), 1).setName("sums")
 
 println(lines.count())
 println(sums.count())

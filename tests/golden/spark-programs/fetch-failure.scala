@@ -95,7 +95,7 @@ val dataDir = sys.env.getOrElse("EMBER_DATA", "fetch-failure-data")
 val lines: RDD[Any] = sc.textFile(dataDir + "/text", 1).asInstanceOf[RDD[Any]].setName("lines")
 val words: RDD[Any] = lines.flatMap(V.splitWhitespace).setName("words")
 val pairs: RDD[(Any, Any)] = words.map(x => V.pair(V.pairOne(x))).setName("pairs")
-val counts: RDD[(Any, Any)] = pairs.reduceByKey(V.sum, 9).setName("counts")
+val counts: RDD[(Any, Any)] = pairs.reduceByKey((a: Any, b: Any) => V.sum(a, b), 9).setName("counts")
 
 println(counts.collect().take(20).mkString(", "))
 

@@ -95,7 +95,7 @@ val lines: RDD[Any] = sc.textFile(dataDir + "/text", 1).asInstanceOf[RDD[Any]].s
 val words: RDD[Any] = lines.flatMap(V.splitWhitespace).setName("words")
 val w1_words: RDD[Any] = words.filter(V.startsWith("w1")).setName("w1_words")
 val pairs: RDD[(Any, Any)] = w1_words.map(x => V.pair(V.pairOne(x))).setName("pairs")
-val counts: RDD[(Any, Any)] = pairs.reduceByKey(V.sum, 3).setName("counts")
+val counts: RDD[(Any, Any)] = pairs.reduceByKey((a: Any, b: Any) => V.sum(a, b), 3).setName("counts")
 
 println(counts.collect().take(20).mkString(", "))
 

@@ -95,7 +95,7 @@ val numbers: RDD[Any] = sc.textFile(dataDir + "/numbers", 1).asInstanceOf[RDD[An
 val ints: RDD[Any] = numbers.map(V.parseInt).setName("ints")
 val buckets: RDD[Any] = ints.map(V.mod(10L)).setName("buckets")
 val pairs: RDD[(Any, Any)] = buckets.map(x => V.pair(V.pairOne(x))).setName("pairs")
-val sizes: RDD[(Any, Any)] = pairs.reduceByKey(V.sum).setName("sizes")
+val sizes: RDD[(Any, Any)] = pairs.reduceByKey((a: Any, b: Any) => V.sum(a, b)).setName("sizes")
 
 for (_ <- 1 to 3) println(sizes.count())
 

@@ -95,7 +95,7 @@ val text: RDD[Any] = sc.parallelize[Any](V.lines(dataDir + "/text.txt"), 4).setN
 val words: RDD[Any] = text.map(V.parseInt).setName("words")
 val word: RDD[Any] = words.map(V.mod(16L)).setName("word")
 val pairs: RDD[(Any, Any)] = word.map(x => V.pair(V.pairOne(x))).setName("pairs")
-val counts: RDD[(Any, Any)] = pairs.reduceByKey(V.sum, 8).setName("counts")
+val counts: RDD[(Any, Any)] = pairs.reduceByKey((a: Any, b: Any) => V.sum(a, b), 8).setName("counts")
 val vocab: RDD[Any] = sc.parallelize[Any](V.lines(dataDir + "/vocab.txt"), 3).setName("vocab")
 val lengths: RDD[Any] = vocab.map(V.parseInt).setName("lengths")
 val length_pairs: RDD[(Any, Any)] = lengths.map(x => V.pair(V.pairOne(x))).setName("length_pairs")
