@@ -243,3 +243,153 @@ fn a_lost_executor_makes_its_cached_partitions_recomputed_and_its_map_outputs_lo
         .collect();
     assert_eq!(lost, vec![(0, vec![2, 3])]);
 }
+
+/// Writes `lines` as a log named `name` in a fresh folder; returns its path.
+fn scratch_log(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ember-spark-bad-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// The fixture's lines, each changed by `edit` (a line it returns `None` for is dropped).
+fn edited(
+    rel: &str,
+    mut edit: impl FnMut(serde_json::Value) -> Option<serde_json::Value>,
+) -> String {
+    let text = std::fs::read_to_string(fixture(rel)).expect("fixture");
+    text.lines()
+        .filter_map(|l| edit(serde_json::from_str(l).expect("a Spark line")))
+        .map(|v| format!("{v}\n"))
+        .collect()
+}
+
+#[test]
+fn a_failed_jobs_unsubmitted_stages_are_not_said_to_be_skipped() {
+    // cache-rbk-join with job 2 failing in stage 3, before its result stage 4 was submitted.
+    let text = edited("cache-rbk-join.json", |mut v| {
+        let event = v["Event"].as_str().unwrap_or("").to_string();
+        let stage = v["Stage Info"]["Stage ID"].as_u64();
+        match event.as_str() {
+            "SparkListenerStageSubmitted" if stage == Some(4) => return None,
+            "SparkListenerTaskStart" | "SparkListenerTaskEnd" if v["Stage ID"] == 4 => return None,
+            "SparkListenerStageCompleted" if stage == Some(4) => return None,
+            "SparkListenerStageCompleted" if stage == Some(3) => {
+                v["Stage Info"]["Failure Reason"] = "lost".into();
+            }
+            "SparkListenerJobEnd" if v["Job ID"] == 2 => {
+                v["Job Result"] = serde_json::json!({"Result": "JobFailed", "Exception": {"Message": "stage 3 failed"}});
+            }
+            _ => {}
+        }
+        Some(v)
+    });
+    let path = scratch_log("failed-job.json", &text);
+    let (_, events) = read_log(&path).expect("reads");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::StageSkipped { job: 2, .. })),
+        "a failed job skipped nothing"
+    );
+    let s = RunSummary::from_events(&events);
+    assert_eq!(s.status.as_deref(), Some("failed"));
+}
+
+#[test]
+fn a_cached_rdd_downstream_hides_its_ancestors_from_recomputation() {
+    // memory-pressure: rdd_6 (MEMORY_AND_DISK) is cached in full in job 5, so its tasks do not
+    // touch rdd_1, evicted or not: only jobs 1 to 4 recompute rdd_1's partitions.
+    let events = import("memory-pressure.json");
+    let recomputed_in_last_job = events
+        .iter()
+        .skip_while(|e| !matches!(e.kind, EventKind::JobStart { job: 5, .. }))
+        .filter(|e| matches!(e.kind, EventKind::PartitionRecomputed { rdd: 1, .. }))
+        .count();
+    assert_eq!(recomputed_in_last_job, 0);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::PartitionRecomputed { rdd: 1, .. })));
+}
+
+#[test]
+fn damaged_logs_are_refused_or_cut_never_a_hang_or_a_crash() {
+    // A stage claiming 10^12 tasks: that line is malformed, the rest imports.
+    let text = edited("dag-twice.json", |mut v| {
+        if v["Event"] == "SparkListenerStageSubmitted" && v["Stage Info"]["Stage ID"] == 10 {
+            v["Stage Info"]["Number of Tasks"] = 1_000_000_000_000u64.into();
+        }
+        Some(v)
+    });
+    let (read, events) = read_log(&scratch_log("huge.json", &text)).expect("reads");
+    assert!(
+        read.parsed
+            .skipped
+            .iter()
+            .any(|s| s.why.contains("10000000")),
+        "{:?}",
+        read.parsed.skipped
+    );
+    assert!(!events.is_empty());
+    // An RDD naming itself as its parent: the lineage stays a tree.
+    let text = edited("dag-twice.json", |mut v| {
+        if v["Event"] == "SparkListenerJobStart" {
+            if let Some(stages) = v["Stage Infos"].as_array_mut() {
+                for s in stages {
+                    if let Some(rdds) = s["RDD Info"].as_array_mut() {
+                        for r in rdds {
+                            let id = r["RDD ID"].clone();
+                            r["Parent IDs"] = serde_json::json!([id]);
+                        }
+                    }
+                }
+            }
+        }
+        Some(v)
+    });
+    let path = scratch_log("cycle.json", &text);
+    let s = ember::scenario::report::summarize_log(&path).expect("summarises");
+    assert!(!s.lineage.is_empty());
+    // A job without its id is malformed, not job 0.
+    let text = edited("dag-twice.json", |mut v| {
+        if v["Event"] == "SparkListenerJobStart" {
+            v.as_object_mut().map(|o| o.remove("Job ID"));
+        }
+        Some(v)
+    });
+    let (read, _) = read_log(&scratch_log("noid.json", &text)).expect("reads");
+    assert!(read
+        .parsed
+        .skipped
+        .iter()
+        .any(|s| s.what.contains("malformed SparkListenerJobStart")));
+    // A snappy stream declaring a 4 GiB block, an lzf log: errors, not aborts.
+    let mut bomb = b"\x82SNAPPY\0\0\0\0\x01\0\0\0\x01".to_vec();
+    bomb.extend_from_slice(&[0, 0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    let dir = std::env::temp_dir().join(format!("ember-spark-bomb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("bomb.snappy"), &bomb).expect("write");
+    assert!(read_log(&dir.join("bomb.snappy")).is_err());
+    std::fs::write(dir.join("app.lzf"), b"whatever").expect("write");
+    let e = read_log(&dir.join("app.lzf"))
+        .expect_err("lzf is not read")
+        .to_string();
+    assert!(e.contains("lzf"), "{e}");
+}
+
+#[test]
+fn a_compressed_log_cut_mid_stream_replays_up_to_the_cut() {
+    let bytes = std::fs::read(fixture("compressed/local-1795431396505.zstd")).expect("fixture");
+    // Cut inside the frame's third block: the two before it decode (256 KiB of text).
+    let cut = &bytes[..bytes.len() * 95 / 100];
+    let dir = std::env::temp_dir().join(format!("ember-spark-zcut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("local-1795431396505.zstd.inprogress");
+    std::fs::write(&path, cut).expect("write");
+    let (read, events) = read_log(&path).expect("a cut stream still imports");
+    assert!(read.parsed.cut_short);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::TaskEnd { .. })));
+}

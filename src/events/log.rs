@@ -155,7 +155,14 @@ pub fn is_event_log_file(path: &Path) -> bool {
     match path.extension().and_then(|e| e.to_str()) {
         Some("jsonl") | Some("json") | Some("log") => true,
         Some("toml") => false,
-        _ => std::fs::read(path).is_ok_and(|b| looks_like_event_log(&b)),
+        // The first bytes say (a Spark log's name has no extension: do not read it whole).
+        _ => File::open(path)
+            .and_then(|f| {
+                use std::io::Read;
+                let mut head = Vec::new();
+                f.take(4096).read_to_end(&mut head).map(|_| head)
+            })
+            .is_ok_and(|b| looks_like_event_log(&b)),
     }
 }
 
@@ -200,6 +207,22 @@ pub struct Skipped {
     pub first_line: usize,
     /// Why the first one did not parse.
     pub why: String,
+}
+
+impl Skipped {
+    /// Counts one more line of kind `what` in `list` (a new entry, with `line` and `why`, for
+    /// the first of its kind).
+    pub fn tally(list: &mut Vec<Skipped>, what: &str, line: usize, why: &str) {
+        match list.iter_mut().find(|s| s.what == what) {
+            Some(s) => s.count += 1,
+            None => list.push(Skipped {
+                what: what.to_string(),
+                count: 1,
+                first_line: line,
+                why: why.to_string(),
+            }),
+        }
+    }
 }
 
 impl std::fmt::Display for Skipped {
@@ -289,15 +312,7 @@ impl Reading {
             Err(e) => {
                 let (what, why) = classify(line, &e);
                 self.first_error.get_or_insert((number, why.clone()));
-                match self.skipped.iter_mut().find(|s| s.what == what) {
-                    Some(s) => s.count += 1,
-                    None => self.skipped.push(Skipped {
-                        what,
-                        count: 1,
-                        first_line: number,
-                        why,
-                    }),
-                }
+                Skipped::tally(&mut self.skipped, &what, number, &why);
                 None
             }
         }

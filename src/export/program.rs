@@ -55,7 +55,7 @@ pub fn spark_program(sc: &Scenario, stem: &str) -> Result<Program, String> {
     let (heap, fraction) = memory_settings(c.storage_memory);
     let data_dir = format!("{stem}-data");
     let command = format!(
-        "spark-shell --master 'local-cluster[{executors},{},{heap}]' --conf spark.executor.memory={heap}m --conf spark.memory.fraction={fraction} --conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file:///tmp/spark-events --conf spark.eventLog.logBlockUpdates.enabled=true -i {stem}.scala",
+        "mkdir -p /tmp/spark-events && spark-shell --master 'local-cluster[{executors},{},{heap}]' --conf spark.executor.memory={heap}m --conf spark.memory.fraction={fraction} --conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file:///tmp/spark-events --conf spark.eventLog.logBlockUpdates.enabled=true -i {stem}.scala",
         c.cores_per_executor
     );
     let mut s = String::new();

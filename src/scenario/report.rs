@@ -146,6 +146,15 @@ pub fn render(s: &RunSummary, lineage: &str, json: bool) -> String {
     }
 }
 
+/// `text`, or `?` when a log did not say (a Spark log cut before its application started).
+fn or_unknown(text: &str) -> &str {
+    if text.is_empty() {
+        "?"
+    } else {
+        text
+    }
+}
+
 /// The summary of a run for people; `lineage` is the debug string of the last RDD acted on.
 pub fn human(s: &RunSummary, lineage: &str) -> String {
     let mut out = String::new();
@@ -160,10 +169,10 @@ pub fn human(s: &RunSummary, lineage: &str) -> String {
             let _ = writeln!(
                 out,
                 "Apache Spark {} application {} ({}, run by {}): {status}",
-                app.spark_version,
+                or_unknown(&app.spark_version),
                 s.scenario.clone().unwrap_or_else(unknown),
-                app.app_id,
-                app.user
+                or_unknown(&app.app_id),
+                or_unknown(&app.user)
             );
         }
         None => {

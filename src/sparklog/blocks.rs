@@ -45,11 +45,16 @@ impl Blocks {
         }
     }
 
+    /// Whether partition `p` of `rdd` is stored on some executor.
+    pub fn is_stored(&self, rdd: usize, p: usize) -> bool {
+        self.held.get(&(rdd, p)).is_some_and(|h| !h.is_empty())
+    }
+
     /// A task starting on partition `p` of persisted `rdd` on `executor`: a recomputation if
     /// the partition was computed before and is stored nowhere now.
     pub fn recomputed(&self, rdd: usize, p: usize, executor: &str) -> Option<EventKind> {
         let key = (rdd, p);
-        if !self.computed.contains(&key) || self.held.get(&key).is_some_and(|h| !h.is_empty()) {
+        if !self.computed.contains(&key) || self.is_stored(rdd, p) {
             return None;
         }
         Some(EventKind::PartitionRecomputed {

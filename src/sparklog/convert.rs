@@ -49,14 +49,25 @@ pub(super) fn event_ms(e: &SparkEvent) -> u64 {
         SparkEvent::JobStart { time_ms, .. } => *time_ms,
         SparkEvent::StageSubmitted { stage, .. } => stage.submitted_ms.unwrap_or(0),
         SparkEvent::TaskStart { info, .. } | SparkEvent::TaskEnd { info, .. } => info.launch_ms,
+        SparkEvent::ExecutorAdded { time_ms, .. }
+        | SparkEvent::ExecutorRemoved { time_ms, .. }
+        | SparkEvent::BlockManagerAdded { time_ms, .. }
+        | SparkEvent::BlockManagerRemoved { time_ms, .. }
+        | SparkEvent::JobEnd { time_ms, .. }
+        | SparkEvent::ApplicationEnd { time_ms, .. } => *time_ms,
         _ => 0,
     }
 }
 
-pub(super) fn partition_of(info: &TaskInfoJson) -> usize {
+/// A task's partition: its `Partition ID` (Spark 3.3 and later), else its `Index` in its
+/// attempt's task set mapped through the partitions that attempt computes (`attempt`; in an
+/// attempt that computes them all, the index is the partition).
+pub(super) fn partition_of(info: &TaskInfoJson, attempt: Option<&Vec<usize>>) -> usize {
     match info.partition {
         Some(p) if p >= 0 => p as usize,
-        _ => info.index,
+        _ => attempt
+            .and_then(|ps| ps.get(info.index).copied())
+            .unwrap_or(info.index),
     }
 }
 
@@ -163,6 +174,22 @@ pub(super) fn task_metrics(m: &TaskMetricsJson) -> TaskMetrics {
         output_bytes: m.output.bytes,
         disk_bytes_spilled: m.disk_bytes_spilled,
         ..TaskMetrics::default()
+    }
+}
+
+/// The most tasks a stage may have in a log ember reads (Spark's own limit is an `Int`; a log
+/// claiming more than this is damaged, and taking it at its word would exhaust memory).
+pub(super) const MAX_TASKS: usize = 10_000_000;
+
+/// The task count of a stage an event describes beyond [`MAX_TASKS`], if there is one.
+pub(super) fn too_many_tasks(e: &SparkEvent) -> Option<usize> {
+    let over = |n: usize| (n > MAX_TASKS).then_some(n);
+    match e {
+        SparkEvent::JobStart { stages, .. } => stages.iter().find_map(|s| over(s.tasks)),
+        SparkEvent::StageSubmitted { stage, .. } | SparkEvent::StageCompleted { stage } => {
+            over(stage.tasks)
+        }
+        _ => None,
     }
 }
 

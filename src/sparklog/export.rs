@@ -49,6 +49,8 @@ pub struct SparkExport<W: Write> {
     hosts: BTreeMap<String, String>,
     rdds: BTreeMap<usize, RddInfo>,
     stages: BTreeMap<usize, StageInfo>,
+    /// The action of the job that listed each stage (a result stage is named after it).
+    actions: BTreeMap<usize, String>,
     /// Each stage attempt's submission time (ms) and tasks.
     submitted: BTreeMap<(usize, usize), (u64, usize)>,
     /// Each block's size in memory, where it is stored (Spark reports a dropped block's size).
@@ -72,6 +74,7 @@ impl<W: Write> SparkExport<W> {
             hosts: BTreeMap::new(),
             rdds: BTreeMap::new(),
             stages: BTreeMap::new(),
+            actions: BTreeMap::new(),
             submitted: BTreeMap::new(),
             tasks: BTreeMap::new(),
             lines: 0,
@@ -82,7 +85,6 @@ impl<W: Write> SparkExport<W> {
         self.base_ms + time_us / 1000
     }
 
-    /// Writes `spark` with `e` under `"Ember"`.
     /// Writes `spark` (its `Event` first, as Spark writes it) with `e` under `"Ember"`, last.
     fn line(&mut self, spark: &SparkEvent, e: Option<&Event>) -> std::io::Result<()> {
         let mut text = serde_json::to_vec(spark).map_err(std::io::Error::other)?;
@@ -186,11 +188,9 @@ impl<W: Write> SparkExport<W> {
                 }
                 for s in stages {
                     self.stages.insert(s.stage, s.clone());
+                    self.actions.insert(s.stage, action.clone());
                 }
-                let infos = stages
-                    .iter()
-                    .map(|s| self.stage_info(s.stage, 0, action))
-                    .collect();
+                let infos = stages.iter().map(|s| self.stage_info(s.stage, 0)).collect();
                 let start = SparkEvent::JobStart {
                     job: *job,
                     time_ms: at,
@@ -229,7 +229,7 @@ impl<W: Write> SparkExport<W> {
             } => {
                 self.submitted
                     .insert((*stage, *attempt), (at, partitions.len()));
-                let mut info = self.stage_info(*stage, *attempt, "");
+                let mut info = self.stage_info(*stage, *attempt);
                 info.tasks = partitions.len();
                 info.submitted_ms = Some(at);
                 let submitted = SparkEvent::StageSubmitted {
@@ -244,7 +244,7 @@ impl<W: Write> SparkExport<W> {
                 result,
                 reason,
             } => {
-                let mut info = self.stage_info(*stage, *attempt, "");
+                let mut info = self.stage_info(*stage, *attempt);
                 // As Spark's, the attempt's own task count and submission time.
                 if let Some((ms, tasks)) = self.submitted.get(&(*stage, *attempt)) {
                     info.submitted_ms = Some(*ms);
@@ -309,6 +309,9 @@ impl<W: Write> SparkExport<W> {
                             id: *task,
                             executor: executor.clone(),
                             launch_ms: self.ms(e.time_us.saturating_sub(*duration_us)),
+                            // Spark reads the level by name: a task whose start the log
+                            // lacks still needs one.
+                            locality: "ANY".into(),
                             ..TaskInfoJson::default()
                         });
                 info.finish_ms = at;
@@ -440,7 +443,8 @@ impl<W: Write> SparkExport<W> {
     }
 
     /// Spark's `StageInfo` for `stage`: its RDD first, then the rest it pipelines.
-    fn stage_info(&self, stage: usize, attempt: usize, action: &str) -> StageInfoJson {
+    fn stage_info(&self, stage: usize, attempt: usize) -> StageInfoJson {
+        let action = self.actions.get(&stage).map_or("", String::as_str);
         let Some(s) = self.stages.get(&stage) else {
             return StageInfoJson {
                 id: stage,

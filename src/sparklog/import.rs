@@ -19,7 +19,7 @@
 use super::blocks::Blocks;
 use super::convert::{
     end_reason, event_ms, first_line, is_read, locality, partition_of, starts_work, task_metrics,
-    FOLDED,
+    too_many_tasks, FOLDED, MAX_TASKS,
 };
 use super::json::{event_name, SparkEvent};
 use crate::events::log::Skipped;
@@ -65,6 +65,8 @@ pub struct SparkImport {
     pub(super) jobs: BTreeMap<usize, JobTrack>,
     pub(super) stage_job: BTreeMap<usize, usize>,
     pub(super) stages: BTreeMap<usize, StageTrack>,
+    /// The partitions each stage attempt computes.
+    pub(super) attempts: BTreeMap<(usize, usize), Vec<usize>>,
     pub(super) blocks: Blocks,
     pub(super) skipped: Vec<Skipped>,
     /// The line being read (1-based).
@@ -94,10 +96,11 @@ impl SparkImport {
         if trimmed.is_empty() {
             return false;
         }
+        // A last line cut short: whatever event it was, it is not whole.
+        if last_unended && !trimmed.ends_with(b"}") {
+            return true;
+        }
         let Some(name) = event_name(trimmed) else {
-            if last_unended {
-                return true;
-            }
             self.skip(number, "not a Spark event", "no \"Event\" name");
             return false;
         };
@@ -121,6 +124,11 @@ impl SparkImport {
         }
         match serde_json::from_slice::<SparkEvent>(trimmed) {
             Ok(e) => {
+                if let Some(n) = too_many_tasks(&e) {
+                    let why = format!("a stage of {n} tasks (ember reads at most {MAX_TASKS})");
+                    self.skip(number, &format!("a malformed {name}"), &why);
+                    return false;
+                }
                 self.event(e, out);
                 false
             }
@@ -136,7 +144,9 @@ impl SparkImport {
     /// Ends the log: executors still waiting for their memory are added.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
         if !self.started && !self.early.is_empty() {
-            self.start(String::new(), None, 0, String::new(), out);
+            // A log cut before the application's start: times count from its first event.
+            let first = self.early.iter().map(event_ms).filter(|t| *t > 0).min();
+            self.start(String::new(), None, first.unwrap_or(0), String::new(), out);
         }
         self.flush_pending(out);
     }
@@ -147,15 +157,7 @@ impl SparkImport {
     }
 
     fn skip(&mut self, number: usize, what: &str, why: &str) {
-        match self.skipped.iter_mut().find(|s| s.what == what) {
-            Some(s) => s.count += 1,
-            None => self.skipped.push(Skipped {
-                what: what.to_string(),
-                count: 1,
-                first_line: number,
-                why: why.to_string(),
-            }),
-        }
+        Skipped::tally(&mut self.skipped, what, number, why);
     }
 
     pub(super) fn at(&mut self, ms: u64) -> u64 {
@@ -193,7 +195,7 @@ impl SparkImport {
         self.started = true;
         self.base_ms = time_ms;
         let app = if name.is_empty() {
-            id.clone().unwrap_or_else(|| "a Spark application".into())
+            id.clone().unwrap_or_else(|| "?".into())
         } else {
             name
         };
@@ -316,8 +318,8 @@ impl SparkImport {
                 result,
             } => {
                 let at = self.at(time_ms);
-                self.job_end(job, at, out);
                 let failed = result.result != "JobSucceeded";
+                self.job_end(job, at, !failed, out);
                 let error = failed.then(|| {
                     result
                         .exception
@@ -357,7 +359,7 @@ impl SparkImport {
                 info,
             } => {
                 let at = self.at(info.launch_ms);
-                let partition = partition_of(&info);
+                let partition = partition_of(&info, self.attempts.get(&(stage, attempt)));
                 let kind = EventKind::TaskStart {
                     task: info.id,
                     stage,
@@ -375,14 +377,20 @@ impl SparkImport {
                     .filter(|t| t.partitions > 0)
                     .map(|t| (t.rdds.clone(), t.partitions))
                     .unwrap_or_default();
-                for rdd in rdds.0 {
-                    let persisted = self.rdds.get(&rdd).filter(|r| {
+                // From the stage's last RDD up (ids grow downstream): a cached copy is read,
+                // and nothing above it is computed.
+                for rdd in rdds.0.into_iter().rev() {
+                    let persisted = self.rdds.get(&rdd).is_some_and(|r| {
                         r.partitions == rdds.1 && r.storage != StorageLevel::NONE.name()
                     });
-                    if persisted.is_some() {
-                        if let Some(k) = self.blocks.recomputed(rdd, partition, &info.executor) {
-                            self.push(out, at, k, true);
-                        }
+                    if !persisted {
+                        continue;
+                    }
+                    if self.blocks.is_stored(rdd, partition) {
+                        break;
+                    }
+                    if let Some(k) = self.blocks.recomputed(rdd, partition, &info.executor) {
+                        self.push(out, at, k, true);
                     }
                 }
             }
@@ -395,7 +403,7 @@ impl SparkImport {
                 ..
             } => {
                 let at = self.at(info.finish_ms);
-                let partition = partition_of(&info);
+                let partition = partition_of(&info, self.attempts.get(&(stage, attempt)));
                 let (reason_kind, error) = end_reason(&reason);
                 if reason_kind == TaskEndReason::FetchFailed {
                     if let Some(j) = self

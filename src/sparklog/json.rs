@@ -322,7 +322,8 @@ pub struct BlockUpdatedInfoJson {
     pub disk_size: u64,
 }
 
-/// The listener events ember reads, by their `Event` name.
+/// The listener events ember reads, by their `Event` name. The ids that tie events together
+/// (a job's, a task's stage) are required: a line without one is malformed, not job 0.
 // A task's end (with its metrics) is the largest and by far the most common: boxing it would
 // allocate once more per task for the small ones' sake.
 #[allow(clippy::large_enum_variant)]
@@ -388,7 +389,7 @@ pub enum SparkEvent {
     },
     #[serde(rename = "SparkListenerJobStart")]
     JobStart {
-        #[serde(rename = "Job ID", default)]
+        #[serde(rename = "Job ID")]
         job: usize,
         #[serde(rename = "Submission Time", default)]
         time_ms: u64,
@@ -401,7 +402,7 @@ pub enum SparkEvent {
     },
     #[serde(rename = "SparkListenerJobEnd")]
     JobEnd {
-        #[serde(rename = "Job ID", default)]
+        #[serde(rename = "Job ID")]
         job: usize,
         #[serde(rename = "Completion Time", default)]
         time_ms: u64,
@@ -422,7 +423,7 @@ pub enum SparkEvent {
     },
     #[serde(rename = "SparkListenerTaskStart")]
     TaskStart {
-        #[serde(rename = "Stage ID", default)]
+        #[serde(rename = "Stage ID")]
         stage: usize,
         #[serde(rename = "Stage Attempt ID", default)]
         attempt: usize,
@@ -431,7 +432,7 @@ pub enum SparkEvent {
     },
     #[serde(rename = "SparkListenerTaskEnd")]
     TaskEnd {
-        #[serde(rename = "Stage ID", default)]
+        #[serde(rename = "Stage ID")]
         stage: usize,
         #[serde(rename = "Stage Attempt ID", default)]
         attempt: usize,

@@ -1,11 +1,12 @@
 //! Apache Spark's event logs: reading any event log, ember's or Spark's, as ember's events.
 //!
-//! [`fold_log`] opens a log in any form ([`source`]: a file, plain or compressed with zstd,
-//! lz4 or snappy as Spark frames them, or a rolling log's directory), tells ember's format from
-//! Spark's by its first line, and hands every event to a fold as it is read: ember's lines as
-//! they are, Spark's through [`import::SparkImport`]. Nothing is kept but what the fold keeps,
-//! so a log of any size streams. [`export`] writes ember's runs in Spark's format. The events
-//! themselves and ember's own log format are [`crate::events`]'s.
+//! [`fold_log`] opens a log in any form ([`source`]: a file, plain or compressed with zstd
+//! (through libzstd's streaming decoder), lz4 or snappy as Spark frames them, or a rolling
+//! log's directory), tells ember's format from Spark's by its first line, and hands every event
+//! to a fold as it is read: ember's lines as they are, Spark's through [`import::SparkImport`].
+//! Nothing is kept but what the fold keeps, so a log of any size streams. [`export`] writes
+//! ember's runs in Spark's format. The events themselves and ember's own log format are
+//! [`crate::events`]'s.
 
 mod blocks;
 mod convert;
@@ -39,8 +40,8 @@ pub enum LogError {
     Source(#[from] SourceError),
     #[error(transparent)]
     EventLog(#[from] EventLogError),
-    /// A file with nothing in it.
-    #[error("{0}: the file is empty; give an event log")]
+    /// A log with no text in it.
+    #[error("{0}: no text in it (an empty file, or a compressed stream with nothing whole in it); give an event log")]
     Empty(PathBuf),
     /// A Spark log with no event ember reads.
     #[error("{0}: no line of the log is a Spark event ember reads")]
@@ -118,12 +119,13 @@ pub fn fold_log(path: &Path, mut each: impl FnMut(&Event)) -> Result<ReadLog, Lo
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {}
-            // A compressed log cut short (still being written) ends where it can be read.
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            // A compressed stream that cannot be read on (a log still being written, or
+            // damaged) ends where it can be read, and is said to be cut short: what came before
+            // still replays.
+            Err(_) => {
                 cut_short = true;
                 break;
             }
-            Err(e) => return Err(io(e).into()),
         }
     }
     import.finish(&mut out);

@@ -125,55 +125,34 @@ fn open_file(path: &Path) -> Result<Box<dyn Read + Send>, SourceError> {
     })?;
     let raw = BufReader::with_capacity(1 << 16, file);
     Ok(match Codec::of(path) {
-        Codec::Zstd => Box::new(ZstdFrames::new(raw)),
+        // libzstd's streaming decoder: frames one after another, and everything decoded so far
+        // handed on before a stream cut short fails.
+        Codec::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(raw).map_err(|error| SourceError::Io {
+                path: path.to_path_buf(),
+                error,
+            })?,
+        ),
         Codec::Lz4 => Box::new(Lz4Blocks::new(raw)),
         Codec::Snappy => Box::new(SnappyBlocks::new(raw)),
-        Codec::None | Codec::Lzf => Box::new(raw),
+        Codec::None => Box::new(raw),
+        Codec::Lzf => {
+            return Err(SourceError::Io {
+                path: path.to_path_buf(),
+                error: std::io::Error::other(
+                    "an lzf-compressed log, which ember does not read: give Spark's zstd, lz4 or snappy, or decompress it",
+                ),
+            })
+        }
     })
 }
 
+/// The largest block a codec's framing may declare (lz4-java's and snappy-java's are at most
+/// 32 MiB): a larger length is damage, not a block to allocate.
+const MAX_BLOCK: usize = 64 << 20;
+
 fn invalid(what: impl Into<String>) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, what.into())
-}
-
-/// Reads zstd frames one after another (a log flushed as it was written may hold several).
-struct ZstdFrames<R: BufRead> {
-    decoder: Option<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>,
-    inner: Option<R>,
-}
-
-impl<R: BufRead> ZstdFrames<R> {
-    fn new(inner: R) -> Self {
-        ZstdFrames {
-            decoder: None,
-            inner: Some(inner),
-        }
-    }
-}
-
-impl<R: BufRead> Read for ZstdFrames<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        loop {
-            if let Some(d) = &mut self.decoder {
-                let n = d.read(buf)?;
-                if n > 0 || buf.is_empty() {
-                    return Ok(n);
-                }
-                self.inner = self.decoder.take().map(|d| d.into_inner());
-            }
-            let Some(mut inner) = self.inner.take() else {
-                return Ok(0);
-            };
-            if inner.fill_buf()?.is_empty() {
-                return Ok(0);
-            }
-            match ruzstd::decoding::StreamingDecoder::new(inner) {
-                Ok(d) => self.decoder = Some(d),
-                // A frame cut short (a log still being written) ends the text there.
-                Err(e) => return Err(invalid(format!("not a zstd frame: {e}"))),
-            }
-        }
-    }
 }
 
 /// Decodes blocks one at a time into `out`; `next` fills it with the next block's bytes.
@@ -261,8 +240,10 @@ impl<R: Read> Blocks for Lz4Blocks<R> {
         if original == 0 {
             return Ok(false);
         }
-        if original > 1 << 30 || compressed > 1 << 30 {
-            return Err(invalid("an lz4 block longer than 1 GiB"));
+        if original > MAX_BLOCK || compressed > MAX_BLOCK {
+            return Err(invalid(
+                "an lz4 block longer than 64 MiB (lz4-java's are at most 32 MiB)",
+            ));
         }
         self.scratch.resize(compressed, 0);
         if !read_full(&mut self.inner, &mut self.scratch)? {
@@ -327,8 +308,8 @@ impl<R: Read> Blocks for SnappyBlocks<R> {
             return Ok(false);
         }
         let len = u32::from_be_bytes(len) as usize;
-        if len > 1 << 30 {
-            return Err(invalid("a snappy block longer than 1 GiB"));
+        if len > MAX_BLOCK {
+            return Err(invalid("a snappy block longer than 64 MiB"));
         }
         self.scratch.resize(len, 0);
         if !read_full(&mut self.inner, &mut self.scratch)? {
@@ -336,6 +317,9 @@ impl<R: Read> Blocks for SnappyBlocks<R> {
         }
         let n = snap::raw::decompress_len(&self.scratch)
             .map_err(|e| invalid(format!("a bad snappy block: {e}")))?;
+        if n > MAX_BLOCK {
+            return Err(invalid("a snappy block that unpacks to more than 64 MiB"));
+        }
         out.resize(n, 0);
         let n = self
             .decoder

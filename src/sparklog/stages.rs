@@ -167,9 +167,12 @@ impl SparkImport {
     /// An RDD as ember describes it: the edge to a parent outside the RDD's own stage is a
     /// shuffle (inferred: Spark's `RDDInfo` lists parent ids only).
     pub(super) fn rdd_info(&self, r: &RddInfoJson) -> RddInfo {
+        // A parent has a smaller id than its child in Spark; a log that says otherwise is
+        // damaged, and a cycle would hang every walk of the lineage.
         let parents = r
             .parents
             .iter()
+            .filter(|p| **p < r.id)
             .map(|p| match self.shuffles.get(&(*p, r.id)) {
                 Some(s) => ParentInfo {
                     rdd: *p,
@@ -227,6 +230,7 @@ impl SparkImport {
             (_, true) => SubmitReason::FetchFailed,
             (_, false) => SubmitReason::MissingOutputs,
         };
+        self.attempts.insert((s.id, s.attempt), partitions.clone());
         let kind = EventKind::StageSubmitted {
             stage: s.id,
             attempt: s.attempt,
@@ -240,10 +244,15 @@ impl SparkImport {
 
     /// The stages a job listed and never submitted: skipped, because their shuffle's outputs
     /// exist (an earlier stage wrote them) or because a cached RDD made them unneeded.
-    pub(super) fn job_end(&mut self, job: usize, at: u64, out: &mut Vec<Event>) {
+    /// A job that failed skipped nothing: the stages it never submitted did not run because it
+    /// ended first (as ember's own scheduler posts no `StageSkipped` for them).
+    pub(super) fn job_end(&mut self, job: usize, at: u64, succeeded: bool, out: &mut Vec<Event>) {
         let Some(j) = self.jobs.remove(&job) else {
             return;
         };
+        if !succeeded {
+            return;
+        }
         for stage in j.listed.iter().filter(|s| !j.submitted.contains(s)) {
             let written = self
                 .stages

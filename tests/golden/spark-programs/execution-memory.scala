@@ -2,7 +2,7 @@
 // Written by `ember export execution-memory --spark-program` (ember 0.1.0), for Apache Spark 3.x or 4.x.
 //
 // Run it from this folder (its data is in the folder beside it):
-//   spark-shell --master 'local-cluster[1,2,1024]' --conf spark.executor.memory=1024m --conf spark.memory.fraction=0.0062 --conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file:///tmp/spark-events --conf spark.eventLog.logBlockUpdates.enabled=true -i execution-memory.scala
+//   mkdir -p /tmp/spark-events && spark-shell --master 'local-cluster[1,2,1024]' --conf spark.executor.memory=1024m --conf spark.memory.fraction=0.0062 --conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file:///tmp/spark-events --conf spark.eventLog.logBlockUpdates.enabled=true -i execution-memory.scala
 // then read the event log Spark wrote in /tmp/spark-events with `ember tui` or `ember summary`.
 //
 // The cluster: 1 executors of 2 cores on this one machine (local-cluster), each with
