@@ -143,6 +143,16 @@ fn what_it_read(m: &TaskMetrics) -> String {
 
 /// The event in one sentence.
 pub fn explain(e: &Event) -> String {
+    // An imported log's inference says so first, where a narrow column still shows it.
+    if e.inferred {
+        format!("(inferred) {}", says(e))
+    } else {
+        says(e)
+    }
+}
+
+/// What the event says, inferred or not.
+fn says(e: &Event) -> String {
     use EventKind as K;
     match &e.kind {
         K::AppStart {
@@ -423,6 +433,8 @@ pub fn explain(e: &Event) -> String {
             ..
         } => match error {
             Some(e) => format!("the run {result}: {e}"),
+            // An imported Spark application has no answer.
+            None if answer.is_empty() => format!("the run {result}"),
             None => format!("the run {result}: {answer}"),
         },
     }
@@ -431,6 +443,25 @@ pub fn explain(e: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inferred_event_says_so_first() {
+        let e = Event {
+            kind: EventKind::StageSkipped {
+                stage: 3,
+                job: 1,
+                reason: crate::events::SkipReason::MapOutputsExist,
+            },
+            time_us: 0,
+            engine: None,
+            inferred: true,
+        };
+        assert!(
+            explain(&e).starts_with("(inferred) stage 3 skipped"),
+            "{}",
+            explain(&e)
+        );
+    }
 
     #[test]
     fn ranges_fold_runs_of_consecutive_ids() {
