@@ -80,10 +80,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The terminal UI: run a scenario and play it, or replay an event log.
+    /// The terminal UI: run a scenario and play it, or replay an event log (with --set, its
+    /// application on another cluster).
     #[command(allow_negative_numbers = true)]
     Tui {
-        /// A scenario file, a bundled scenario's name, or an event log (.jsonl) [default: tour]
+        /// A scenario file, a bundled scenario's name, or an event log, ember's or Apache
+        /// Spark's [default: tour]
         target: Option<String>,
         /// Replace the scenario's seed [default: the scenario's, else 0]
         #[arg(long, value_name = "N", value_parser = whole_number)]
@@ -109,10 +111,11 @@ pub enum Command {
         #[arg(long)]
         no_budget: bool,
     },
-    /// Run a scenario and each of its variants, and set them side by side: per-iteration
-    /// times, totals, ratios to the first run, a chart.
+    /// Run a scenario and each of its variants side by side (per-iteration times, totals,
+    /// ratios, a chart), or an event log's application replayed beside its recording.
     Compare {
-        /// A scenario file or a bundled scenario's name
+        /// A scenario file, a bundled scenario's name, or an event log (ember's or Apache
+        /// Spark's)
         scenario: String,
         /// The clock to run on [default: the scenario's, else virtual]
         #[arg(long, value_enum)]

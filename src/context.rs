@@ -522,6 +522,13 @@ impl Context {
         self.runtime().now()
     }
 
+    /// The driver spends `us` µs on work of its own before what it does next (a replay's
+    /// recorded driver time): on the virtual clock the clock moves on; on the wall clock
+    /// nothing waits.
+    pub fn driver_sleep(&self, us: u64) {
+        self.runtime().driver_sleep(us);
+    }
+
     /// Posts an event at the current time (workloads use this for `IterationEnd`).
     pub fn post(&self, kind: EventKind) {
         self.runtime().post(kind);

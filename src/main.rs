@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use ember::cli::{usage_message, Changes, Cli, Command};
 use ember::scenario::check::{check, CheckOptions, Said};
 use ember::scenario::progress::{ProgressListener, ProgressUpdate};
+use ember::scenario::whatif_compare::Compared;
 use ember::scenario::{self, budget, bundled, compare, report, Overrides, RunError, RunOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -209,20 +210,13 @@ fn summary(log: &Path, json: bool) -> ExitCode {
 }
 
 fn compare(name: &str, o: &Overrides, json: bool, csv: Option<PathBuf>) -> ExitCode {
-    let source = match scenario::find(name) {
-        Ok(s) => s,
-        Err(e) => return fail(2, e),
-    };
-    if let Ok(sc) = scenario::parse(&source, o) {
-        warn(&sc.warnings);
-    }
     let outputs: Vec<(&str, &Path)> = csv.iter().map(|p| ("--csv", p.as_path())).collect();
-    if let Err(e) = scenario::check_outputs(&source, &outputs) {
-        return fail(2, e);
-    }
     let watcher: scenario::Watcher = std::sync::Arc::new(progress);
-    let c = match compare::compare(&source, o, Some(&watcher)) {
-        Ok(c) => c,
+    let c = match Compared::of(name, o, &outputs, Some(&watcher)) {
+        Ok((c, warnings)) => {
+            warn(&warnings);
+            c
+        }
         Err(e @ compare::CompareError::Run(_)) => return fail(1, e),
         Err(e) => return fail(2, e),
     };

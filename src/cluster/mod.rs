@@ -394,6 +394,14 @@ impl Runtime {
         }
     }
 
+    /// The driver spends `us` on work of its own, between jobs (a replay's recorded driver
+    /// time): the virtual clock moves on; the wall clock's time is real, so nothing waits.
+    pub fn driver_sleep(&mut self, us: u64) {
+        if self.clock == Clock::Virtual {
+            self.backend.sleep(us);
+        }
+    }
+
     /// The driver's overhead before a job's stages are submitted (virtual clock only).
     fn job_launch(&mut self) {
         if self.clock == Clock::Virtual {

@@ -382,6 +382,10 @@ pub struct SparkApp {
     pub user: String,
     /// When it started, in milliseconds since the Unix epoch (event times count from here).
     pub start_ms: u64,
+    /// The Spark settings a replay of the application takes on (`spark.master`,
+    /// `spark.speculation*`, `spark.locality.wait*`, `spark.task.*`), from its environment.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub conf: std::collections::BTreeMap<String, String>,
 }
 
 /// `succeeded` or `failed`.

@@ -72,6 +72,10 @@ pub enum CompareError {
     /// A run's estimated work is over its budget; nothing ran (exit 2).
     #[error(transparent)]
     OverBudget(RunError),
+    /// What was given cannot be compared: a scenario or log that cannot be read, an output
+    /// that is an input (exit 2).
+    #[error("{0}")]
+    Input(String),
 }
 
 fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {

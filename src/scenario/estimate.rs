@@ -324,6 +324,24 @@ pub fn estimate(sc: &Scenario) -> Estimate {
             r.shuffle(split.n, split.n, 2);
         }
         Workload::Pipeline(p) => pipeline(&mut r, p),
+        Workload::Replay(p) => {
+            // The recorded jobs, each with the task attempts its stages recorded.
+            for job in &p.app.jobs {
+                let ran: Vec<u128> = job
+                    .stages
+                    .iter()
+                    .filter_map(|s| p.app.stages.get(s))
+                    .map(|s| s.attempts.values().map(Vec::len).sum::<usize>() as u128)
+                    .filter(|n| *n > 0)
+                    .collect();
+                r.job(&ran, job.stages.len() as u128, "a recorded job", "");
+                for s in job.stages.iter().filter_map(|s| p.app.stages.get(s)) {
+                    if s.shuffle_map {
+                        r.shuffle(s.tasks as u128, s.tasks as u128, 1);
+                    }
+                }
+            }
+        }
     }
     r.finish()
 }
@@ -390,7 +408,7 @@ fn mapreduce(r: &mut Reckoner<'_>, sc: &Scenario) {
             r.shuffle(split.n, red, 1);
         }
         // `check` refuses the others on the baseline.
-        Workload::CallRecordsTopK(_) | Workload::Pipeline(_) => {}
+        Workload::CallRecordsTopK(_) | Workload::Pipeline(_) | Workload::Replay(_) => {}
     }
 }
 

@@ -25,12 +25,14 @@ pub mod outputs;
 pub mod paper;
 pub mod pipeline;
 pub mod progress;
+pub mod replay;
 pub mod report;
 mod run;
 pub mod spec;
 pub use crate::units;
 pub mod validate;
 pub mod whatif;
+pub mod whatif_compare;
 mod workload;
 
 pub use run::{check_outputs, preflight, prepare, run, RunError, RunOptions, RunReport, Watcher};
@@ -383,7 +385,7 @@ pub fn parse(source: &Source, o: &Overrides) -> Result<Scenario, ScenarioError> 
             line: Some(1),
             column: None,
             key: None,
-            message: "this is an event log, not a scenario: replay it with `ember tui FILE`".into(),
+            message: "this is an event log, not a scenario: replay it with `ember tui FILE`, or run its application again on another cluster with `ember compare FILE --set KEY=VALUE`".into(),
         });
     }
     let r = Reader {

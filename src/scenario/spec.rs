@@ -193,6 +193,9 @@ pub struct WorkloadTable {
     pub plan: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<u64>,
+    /// `replay`: the event log whose application it runs again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
     /// The host that writes the generated input (every block's first replica).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writer: Option<String>,

@@ -371,7 +371,11 @@ fn dfs_table(
 /// `[cost]`: the virtual clock's cost model.
 fn cost_table(f: &ScenarioFile) -> Result<CostModel, KeyError> {
     let k = &f.cost;
-    let dc = CostModel::default();
+    // A replay's tasks take their recorded times: by default nothing is added to them.
+    let dc = match f.workload.kind.as_str() {
+        "replay" => CostModel::replay(),
+        _ => CostModel::default(),
+    };
     for (key, v) in [
         ("cost.memory_bandwidth", k.memory_bandwidth.map(|b| b.0)),
         ("cost.disk_read", k.disk_read.map(|b| b.0)),

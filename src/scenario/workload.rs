@@ -59,6 +59,7 @@ const KIND_KEYS: &[(&str, &[&str])] = &[
         &["partitions", "persist", "records", "users", "plan", "top_k"],
     ),
     ("pipeline", &["partitions", "dataset", "rdd", "action"]),
+    ("replay", &["log"]),
 ];
 
 fn keys_set(w: &WorkloadTable) -> Vec<&'static str> {
@@ -83,7 +84,8 @@ fn keys_set(w: &WorkloadTable) -> Vec<&'static str> {
         records,
         users,
         plan,
-        top_k
+        top_k,
+        log
     );
     if !w.dataset.is_empty() {
         v.push("dataset");
@@ -215,6 +217,7 @@ pub(super) fn workload(w: &WorkloadTable, seed: u64) -> Result<Workload, KeyErro
                 common,
             })
         }
+        "replay" => Workload::Replay(super::replay::read(w.log.as_deref())?),
         _ => Workload::Pipeline(super::pipeline::read_pipeline(w, seed)?),
     })
 }

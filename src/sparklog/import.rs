@@ -46,6 +46,16 @@ pub(super) struct StageTrack {
     pub(super) succeeded: BTreeMap<usize, String>,
 }
 
+/// The Spark settings (prefixes) an imported application keeps for a replay of it: its master
+/// (local mode's cores and task failures), speculation, delay scheduling, task retries.
+pub const REPLAY_CONF: [&str; 5] = [
+    "spark.master",
+    "spark.speculation",
+    "spark.locality.wait",
+    "spark.task.maxFailures",
+    "spark.task.cpus",
+];
+
 /// The importer: feed it lines with [`SparkImport::line`], then call [`SparkImport::finish`].
 #[derive(Default)]
 pub struct SparkImport {
@@ -55,6 +65,8 @@ pub struct SparkImport {
     pub(super) base_ms: u64,
     pub(super) now_us: u64,
     pub(super) version: String,
+    /// The settings of the application's environment a replay takes on ([`REPLAY_CONF`]).
+    pub(super) conf: BTreeMap<String, String>,
     /// Executors added, waiting for their block manager's memory.
     pub(super) pending: Vec<(String, String, u32, u64)>,
     pub(super) memory: BTreeMap<String, u64>,
@@ -115,6 +127,9 @@ impl SparkImport {
         }
         let ember_environment = name == "SparkListenerEnvironmentUpdate"
             && memchr::memmem::find(trimmed, b"spark.ember.version").is_some();
+        if name == "SparkListenerEnvironmentUpdate" && !ember_environment {
+            self.environment(trimmed);
+        }
         if !is_read(name) {
             if !FOLDED.contains(&name) && !ember_environment {
                 let what = format!("Spark's {name}");
@@ -138,6 +153,22 @@ impl SparkImport {
                 self.skip(number, &what, &e.to_string());
                 false
             }
+        }
+    }
+
+    /// Keeps the settings of [`REPLAY_CONF`] from an environment update's Spark properties.
+    fn environment(&mut self, line: &[u8]) {
+        #[derive(serde::Deserialize)]
+        struct Environment {
+            #[serde(rename = "Spark Properties", default)]
+            properties: BTreeMap<String, String>,
+        }
+        if let Ok(env) = serde_json::from_slice::<Environment>(line) {
+            self.conf = env
+                .properties
+                .into_iter()
+                .filter(|(k, _)| REPLAY_CONF.iter().any(|p| k.starts_with(p)))
+                .collect();
         }
     }
 
@@ -204,6 +235,7 @@ impl SparkImport {
             spark_version: self.version.clone(),
             user,
             start_ms: time_ms,
+            conf: self.conf.clone(),
         };
         self.push(
             out,

@@ -124,10 +124,25 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
             "{target}: the file is empty; give a scenario file or an event log"
         )));
     }
-    if crate::sparklog::is_event_log(path) {
-        if o.variant.is_some() || !o.sets.is_empty() || o.seed.is_some() {
+    if crate::sparklog::is_event_log(path) && !o.sets.is_empty() {
+        // What-if: the recorded application run again, on the cluster `--set` makes.
+        if o.variant.is_some() {
             return Err(LaunchError::Input(format!(
-                "{target}: an event log replays the run it recorded; --variant, --set and --seed change a scenario before it runs"
+                "{target}: --variant picks a scenario's variant; an event log has none (--set changes the replay's cluster)"
+            )));
+        }
+        let (source, _) = scenario::replay::source(path).map_err(LaunchError::Input)?;
+        let o = Overrides {
+            clock: Some(Clock::Virtual),
+            ..o.clone()
+        };
+        let sc = scenario::parse(&source, &o).map_err(|e| LaunchError::Input(e.to_string()))?;
+        return live(sc);
+    }
+    if crate::sparklog::is_event_log(path) {
+        if o.variant.is_some() || o.seed.is_some() {
+            return Err(LaunchError::Input(format!(
+                "{target}: an event log replays the run it recorded; --variant and --seed change a scenario before it runs (--set KEY=VALUE runs its application again on another cluster)"
             )));
         }
         let (read, events) =
@@ -153,6 +168,11 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
     let mut o = o.clone();
     o.clock = Some(Clock::Virtual);
     let sc = scenario::load(target, &o).map_err(|e| LaunchError::Input(e.to_string()))?;
+    live(sc)
+}
+
+/// Starts `sc` running, once it is within its budget.
+fn live(sc: scenario::Scenario) -> Result<Source, LaunchError> {
     scenario::preflight(&sc).map_err(|e| LaunchError::Input(e.to_string()))?;
     let warnings = sc.warnings.clone();
     let title = match &sc.variant {

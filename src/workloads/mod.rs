@@ -14,6 +14,7 @@ pub mod logistic_regression;
 pub mod mapreduce;
 pub mod pagerank;
 pub mod pipeline;
+pub mod replay;
 pub mod wordcount;
 
 use crate::events::{Engine, EventKind};
@@ -79,6 +80,8 @@ pub enum Workload {
     CallRecordsTopK(call_records::CallRecordsParams),
     /// A lineage written in the scenario file.
     Pipeline(pipeline::PipelineSpec),
+    /// A recorded application (an event log) run again on the scenario's cluster.
+    Replay(replay::ReplayParams),
 }
 
 impl Workload {
@@ -91,6 +94,7 @@ impl Workload {
             Workload::WordCount(_) => "wordcount",
             Workload::CallRecordsTopK(_) => "call_records_top_k",
             Workload::Pipeline(_) => "pipeline",
+            Workload::Replay(_) => "replay",
         }
     }
 
@@ -112,6 +116,7 @@ impl Workload {
                     })
                     .collect()
             }
+            Workload::Replay(_) => return Vec::new(),
         };
         vec![("workload.persist".into(), common.persist)]
     }
@@ -123,6 +128,7 @@ impl Workload {
             Workload::LogisticRegression(p) => p.common.iterations,
             Workload::KMeans(p) => p.common.iterations,
             Workload::PageRank(p) => p.common.iterations,
+            Workload::Replay(p) => p.app.jobs.len(),
             _ => 0,
         }
     }
@@ -136,6 +142,8 @@ impl Workload {
             Workload::WordCount(p) => p.common.seed = seed,
             Workload::CallRecordsTopK(p) => p.common.seed = seed,
             Workload::Pipeline(p) => p.seed = seed,
+            // A replay's times are recorded, not drawn.
+            Workload::Replay(_) => {}
         }
         self
     }
@@ -173,6 +181,7 @@ impl Workload {
             Workload::WordCount(p) => wordcount::run(ctx, p),
             Workload::CallRecordsTopK(p) => call_records::run(ctx, p),
             Workload::Pipeline(p) => pipeline::run(ctx, p),
+            Workload::Replay(p) => replay::run(ctx, p),
         }
     }
 }
