@@ -566,3 +566,25 @@ fn a_failed_run_prints_its_summary_and_writes_a_whole_log() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_folder_named_as_a_bundled_scenario_does_not_hide_it() {
+    // `ember export word-count --spark-program word-count/word-count.scala` makes such a folder.
+    let dir = temp("shadow");
+    std::fs::create_dir_all(dir.join("skipped-stages")).expect("folders");
+    let out = Command::new(env!("CARGO_BIN_EXE_ember"))
+        .args(["run", "skipped-stages", "--json"])
+        .current_dir(&dir)
+        .output()
+        .expect("run ember");
+    assert_eq!(json(&out)["jobs"], 3);
+    // A path to the folder is still a folder.
+    let out = Command::new(env!("CARGO_BIN_EXE_ember"))
+        .args(["run", "./skipped-stages"])
+        .current_dir(&dir)
+        .output()
+        .expect("run ember");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("a directory"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

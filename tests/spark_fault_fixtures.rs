@@ -11,13 +11,12 @@
 
 mod common;
 
-use common::spark::{check_against, check_against_within, facts};
+use common::spark::{check_against, check_against_within, facts, spark_task_ends};
 use common::{job_facts, task_ends};
 use ember::cluster::ClusterSpec;
 use ember::events::{Event, EventKind, EventRecorder};
 use ember::faults::{Fault, FaultKind, Trigger};
 use ember::{Context, TaskContext};
-use serde_json::Value;
 use std::time::Duration;
 
 /// Three one-core executors on one host, as `local-cluster[3,1,1024]`.
@@ -38,25 +37,6 @@ fn local_cluster() -> (Context, EventRecorder) {
 }
 
 /// Spark's task-end counts by reason, renamed to ember's words.
-fn spark_task_ends(f: &Value) -> std::collections::BTreeMap<String, usize> {
-    f["tasks_by_end_reason"]
-        .as_object()
-        .expect("reasons")
-        .iter()
-        .map(|(k, v)| {
-            let r = match k.as_str() {
-                "Success" => "success",
-                "ExecutorLostFailure" => "executor_lost",
-                "FetchFailed" => "fetch_failed",
-                "TaskKilled" => "killed",
-                "Resubmitted" => "resubmitted",
-                _ => "exception",
-            };
-            (r.to_string(), v.as_u64().unwrap_or(0) as usize)
-        })
-        .collect()
-}
-
 fn removed(events: &[Event]) -> Vec<(String, String)> {
     events
         .iter()

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::spark::{check_against, ids};
+use common::spark::{check_against, ids, spark_task_ends};
 use common::{job_facts, task_ends};
 use ember::events::summary::RunSummary;
 use ember::events::{BlockStore, Event, EventKind};
@@ -74,22 +74,6 @@ fn block_updates(events: &[Event]) -> BTreeMap<String, u64> {
         };
         let rdd = block.rsplit_once('_').map_or(block.as_str(), |(r, _)| r);
         *m.entry(format!("{rdd}:{what}")).or_insert(0) += 1;
-    }
-    m
-}
-
-fn spark_task_ends(f: &Value) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for (k, v) in f["tasks_by_end_reason"].as_object().expect("reasons") {
-        let r = match k.as_str() {
-            "Success" => "success",
-            "ExecutorLostFailure" => "executor_lost",
-            "FetchFailed" => "fetch_failed",
-            "TaskKilled" => "killed",
-            "Resubmitted" => "resubmitted",
-            _ => "exception",
-        };
-        *m.entry(r.to_string()).or_insert(0) += v.as_u64().unwrap_or(0) as usize;
     }
     m
 }

@@ -1,7 +1,8 @@
-//! `ember export SCENARIO --spark-program FILE.scala`: every bundled pipeline scenario's program
-//! is pinned in `tests/golden/spark-programs/` (after an intended change, rewrite them with
+//! `ember export SCENARIO --spark-program FILE.scala`: every bundled scenario's program (its
+//! pipeline op by op, or its built-in workload's lineage) is pinned in
+//! `tests/golden/spark-programs/` (after an intended change, rewrite them with
 //! `EMBER_BLESS_GOLDEN=1 cargo test --test spark_program` and read the diff), its data files
-//! are the scenario's datasets, and a workload it cannot write yet is refused by name.
+//! are the scenario's datasets, and a replay, whose application is already Spark's, is refused.
 
 use ember::export::program::spark_program;
 use ember::scenario::{bundled::BUNDLED, load, Overrides};
@@ -16,17 +17,33 @@ fn golden(name: &str) -> PathBuf {
 }
 
 #[test]
-fn every_bundled_pipeline_scenario_writes_the_program_pinned_in_tests_golden() {
+fn every_bundled_scenario_writes_the_program_pinned_in_tests_golden() {
     let bless = std::env::var_os("EMBER_BLESS_GOLDEN").is_some();
     let mut written = 0;
     for (name, _) in BUNDLED {
         let sc = load(name, &Overrides::default()).expect("bundled scenario");
-        let Workload::Pipeline(p) = &sc.workload else {
-            continue;
+        let program = spark_program(&sc, name).expect("a bundled scenario is written");
+        let datasets = match &sc.workload {
+            Workload::Pipeline(p) => p.datasets.clone(),
+            // A built-in's one generated dataset: a file per partition ember reads.
+            _ => {
+                assert!(!program.data.is_empty(), "{name}: its input");
+                assert!(
+                    program
+                        .data
+                        .iter()
+                        .all(|(path, _)| path.starts_with(&format!("{name}-data/"))),
+                    "{name}"
+                );
+                Vec::new()
+            }
         };
-        let program = spark_program(&sc, name).expect("a pipeline is written");
+        assert!(
+            program.scala.ends_with("spark.stop()\nSystem.exit(0)\n"),
+            "{name}"
+        );
         // One file per part of a dataset read with text_file, one for a parallelized one.
-        for d in &p.datasets {
+        for d in &datasets {
             let files = program
                 .data
                 .iter()
@@ -51,24 +68,36 @@ fn every_bundled_pipeline_scenario_writes_the_program_pinned_in_tests_golden() {
         }
         written += 1;
     }
-    assert!(written >= 10, "the bundled pipelines: {written}");
+    assert_eq!(written, BUNDLED.len(), "every bundled scenario");
 }
 
 #[test]
-fn a_workload_not_written_yet_is_refused_by_name() {
-    let out = std::env::temp_dir().join(format!("ember-program-{}.scala", std::process::id()));
+fn a_replay_is_refused_by_name_and_nothing_is_written() {
+    let dir = std::env::temp_dir().join(format!("ember-program-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let scenario = dir.join("replay.toml");
+    let log = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spark/dag-twice.json");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name = \"r\"\ndescription = \"d\"\n[workload]\nkind = \"replay\"\nlog = {:?}\n",
+            log.display().to_string()
+        ),
+    )
+    .expect("scenario");
+    let out = dir.join("replay.scala");
     let o = Command::new(env!("CARGO_BIN_EXE_ember"))
-        .args(["export", "logistic-regression", "--spark-program"])
+        .arg("export")
+        .arg(&scenario)
+        .arg("--spark-program")
         .arg(&out)
         .output()
         .expect("ember runs");
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("logistic_regression workload") && err.contains("pipeline"),
-        "{err}"
-    );
+    assert!(err.contains("replay"), "{err}");
     assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -131,6 +131,22 @@ fn summary_refuses_what_is_not_an_event_log() {
     let (code, _, err) = ember(&["summary", &format!("{root}/scenarios")]);
     assert_eq!(code, Some(2));
     assert!(err.contains("a directory, not an event log"), "{err}");
+    // Binary data with no extension is neither: it is not called a scenario.
+    let blob = std::env::temp_dir().join(format!("ember-blob-{}", std::process::id()));
+    std::fs::write(
+        &blob,
+        (0..4000u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .expect("blob");
+    let (code, _, err) = ember(&["summary", &blob.display().to_string()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("not text") && !err.contains("a scenario,"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&blob);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! Each export reads the log once, streaming, through [`crate::sparklog::fold_log`]; it runs
 //! nothing and decides nothing.
 
+mod builtin;
 pub mod dot;
 pub mod program;
 pub mod trace;

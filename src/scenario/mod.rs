@@ -212,7 +212,9 @@ pub fn find(arg: &str) -> Result<Source, ScenarioError> {
         key: None,
         message,
     };
-    if path.is_dir() {
+    // A folder named as a bundled scenario (as `ember export word-count` makes one) does not
+    // hide it: a bare name is the bundled scenario unless a file has that name.
+    if path.is_dir() && (arg.contains('/') || arg.contains('\\') || bundled::get(arg).is_none()) {
         return Err(error(A_DIRECTORY.into()));
     }
     let looks_like_file = arg.ends_with(".toml") || arg.contains('/') || arg.contains('\\');

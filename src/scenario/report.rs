@@ -97,6 +97,11 @@ pub fn summarize_log(path: &Path) -> Result<LogSummary, SummaryError> {
         if head.is_empty() {
             return Err(SummaryError::NotALog(format!("{shown}: the file is empty")));
         }
+        if !looks_like_text(&head) {
+            return Err(SummaryError::NotALog(format!(
+                "{shown}: not text, so neither an event log nor a scenario (a compressed Spark log is read by its name's extension: .zstd, .zst, .lz4, .snappy)"
+            )));
+        }
         if !looks_like_event_log(&head) {
             return Err(SummaryError::NotALog(format!(
                 "{shown}: a scenario, not an event log: `ember run {shown}` runs it and prints its summary"
@@ -110,6 +115,16 @@ pub fn summarize_log(path: &Path) -> Result<LogSummary, SummaryError> {
         lineage: lineage_in_log(fold.main()),
         read: read.parsed,
     })
+}
+
+/// Whether `head` (a file's first bytes) is text: UTF-8 with no NUL (a character cut at the
+/// end of the head is allowed).
+fn looks_like_text(head: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    valid && !head.contains(&0)
 }
 
 /// The most lineage lines shown; the rest is counted.

@@ -113,7 +113,8 @@ impl EventListener for Forward {
 /// with a message and exit 2. A scenario starts running at once.
 pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
     let path = Path::new(target);
-    if path.is_dir() && !crate::sparklog::is_rolling_log(path) {
+    let bundled = !target.contains('/') && scenario::bundled::get(target).is_some();
+    if path.is_dir() && !crate::sparklog::is_rolling_log(path) && !bundled {
         return Err(LaunchError::Input(format!(
             "{target}: {}",
             scenario::A_DIRECTORY

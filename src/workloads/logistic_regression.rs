@@ -169,6 +169,14 @@ pub fn parse_point(line: &str) -> LabeledPoint {
     LabeledPoint { label, features }
 }
 
+/// One gradient step: the weights `w` move against the gradient `g` summed over `points`
+/// points (both engines take the same step).
+pub fn step(w: &mut [f64], g: &[f64], points: usize) {
+    for (wi, gi) in w.iter_mut().zip(g) {
+        *wi -= gi / points.max(1) as f64;
+    }
+}
+
 /// The weights as the run reports them.
 pub fn show_weights(w: &[f64]) -> String {
     let shown: Vec<String> = w.iter().take(4).map(|x| format!("{x:.4}")).collect();
@@ -202,10 +210,7 @@ pub fn run(ctx: &Context, p: &LrParams) -> Result<WorkloadOutput, JobError> {
             std::iter::once(acc)
         });
         lineage = partials.lineage_string();
-        let g = sum_partials(&partials, p.dims)?;
-        for (wi, gi) in w.iter_mut().zip(g) {
-            *wi -= gi / p.points.max(1) as f64;
-        }
+        step(&mut w, &sum_partials(&partials, p.dims)?, p.points);
         Ok(())
     })?;
     Ok(WorkloadOutput {

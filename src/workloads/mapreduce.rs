@@ -11,7 +11,9 @@
 
 use super::datasets::Dataset;
 use super::kmeans::{closest, KMeansParams};
-use super::logistic_regression::{add_gradient, add_into, parse_point, show_weights, LrParams};
+use super::logistic_regression::{
+    add_gradient, add_into, parse_point, show_weights, step, LrParams,
+};
 use super::pagerank::{parse_edge, PageRankParams};
 use super::wordcount::WordCountParams;
 use super::{float_digest, iterate, write_input, WorkloadOutput};
@@ -116,9 +118,7 @@ pub fn logistic_regression(
             Some(r) => return Err(bad_line(&r.join("\t"))),
             None => vec![0.0; dims],
         };
-        for (wi, gi) in w.iter_mut().zip(g) {
-            *wi -= gi / p.points.max(1) as f64;
-        }
+        step(&mut w, &g, p.points);
         Ok(())
     })?;
     Ok(WorkloadOutput {

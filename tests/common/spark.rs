@@ -85,3 +85,21 @@ pub fn check_against_within(spark: &Value, ours: &[JobFacts], slack: u64) {
         );
     }
 }
+
+/// A facts file's task ends by Spark's reason, as ember's reason names
+/// (`ExecutorLostFailure` is `executor_lost`; a reason ember has no name for is `exception`).
+pub fn spark_task_ends(f: &Value) -> std::collections::BTreeMap<String, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for (k, v) in f["tasks_by_end_reason"].as_object().expect("reasons") {
+        let r = match k.as_str() {
+            "Success" => "success",
+            "ExecutorLostFailure" => "executor_lost",
+            "FetchFailed" => "fetch_failed",
+            "TaskKilled" => "killed",
+            "Resubmitted" => "resubmitted",
+            _ => "exception",
+        };
+        *m.entry(r.to_string()).or_insert(0) += v.as_u64().unwrap_or(0) as usize;
+    }
+    m
+}

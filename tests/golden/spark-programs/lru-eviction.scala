@@ -13,6 +13,10 @@
 //   so every task is PROCESS_LOCAL, NODE_LOCAL or NO_PREF, never RACK_LOCAL.
 // - times: ember's virtual clock is a model; Spark's times are this machine's.
 // - the JVM's heap is a little smaller than -Xmx, so each executor's memory is a few % less.
+// - so little memory: what fits differs. Spark reserves 1 MiB of unroll memory for each
+//   block it starts to cache (spark.storage.unrollMemoryThreshold) and keeps broadcast
+//   variables in storage memory, which ember does not charge, and sizes records as the JVM
+//   lays them out (small boxed numbers are shared), which ember does not model.
 // - hash partitioning: Spark hashes keys its own way, so records land in other partitions
 //   (the same partition counts, stages and tasks); collect's order may differ.
 
