@@ -3,6 +3,8 @@
 //! shape, a lost map output reruns one map task, replicated blocks survive a lost host, and
 //! speculation copies the straggler's tasks.
 
+mod common;
+
 use ember::events::{Event, EventKind, RecomputeReason, TaskEndReason};
 use ember::scenario::{load, run, Overrides, RunReport};
 use std::collections::BTreeSet;
@@ -215,19 +217,7 @@ fn speculation_copies_the_stragglers_tasks_and_kills_the_losers_without_failing(
     let r = run_scenario("stragglers", None, true);
     let plain = run_scenario("stragglers", Some("no-speculation"), true);
     assert_eq!(digest(&r), digest(&plain));
-    let copies = r
-        .events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::TaskStart {
-                    speculative: true,
-                    ..
-                }
-            )
-        })
-        .count();
+    let copies = common::speculative_starts(&r.events);
     let killed = r
         .events
         .iter()

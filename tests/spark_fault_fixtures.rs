@@ -219,18 +219,7 @@ fn speculation_matches_spark_one_copy_that_wins_and_a_killed_original() {
     let spark = facts("speculation");
     check_against(&spark, &job_facts(&events));
     assert_eq!(task_ends(&events), spark_task_ends(&spark));
-    let speculative = events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::TaskStart {
-                    speculative: true,
-                    ..
-                }
-            )
-        })
-        .count();
+    let speculative = common::speculative_starts(&events);
     assert_eq!(
         speculative as u64,
         spark["speculative_tasks"].as_u64().unwrap_or(0)

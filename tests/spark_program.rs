@@ -4,7 +4,7 @@
 //! `EMBER_BLESS_GOLDEN=1 cargo test --test spark_program` and read the diff), its data files
 //! are the scenario's datasets, and a replay, whose application is already Spark's, is refused.
 
-use ember::export::program::spark_program;
+use ember::export::program_of as spark_program;
 use ember::scenario::{bundled::BUNDLED, load, Overrides};
 use ember::workloads::Workload;
 use std::path::PathBuf;

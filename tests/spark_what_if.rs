@@ -2,7 +2,9 @@
 //! schedulers, each task for its recorded time, on the recorded cluster or another
 //! (`ember compare LOG --set ...`, `ember tui LOG --set ...`, `[workload] kind = "replay"`).
 
-use ember::events::{Event, EventKind, EventRecorder};
+mod common;
+
+use ember::events::{Event, EventRecorder};
 use ember::scenario::whatif_compare::{compare_log, WhatIf, WhatIfRun};
 use ember::scenario::{self, Overrides, RunOptions};
 use std::path::{Path, PathBuf};
@@ -145,18 +147,7 @@ fn speculation_and_its_settings_come_from_the_log() {
     );
     assert_eq!(app.jobs.len(), 1);
     let events = events(&sc);
-    let copies = events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::TaskStart {
-                    speculative: true,
-                    ..
-                }
-            )
-        })
-        .count();
+    let copies = common::speculative_starts(&events);
     assert_eq!(copies, 1, "the straggler gets a copy, as in Spark");
 }
 

@@ -228,6 +228,15 @@ pub fn export(
     Ok(said)
 }
 
+/// Scenario `sc` as an Apache Spark program (`stem` names its data folder): a pipeline op by op
+/// ([`program`]), a built-in workload as its lineage in Spark's API; a replay is refused.
+pub fn program_of(sc: &crate::scenario::Scenario, stem: &str) -> Result<program::Program, String> {
+    match &sc.workload {
+        crate::workloads::Workload::Pipeline(_) => program::pipeline_program(sc, stem),
+        _ => builtin::builtin_program(sc, stem),
+    }
+}
+
 /// `ember export SCENARIO --spark-program FILE.scala`: the program, and its data in the folder
 /// `FILE-data` beside it.
 pub fn spark_program(scenario: &str, out: &Path) -> Result<Vec<String>, ExportError> {
@@ -237,7 +246,7 @@ pub fn spark_program(scenario: &str, out: &Path) -> Result<Vec<String>, ExportEr
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".into());
-    let p = program::spark_program(&sc, &stem).map_err(ExportError::Scenario)?;
+    let p = program_of(&sc, &stem).map_err(ExportError::Scenario)?;
     let folder = out.parent().unwrap_or(Path::new(""));
     let write = |path: PathBuf, text: &str| -> Result<(), ExportError> {
         let fail = |error| ExportError::Write {

@@ -10,7 +10,7 @@
 //! `spark.executor.memory` and `spark.memory.fraction` chosen so that each executor's unified
 //! memory is the scenario's `storage_memory`. The header says what does not carry over.
 //! Built-in workloads (word count, PageRank, k-means, logistic regression, call records) are
-//! written by the `builtin` module, with this header and command; a replay is refused.
+//! written by the `builtin` module, with this header and command ([`super::program_of`] picks).
 
 use crate::scenario::Scenario;
 use crate::workloads::datasets::Dataset;
@@ -41,10 +41,11 @@ pub fn memory_settings(storage: u64) -> (u64, f64) {
     (heap, (fraction * 10_000.0).round() / 10_000.0)
 }
 
-/// The program for scenario `sc`; `stem` names its data folder (`<stem>-data`).
-pub fn spark_program(sc: &Scenario, stem: &str) -> Result<Program, String> {
+/// The program for scenario `sc`, a pipeline; `stem` names its data folder (`<stem>-data`).
+/// [`super::program_of`] writes any scenario.
+pub fn pipeline_program(sc: &Scenario, stem: &str) -> Result<Program, String> {
     let Workload::Pipeline(p) = &sc.workload else {
-        return super::builtin::builtin_program(sc, stem);
+        return Err(format!("{}: not a pipeline", sc.name));
     };
     let (executors, command) = command(sc, stem);
     let data_dir = format!("{stem}-data");

@@ -121,3 +121,19 @@ pub fn submissions(events: &[Event]) -> Vec<Submission> {
         })
         .collect()
 }
+
+/// How many speculative copies were launched.
+pub fn speculative_starts(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::TaskStart {
+                    speculative: true,
+                    ..
+                }
+            )
+        })
+        .count()
+}
