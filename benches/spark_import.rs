@@ -137,6 +137,37 @@ fn import(c: &mut Criterion) {
             fold.summary()
         })
     });
+    // Floors to read the figure against: the lines read and nothing else, and every line
+    // parsed as JSON into nothing (serde's IgnoredAny, the least a full parse can do).
+    g.bench_function("baseline_read_lines_100mb", |b| {
+        b.iter(|| {
+            use std::io::BufRead;
+            let mut r = std::io::BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(&path).expect("log"),
+            );
+            let (mut line, mut n) = (Vec::new(), 0u64);
+            while r.read_until(b'\n', &mut line).expect("read") > 0 {
+                n += 1;
+                line.clear();
+            }
+            n
+        })
+    });
+    g.bench_function("baseline_json_ignored_any_100mb", |b| {
+        b.iter(|| {
+            use std::io::BufRead;
+            let mut r = std::io::BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(&path).expect("log"),
+            );
+            let mut line = Vec::new();
+            while r.read_until(b'\n', &mut line).expect("read") > 0 {
+                let _: serde::de::IgnoredAny = serde_json::from_slice(&line).expect("json");
+                line.clear();
+            }
+        })
+    });
     g.finish();
 }
 
