@@ -126,7 +126,8 @@ pub enum Command {
         /// Print one JSON object: every run's summary, as `run --json` prints it
         #[arg(long)]
         json: bool,
-        /// Also write every iteration's time to FILE as CSV (run,engine,iteration,elapsed_us)
+        /// Also write every iteration's time to FILE as CSV (run,engine,iteration,elapsed_us; for
+        /// an event log, each job's: job,recorded_us,replayed_us,what_if_us)
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
         /// Run however much work each run's estimate says it is (lifts the budget)

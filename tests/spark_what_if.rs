@@ -265,3 +265,74 @@ fn a_scenario_file_can_replay_a_log_and_a_bad_one_is_refused_by_its_key() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("virtual clock"));
 }
+
+/// `name`'s lines, changed by `f`, written to a scratch file.
+fn changed_log(name: &str, tag: &str, f: impl Fn(Vec<String>) -> Vec<String>) -> PathBuf {
+    let text = std::fs::read_to_string(fixture(name)).expect("fixture");
+    let lines = f(text.lines().map(str::to_string).collect());
+    let path = std::env::temp_dir().join(format!("ember-{tag}-{}.json", std::process::id()));
+    std::fs::write(&path, lines.join("\n") + "\n").expect("scratch log");
+    path
+}
+
+fn totals(path: &Path) -> (WhatIf, u64) {
+    let w = compare_log(path, &Overrides::default(), None).expect("replays");
+    let t = run(&w, "replayed").total_us;
+    let _ = std::fs::remove_file(path);
+    (w, t)
+}
+
+#[test]
+fn executors_that_join_after_the_first_job_but_before_any_task_are_the_cluster() {
+    // As on YARN or Kubernetes: the executors register after the first job is submitted.
+    let late = changed_log("memory-pressure", "late", |lines| {
+        let (adds, mut rest): (Vec<_>, Vec<_>) = lines
+            .into_iter()
+            .partition(|l| l.contains("\"SparkListenerExecutorAdded\""));
+        let job = rest
+            .iter()
+            .position(|l| l.contains("\"SparkListenerJobStart\""))
+            .expect("a job");
+        for (i, a) in adds.into_iter().enumerate() {
+            rest.insert(job + 1 + i, a);
+        }
+        rest
+    });
+    let (w, late_total) = totals(&late);
+    let normal = run(&what_if("memory-pressure", &[]), "replayed").total_us;
+    assert_eq!(run(&w, "replayed").executors, 3, "not 3 more");
+    assert_eq!(late_total, normal);
+}
+
+#[test]
+fn a_task_end_the_log_lost_does_not_take_the_driver_time_of_later_jobs() {
+    let dropped = changed_log("dag-twice", "dropped", |mut lines| {
+        let first = lines
+            .iter()
+            .position(|l| l.contains("\"SparkListenerTaskEnd\""))
+            .expect("a task end");
+        lines.remove(first);
+        lines
+    });
+    let (w, _) = totals(&dropped);
+    let normal = what_if("dag-twice", &[]);
+    // Jobs 1 and 2 ran after the lost end: their times are the ones with every end there.
+    assert_eq!(
+        run(&w, "replayed").jobs_us[1..],
+        run(&normal, "replayed").jobs_us[1..]
+    );
+}
+
+#[test]
+fn a_job_the_log_does_not_end_is_not_replayed() {
+    let cut = changed_log("dag-twice", "cut", |lines| {
+        let last_end = lines
+            .iter()
+            .rposition(|l| l.contains("\"SparkListenerJobEnd\""))
+            .expect("a job end");
+        lines[..last_end].to_vec()
+    });
+    let (w, _) = totals(&cut);
+    assert_eq!(w.jobs, vec![0, 1], "job 2 never ended");
+    assert!(run(&w, "recorded").jobs_us.iter().all(|t| *t > 0));
+}

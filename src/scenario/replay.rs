@@ -119,6 +119,19 @@ pub fn scenario_text(log: &Path, app: &RecordedApp) -> String {
             }
         }
     }
+    if let Some(c) = conf
+        .get("spark.task.cpus")
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        scheduler.insert("task_cpus".into(), (c.clamp(1, 1024) as i64).into());
+    }
+    if conf
+        .get("spark.shuffle.service.enabled")
+        .map(String::as_str)
+        == Some("true")
+    {
+        cluster.insert("external_shuffle_service".into(), true.into());
+    }
     let failures = conf
         .get("spark.task.maxFailures")
         .and_then(|v| v.parse::<u64>().ok())
@@ -152,7 +165,7 @@ pub fn scenario_text(log: &Path, app: &RecordedApp) -> String {
         .name
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() {
+            if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
             } else {
                 '-'
@@ -162,7 +175,11 @@ pub fn scenario_text(log: &Path, app: &RecordedApp) -> String {
     let mut doc = toml::Table::new();
     doc.insert(
         "name".into(),
-        format!("{}-replay", name.trim_matches('-')).into(),
+        match name.trim_matches('-') {
+            "" => "application-replay".to_string(),
+            n => format!("{n}-replay"),
+        }
+        .into(),
     );
     doc.insert(
         "description".into(),

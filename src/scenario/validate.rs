@@ -58,6 +58,12 @@ pub fn validate(f: &ScenarioFile, warnings: &mut Vec<KeyError>) -> Result<Scenar
             ))
         }
     };
+    if clock == Clock::Wall && f.workload.kind == "replay" {
+        return Err((
+            "clock".into(),
+            "a replay runs on the virtual clock, where each task takes its recorded time".into(),
+        ));
+    }
     let seed = f.seed.unwrap_or(0);
 
     let cluster = cluster_table(f, clock, warnings)?;

@@ -26,7 +26,9 @@ pub struct WhatIfRun {
     pub total_us: u64,
     /// The cluster it ran on: executors and cores at the start.
     pub executors: usize,
+    /// Their cores in all.
     pub cores: usize,
+    /// The run's summary (the recording's as `ember summary --json` gives it).
     pub summary: RunSummary,
     /// Why the replay failed, when it did.
     pub error: Option<String>,
@@ -41,6 +43,9 @@ pub struct WhatIf {
     /// The recorded jobs' ids.
     pub jobs: Vec<usize>,
     pub runs: Vec<WhatIfRun>,
+    /// The replays' scenario warnings (a setting that cannot take effect), for standard error.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Replays the application recorded in `log` on its recorded shape and, when `o` sets keys,
@@ -51,7 +56,7 @@ pub fn compare_log(
     watcher: Option<&Watcher>,
 ) -> Result<WhatIf, CompareError> {
     if o.clock == Some(Clock::Wall) {
-        return Err(CompareError::Run(format!(
+        return Err(CompareError::Input(format!(
             "{}: a replay runs on the virtual clock, where each task takes its recorded time; drop --clock wall",
             log.display()
         )));
@@ -75,6 +80,7 @@ pub fn compare_log(
         summary: recorded,
         error: None,
     }];
+    let mut warnings = Vec::new();
     let shapes = [("replayed", Vec::new()), ("what-if", o.sets.clone())];
     for (name, sets) in shapes {
         if name == "what-if" && sets.is_empty() {
@@ -87,6 +93,12 @@ pub fn compare_log(
             ..o.clone()
         };
         let sc = parse(&source, &oo)?;
+        for w in &sc.warnings {
+            let w = w.to_string();
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
         super::preflight(&sc).map_err(CompareError::OverBudget)?;
         let opts = RunOptions {
             events: None,
@@ -114,6 +126,7 @@ pub fn compare_log(
         application: app.name.clone(),
         jobs: app.jobs.iter().map(|j| j.job).collect(),
         runs,
+        warnings,
     })
 }
 
@@ -201,18 +214,23 @@ impl WhatIf {
         }
         let _ = write!(s, "{:<6}", "total");
         for (r, w) in self.runs.iter().zip(&w) {
-            let _ = write!(s, "  {:>w$}", duration(r.total_us));
+            // A failed run's jobs did not all run: no total.
+            let total = match r.error {
+                Some(_) => "FAILED".to_string(),
+                None => duration(r.total_us),
+            };
+            let _ = write!(s, "  {total:>w$}");
         }
         s.push('\n');
         let recorded = self.runs.first().map_or(0, |r| r.total_us);
         if recorded > 0 {
             let _ = write!(s, "{:<6}", "×");
             for (r, w) in self.runs.iter().zip(&w) {
-                let _ = write!(
-                    s,
-                    "  {:>w$}",
-                    format!("{:.2}", r.total_us as f64 / recorded as f64)
-                );
+                let ratio = match r.error {
+                    Some(_) => "-".to_string(),
+                    None => format!("{:.2}", r.total_us as f64 / recorded as f64),
+                };
+                let _ = write!(s, "  {ratio:>w$}");
             }
             s.push('\n');
         }
@@ -227,7 +245,9 @@ impl WhatIf {
 /// What `ember compare` compared: a scenario and its variants, or a recorded application and
 /// its replays.
 pub enum Compared {
+    /// A scenario and its variants (and engines).
     Scenario(super::compare::Comparison),
+    /// A recorded application and its replays.
     Log(WhatIf),
 }
 
@@ -246,7 +266,9 @@ impl Compared {
             for (flag, out) in outputs {
                 super::outputs::check_output(flag, out, &[path]).map_err(CompareError::Input)?;
             }
-            return Ok((Compared::Log(compare_log(path, o, watcher)?), Vec::new()));
+            let w = compare_log(path, o, watcher)?;
+            let warnings = w.warnings.clone();
+            return Ok((Compared::Log(w), warnings));
         }
         let source = super::find(name).map_err(|e| CompareError::Input(e.to_string()))?;
         let warnings = super::parse(&source, o)
@@ -287,7 +309,13 @@ impl Compared {
                 for (i, job) in w.jobs.iter().enumerate() {
                     let _ = write!(s, "{job}");
                     for r in &w.runs {
-                        let _ = write!(s, ",{}", r.jobs_us.get(i).copied().unwrap_or(0));
+                        // A job a failed run never ran has no time: an empty field.
+                        match r.jobs_us.get(i) {
+                            Some(us) => {
+                                let _ = write!(s, ",{us}");
+                            }
+                            None => s.push(','),
+                        }
                     }
                     s.push('\n');
                 }

@@ -48,8 +48,9 @@ pub(super) struct StageTrack {
 
 /// The Spark settings (prefixes) an imported application keeps for a replay of it: its master
 /// (local mode's cores and task failures), speculation, delay scheduling, task retries.
-pub const REPLAY_CONF: [&str; 5] = [
+pub const REPLAY_CONF: [&str; 6] = [
     "spark.master",
+    "spark.shuffle.service.enabled",
     "spark.speculation",
     "spark.locality.wait",
     "spark.task.maxFailures",

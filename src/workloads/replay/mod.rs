@@ -34,6 +34,7 @@ use std::sync::Arc;
 pub struct ReplayParams {
     /// The event log, as the scenario names it.
     pub log: String,
+    /// What the log recorded.
     pub app: Arc<RecordedApp>,
 }
 
@@ -112,7 +113,9 @@ impl Graph<'_> {
         let rec = Arc::new(self.app.stages.get(&stage).cloned().unwrap_or_default());
         let n = rec.tasks.max(1);
         let mut input: Option<Keys> = None;
-        for &parent in &rec.parents {
+        // A parent stage is made before its child (a smaller id, as in Spark): what claims
+        // otherwise is not followed, so a damaged log cannot loop.
+        for &parent in rec.parents.iter().filter(|p| **p < stage) {
             let read = self.shuffled(parent, n)?;
             input = Some(match input {
                 None => read,

@@ -14,14 +14,18 @@ use std::collections::BTreeMap;
 pub struct RecordedExecutor {
     /// Its id in the log (`driver`, `0`, `exec-1`).
     pub id: String,
+    /// The host it ran on, as the log names it.
     pub host: String,
+    /// Its cores.
     pub cores: u32,
+    /// Its storage (unified) memory, bytes (0 when the log does not say).
     pub storage_memory: u64,
 }
 
 /// A job as the log recorded it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordedJob {
+    /// Its id in the log.
     pub job: usize,
     /// The stage that computed its result.
     pub result_stage: usize,
@@ -54,10 +58,13 @@ pub struct RecordedAttempt {
 /// A stage as the log recorded it: its place in the graph and its tasks' attempts.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordedStage {
+    /// Its id in the log.
     pub stage: usize,
-    /// Whether it wrote a shuffle (and which, when the log says or ember inferred it).
+    /// Whether it wrote a shuffle.
     pub shuffle_map: bool,
+    /// Which shuffle, when the log says or ember inferred it.
     pub shuffle: Option<usize>,
+    /// The stages whose shuffles it reads.
     pub parents: Vec<usize>,
     /// Its partition count.
     pub tasks: usize,
@@ -155,8 +162,11 @@ pub enum MembershipChange {
 /// [`RecordedApp::jobs`]), the job that was running or had last started.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimedChange {
+    /// The job it happened in (or before).
     pub job: usize,
+    /// How long after the job's start, µs.
     pub offset_us: u64,
+    /// What changed.
     pub change: MembershipChange,
 }
 
@@ -169,8 +179,11 @@ pub struct RecordedApp {
     /// the first job.
     pub executors: Vec<RecordedExecutor>,
     pub initial: usize,
+    /// The jobs the log ended, in the order they started.
     pub jobs: Vec<RecordedJob>,
+    /// Every stage a job listed or a task ran in, by id.
     pub stages: BTreeMap<usize, RecordedStage>,
+    /// Executors that joined or were lost while jobs ran, in order.
     pub changes: Vec<TimedChange>,
     /// Apache Spark's settings the log carried (`spark.speculation`, ...).
     pub conf: BTreeMap<String, String>,
@@ -231,6 +244,10 @@ pub struct RecordedBuilder {
     changes: Vec<(u64, MembershipChange, bool)>,
     /// Executor id → index into `app.executors`.
     index: BTreeMap<String, usize>,
+    /// Whether a task started yet.
+    tasks_seen: bool,
+    /// Jobs that ended.
+    ended: std::collections::BTreeSet<usize>,
     job_index: BTreeMap<usize, usize>,
 }
 
@@ -273,9 +290,11 @@ impl RecordedBuilder {
                     cores: *cores,
                     storage_memory: *storage_memory,
                 });
-                match app.jobs.last() {
-                    None => app.initial = app.executors.len(),
-                    Some(_) => {
+                // Those there before the first task (on YARN or Kubernetes they may come after
+                // the first job's start) are the cluster; later ones join it.
+                match self.tasks_seen {
+                    false => app.initial = app.executors.len(),
+                    true => {
                         let change = MembershipChange::Added { executor: i };
                         self.changes.push((e.time_us, change, true));
                     }
@@ -324,13 +343,19 @@ impl RecordedBuilder {
                 if let Some(j) = self.job_index.get(job).and_then(|&i| app.jobs.get_mut(i)) {
                     j.duration_us = e.time_us.saturating_sub(j.start_us);
                     j.succeeded = *result == crate::events::Outcome::Succeeded;
-                    let running = self.running.values().map(|(_, start)| (*start, e.time_us));
+                    // A task whose end the log lost is no longer running after its job.
+                    let running = self
+                        .running
+                        .values()
+                        .filter(|(_, start)| *start >= j.start_us)
+                        .map(|(_, start)| (*start, e.time_us));
                     let busy = covered(
                         self.busy.iter().copied().chain(running),
                         j.start_us,
                         e.time_us,
                     );
                     j.driver_us = j.duration_us.saturating_sub(busy);
+                    self.ended.insert(*job);
                 }
                 self.busy.clear();
                 self.lost_on.clear();
@@ -367,6 +392,7 @@ impl RecordedBuilder {
                     halts: false,
                 });
                 let slot = ((*stage, *attempt, *partition), list.len() - 1);
+                self.tasks_seen = true;
                 self.running.insert(*task, (slot, e.time_us));
             }
             EventKind::TaskEnd {
@@ -449,6 +475,9 @@ impl RecordedBuilder {
     /// into the job that was running (a loss at the moment a job ended, after it), or, between
     /// jobs, just before the next one; one after the last job is not replayed.
     pub fn finish(mut self) -> RecordedApp {
+        // A job the log does not end (cut short) has no time to compare with: not replayed.
+        let ended = std::mem::take(&mut self.ended);
+        self.app.jobs.retain(|j| ended.contains(&j.job));
         let jobs = &self.app.jobs;
         let changes = std::mem::take(&mut self.changes);
         for (t, change) in changes.into_iter().filter(|c| c.2).map(|(t, c, _)| (t, c)) {
