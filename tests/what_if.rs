@@ -91,3 +91,58 @@ fn a_what_if_in_the_ui_plays_on_from_its_moment_and_compares_job_times() {
         "the first run's four jobs, to compare with"
     );
 }
+
+#[test]
+fn a_what_if_on_apache_sparks_log_kills_the_executor_in_a_replay_when_its_job_starts() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/spark/memory-pressure.json");
+    let (_, events) = ember::sparklog::read_log(&path).expect("Spark's log");
+    let mut app = App::new(Log::from_events(events), "memory-pressure.json");
+    app.recorded = Some(path);
+    app.play.playing = false;
+    // The moment: inside job 2 (the third JobStart).
+    let at = app
+        .log
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, EventKind::JobStart { .. }))
+        .nth(2)
+        .map(|(i, _)| i + 3)
+        .expect("job 2");
+    app.play.seek(&app.log, at);
+    // Spark's executor "1" (the first to register, on the one host): the replay's exec-0.
+    app.start_what_if(kill("1"));
+    assert!(app.title.contains("what-if: kill 1"), "{}", app.title);
+    let w = app.what_if.as_ref().expect("the what-if");
+    assert!(w.text.contains("at = \"job 2\""), "{}", w.text);
+    assert!(w.text.contains("target = \"exec-0\""), "{}", w.text);
+    while !app.log.complete {
+        if !app.drain() {
+            std::thread::yield_now();
+        }
+    }
+    let jobs = app
+        .log
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::JobEnd { .. }))
+        .count();
+    assert_eq!(jobs, 6, "every recorded job runs again");
+    assert!(app.log.events.iter().any(
+        |e| matches!(&e.kind, EventKind::ExecutorRemoved { executor, .. } if executor == "exec-0")
+    ));
+    // A block cannot be lost in a replay: it stores none.
+    let lose = WhatIfFault {
+        kind: "lose_block",
+        target: "rdd_1_0".into(),
+        executor: None,
+    };
+    assert!(ember::scenario::whatif::replay_what_if(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/spark/memory-pressure.json"),
+        &lose,
+        0
+    )
+    .is_err());
+}

@@ -48,6 +48,9 @@ pub enum WhatIfError {
     /// The scenario text could not be read as TOML.
     #[error("the log's scenario: {0}")]
     Toml(String),
+    /// What a replay of a log without its scenario cannot do.
+    #[error("{0}")]
+    Replay(String),
 }
 
 /// The scenario `as_ran` (TOML) with `fault` added as `at = "event {after}"`: its text and the
@@ -100,6 +103,81 @@ pub fn what_if(
     if let toml::Value::Array(a) = faults {
         a.push(toml::Value::Table(t));
     }
+    let text = toml::to_string(&doc).map_err(|e| WhatIfError::Toml(e.to_string()))?;
+    let source = Source {
+        origin: "what-if".into(),
+        bytes: text.clone().into_bytes(),
+        path: None,
+    };
+    let sc = parse(&source, &Overrides::default())?;
+    Ok((text, sc))
+}
+
+/// A what-if on a log that does not carry its scenario (Apache Spark's): its application
+/// replayed ([`super::replay`]) with `fault` when its `job`-th recorded job (from 0) is
+/// submitted, the moments a replay shares with its recording being its jobs. Only an
+/// executor can be killed: a replay stores no blocks. `fault.target` is the executor as the
+/// log names it.
+pub fn replay_what_if(
+    log: &std::path::Path,
+    fault: &WhatIfFault,
+    job: usize,
+) -> Result<(String, Scenario), WhatIfError> {
+    if fault.kind != "kill_executor" {
+        return Err(WhatIfError::Replay(
+            "a replay of this log stores no blocks: only killing an executor (x in the executors view) makes a what-if of it".into(),
+        ));
+    }
+    let (source, app) = super::replay::source(log).map_err(WhatIfError::Replay)?;
+    let i = app
+        .executors
+        .iter()
+        .position(|e| e.id == fault.target)
+        .filter(|i| *i < app.initial.max(1))
+        .ok_or_else(|| {
+            WhatIfError::Replay(format!(
+                "executor {} was not there when the first job started, so the replay has no place for it",
+                fault.target
+            ))
+        })?;
+    // The replay's cluster numbers executors host by host, as the log's hosts first appear.
+    let hosts = app.hosts();
+    let host = &app.executors[i].host;
+    let h = hosts.iter().position(|x| x == host).unwrap_or(0);
+    let k = app.executors[..i]
+        .iter()
+        .filter(|e| e.host == *host)
+        .count();
+    let per_host = hosts
+        .iter()
+        .map(|x| {
+            app.executors[..app.initial.max(1)]
+                .iter()
+                .filter(|e| e.host == *x)
+                .count()
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let target = crate::membership::executor_name(h * per_host + k);
+    let text = String::from_utf8_lossy(&source.bytes).into_owned();
+    let mut doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| WhatIfError::Toml(e.message().to_string()))?;
+    let name = doc
+        .get("name")
+        .and_then(|v| v.as_str())
+        .unwrap_or("replay")
+        .to_string();
+    doc.insert("name".into(), format!("{name}-what-if-job-{job}").into());
+    let mut t = toml::Table::new();
+    t.insert("at".into(), format!("job {job}").into());
+    t.insert("kind".into(), "kill_executor".into());
+    t.insert("target".into(), target.into());
+    doc.insert(
+        "fault".into(),
+        toml::Value::Array(vec![toml::Value::Table(t)]),
+    );
     let text = toml::to_string(&doc).map_err(|e| WhatIfError::Toml(e.to_string()))?;
     let source = Source {
         origin: "what-if".into(),

@@ -68,6 +68,9 @@ pub struct App {
     pub rx: Option<std::sync::mpsc::Receiver<super::Message>>,
     /// The what-if shown, if one was made.
     pub what_if: Option<super::what_if::WhatIfRun>,
+    /// The event log shown, when one was opened (a what-if on a log without its scenario
+    /// replays the application it recorded).
+    pub recorded: Option<std::path::PathBuf>,
     /// The log's engines, in a run of both: the views show one engine's run (`log`).
     pub engines: Engines,
 }
@@ -99,6 +102,7 @@ impl App {
             frame: Rect::new(0, 0, 80, 24),
             rx: None,
             what_if: None,
+            recorded: None,
         };
         app.play.playing = true;
         app.fit_speed();
@@ -194,6 +198,7 @@ impl App {
             fault,
             self.what_if.as_ref(),
             &self.title,
+            self.recorded.as_deref(),
         );
         match started {
             Ok(s) => {

@@ -91,6 +91,8 @@ pub enum Source {
         log: Log,
         /// Lines of the log skipped (events this version does not know, malformed lines).
         warnings: Vec<String>,
+        /// Where the log is.
+        path: std::path::PathBuf,
     },
 }
 
@@ -164,6 +166,7 @@ pub fn open(target: &str, o: &Overrides) -> Result<Source, LaunchError> {
                 .unwrap_or_else(|| target.to_string()),
             warnings: parsed.warnings(path),
             log: Log::from_events(parsed.events),
+            path: path.to_path_buf(),
         });
     }
     let mut o = o.clone();
@@ -272,8 +275,10 @@ fn app_for(source: Source) -> (App, Option<Receiver<Message>>) {
             title,
             log,
             warnings,
+            path,
         } => {
             let mut app = App::new(log, title);
+            app.recorded = Some(path);
             if let Some(w) = warnings.first() {
                 let more = match warnings.len() {
                     1 => String::new(),

@@ -60,6 +60,7 @@ pub fn start(
     fault: WhatIfFault,
     previous: Option<&WhatIfRun>,
     title: &str,
+    recorded: Option<&std::path::Path>,
 ) -> Result<Started, String> {
     let (scenario, clock) = log
         .events
@@ -71,11 +72,27 @@ pub fn start(
             _ => None,
         })
         .ok_or("a what-if needs the run's start (AppStart): none yet")?;
-    let scenario = scenario
-        .ok_or("a what-if runs the log's scenario again, and this log does not carry one")?;
     let at = cursor.saturating_sub(1);
-    let (text, sc) =
-        what_if(&scenario, &clock, &fault, at).map_err(|e| format!("no what-if: {e}"))?;
+    let (text, sc, when) = match (scenario, recorded) {
+        (Some(scenario), _) => {
+            let (text, sc) =
+                what_if(&scenario, &clock, &fault, at).map_err(|e| format!("no what-if: {e}"))?;
+            (text, sc, format!("after event {at}"))
+        }
+        // Apache Spark's log: its application replayed, the fault when the job at the
+        // moment (or the next one) is submitted.
+        (None, Some(path)) => {
+            let job = job_at(log, cursor);
+            let (text, sc) = crate::scenario::whatif::replay_what_if(path, &fault, job)
+                .map_err(|e| format!("no what-if: {e}"))?;
+            (text, sc, format!("when its job {job} starts, in a replay"))
+        }
+        (None, None) => {
+            return Err(
+                "a what-if runs the log's scenario again, and this log does not carry one".into(),
+            )
+        }
+    };
     crate::scenario::preflight(&sc).map_err(|e| format!("no what-if: {e}"))?;
     let (baseline, base_title) = match previous {
         Some(w) => (w.baseline.clone(), w.title.clone()),
@@ -84,7 +101,7 @@ pub fn start(
     Ok(Started {
         title: format!("{base_title} · what-if: {} @{at}", fault.describe()),
         message: format!(
-            "what-if: {} after event {at}: the run goes again (the same up to here), then plays on",
+            "what-if: {} {when}: the run goes again, then plays on from here",
             fault.describe()
         ),
         rx: super::start_run(sc.clone()),
@@ -99,6 +116,24 @@ pub fn start(
             title: base_title,
         },
     })
+}
+
+/// The job (counted from 0, in the order jobs started) at the moment before event `cursor`:
+/// the one running, else the next to start.
+fn job_at(log: &Log, cursor: usize) -> usize {
+    let (mut started, mut ended) = (0usize, 0usize);
+    for e in log.events.iter().take(cursor) {
+        match e.kind {
+            EventKind::JobStart { .. } => started += 1,
+            EventKind::JobEnd { .. } => ended += 1,
+            _ => {}
+        }
+    }
+    if started > ended {
+        started - 1
+    } else {
+        started
+    }
 }
 
 impl WhatIfRun {
